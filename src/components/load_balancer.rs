@@ -1,0 +1,224 @@
+//! `kind = "load_balancer"`: spreads calls over the instances of a backend pool by a policy.
+//! It keeps its own count of open connections per backend instance, as a real balancer does,
+//! and can optionally model its own processing as a queueing station.
+
+use super::KindStats;
+use crate::dist::Dist;
+use crate::engine::calls::{CallId, Op, Outcome};
+use crate::engine::event::Event;
+use crate::engine::station::{Acquire, Station};
+use crate::engine::windows::Totals;
+use crate::engine::Ctx;
+use crate::model::{CompId, Cost};
+use crate::rng::{stream, SimRng};
+use crate::units::Nanos;
+use crate::validate::Resolver;
+use rand::RngExt;
+use serde::Deserialize;
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Policy {
+    #[default]
+    RoundRobin,
+    Random,
+    LeastConnections,
+    PowerOfTwo,
+    Weighted,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadBalancerInput {
+    pub kind: String,
+    #[serde(default)]
+    pub policy: Policy,
+    pub backends: String,
+    /// One weight per backend instance, for `policy = "weighted"`.
+    pub weights: Option<Vec<f64>>,
+    /// Requests processed at once; with `service_time`, the balancer is itself a station.
+    pub servers: Option<u32>,
+    pub service_time: Option<String>,
+    pub queue: Option<u32>,
+    pub instance_type: Option<String>,
+    pub usd_per_hour: Option<f64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct LoadBalancerSpec {
+    pub policy: Policy,
+    pub backend: CompId,
+    pub weights: Vec<f64>,
+    /// (servers, queue, processing time) when the balancer's own work is modelled.
+    pub station: Option<(u32, u32, Dist)>,
+}
+
+impl LoadBalancerInput {
+    pub fn validate(&self, name: &str, r: &mut Resolver) -> Option<(LoadBalancerSpec, Cost)> {
+        let base = ["components", name];
+        let at = |k: &'static str| [base[0], base[1], k];
+        let backend = r.component(&at("backends"), &self.backends);
+        let weights = self.weights.clone().unwrap_or_default();
+        if self.policy == Policy::Weighted && weights.is_empty() {
+            r.problem(&at("policy"), "`policy = \"weighted\"` needs `weights`", "add `weights = [2, 1, 1]`, one per backend instance");
+        }
+        if weights.iter().any(|w| !(w.is_finite() && *w > 0.0)) {
+            r.problem(&at("weights"), "every weight must be greater than zero", "remove the instance instead of giving it weight 0");
+        }
+        if self.policy != Policy::Weighted && !weights.is_empty() {
+            r.problem(&at("weights"), "`weights` is only used with `policy = \"weighted\"`", "set `policy = \"weighted\"` or remove `weights`");
+        }
+        let station = match &self.service_time {
+            Some(t) => {
+                let servers = r.count(&at("servers"), self.servers, 1);
+                let queue = self.queue.unwrap_or(r.limits.max_queue);
+                r.dist(&at("service_time"), t).map(|d| (servers, queue, d))
+            }
+            None => {
+                if self.servers.is_some() || self.queue.is_some() {
+                    r.problem(&at("service_time"), "`servers` and `queue` need a `service_time`", "add `service_time = \"50us\"`, or remove them");
+                }
+                None
+            }
+        };
+        let cost = r.cost(&base, &self.instance_type, 1, self.usd_per_hour);
+        Some((LoadBalancerSpec { policy: self.policy, backend: backend?, weights, station }, cost))
+    }
+}
+
+pub struct LoadBalancer {
+    spec: LoadBalancerSpec,
+    station: Option<Station>,
+    open: Vec<u32>,
+    next: u32,
+    /// Smooth weighted round robin state (as in nginx).
+    current: Vec<f64>,
+    rng: SimRng,
+    work_ns: u128,
+}
+
+impl LoadBalancer {
+    pub fn new(spec: &LoadBalancerSpec, name: &str, seed: u64, backend_instances: u32) -> Self {
+        let n = backend_instances as usize;
+        LoadBalancer {
+            spec: spec.clone(),
+            station: spec.station.as_ref().map(|(s, q, _)| Station::new(*s, *q)),
+            open: vec![0; n],
+            next: 0,
+            current: vec![0.0; n],
+            rng: stream(seed, &format!("component:{name}")),
+            work_ns: 0,
+        }
+    }
+
+    pub fn validate_against_backend(spec: &LoadBalancerSpec, backend_instances: u32) -> Result<(), String> {
+        if spec.policy == Policy::Weighted && spec.weights.len() != backend_instances as usize {
+            return Err(format!("{} weights for {} backend instances", spec.weights.len(), backend_instances));
+        }
+        Ok(())
+    }
+
+    fn work(&mut self, ctx: &mut Ctx, id: CallId) {
+        let (_, _, d) = self.spec.station.as_ref().expect("station configured");
+        let t = d.sample(&mut self.rng);
+        self.work_ns += u128::from(t);
+        ctx.schedule(t, Event::Done(id));
+    }
+
+    pub fn deliver(&mut self, ctx: &mut Ctx, id: CallId) {
+        let Some(st) = self.station.as_mut() else { return self.forward(ctx, id) };
+        match st.acquire(ctx.now, id) {
+            Acquire::Granted => self.work(ctx, id),
+            Acquire::Queued => {}
+            Acquire::Rejected => ctx.reply(id, Outcome::Rejected),
+        }
+    }
+
+    pub fn done(&mut self, ctx: &mut Ctx, id: CallId) {
+        let st = self.station.as_mut().expect("done only follows work");
+        if let Some(next) = st.release(ctx.now) {
+            self.work(ctx, next);
+        }
+        self.forward(ctx, id);
+    }
+
+    fn forward(&mut self, ctx: &mut Ctx, id: CallId) {
+        let inst = self.pick();
+        ctx.calls.get_mut(id).instance = inst as u16;
+        if ctx.call_out(id, self.spec.backend, Op::Default, inst as u16, None).is_some() {
+            self.open[inst] += 1;
+        } else {
+            ctx.reply(id, Outcome::Rejected);
+        }
+    }
+
+    fn pick(&mut self) -> usize {
+        let n = self.open.len();
+        match self.spec.policy {
+            Policy::RoundRobin => {
+                self.next = (self.next + 1) % n as u32;
+                self.next as usize
+            }
+            Policy::Random => self.rng.random_range(0..n),
+            Policy::LeastConnections => {
+                // Ties go round robin, so an idle pool is not all sent to instance 0.
+                let start = self.next as usize;
+                self.next = (self.next + 1) % n as u32;
+                (0..n).map(|k| (start + k) % n).min_by_key(|i| self.open[*i]).unwrap_or(0)
+            }
+            Policy::PowerOfTwo => {
+                let a = self.rng.random_range(0..n);
+                let b = self.rng.random_range(0..n);
+                if self.open[b] < self.open[a] { b } else { a }
+            }
+            Policy::Weighted => {
+                let total: f64 = self.spec.weights.iter().sum();
+                for (c, w) in self.current.iter_mut().zip(&self.spec.weights) {
+                    *c += w;
+                }
+                let best = (0..n).fold(0, |b, i| if self.current[i] > self.current[b] { i } else { b });
+                self.current[best] -= total;
+                best
+            }
+        }
+    }
+
+    pub fn child_replied(&mut self, ctx: &mut Ctx, id: CallId, outcome: Outcome) {
+        let inst = ctx.calls.get(id).instance as usize;
+        self.open[inst] -= 1;
+        ctx.reply(id, outcome);
+    }
+
+    pub fn totals(&mut self, now: Nanos) -> Totals {
+        match self.station.as_mut() {
+            Some(st) => {
+                st.sync(now);
+                Totals { busy_ns: st.total_busy_ns, queue_ns: st.total_queue_ns, servers: st.servers }
+            }
+            None => Totals::default(),
+        }
+    }
+
+    pub fn sync(&mut self, now: Nanos) {
+        if let Some(st) = self.station.as_mut() {
+            st.sync(now);
+        }
+    }
+
+    pub fn reset_stats(&mut self, now: Nanos) {
+        if let Some(st) = self.station.as_mut() {
+            st.reset_stats(now);
+        }
+        self.work_ns = 0;
+    }
+
+    pub fn stats(&self, elapsed: Nanos) -> KindStats {
+        let mut s = match &self.station {
+            Some(st) => KindStats::from_stations(&[st.stats], st.servers, elapsed),
+            None => KindStats::default(),
+        };
+        s.service_s_mean = if s.granted == 0 { 0.0 } else { self.work_ns as f64 / 1e9 / s.granted as f64 };
+        s.extra.insert("backend_instances".into(), self.open.len() as f64);
+        s
+    }
+}

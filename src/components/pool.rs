@@ -1,0 +1,90 @@
+//! A pool of worker threads (or connections) in front of a set of cores: the structure an
+//! app server instance and a database share.
+//!
+//! A call first takes a thread (or waits in the bounded accept queue), then a core for its
+//! work. It keeps the thread while it waits on downstream calls, which is how a slow
+//! database exhausts an app server's threads even when its CPU is idle.
+
+use crate::engine::calls::CallId;
+use crate::engine::station::{Acquire, Station};
+use crate::units::Nanos;
+
+pub enum Admit {
+    /// Thread and core taken: the caller schedules the work.
+    Run,
+    Wait,
+    Rejected,
+}
+
+pub struct Pool {
+    pub threads: Station,
+    pub cores: Station,
+}
+
+impl Pool {
+    pub fn new(threads: u32, accept_queue: u32, cores: u32) -> Self {
+        // Only thread holders wait for a core, so that queue is bounded by the threads.
+        Pool { threads: Station::new(threads, accept_queue), cores: Station::new(cores, threads) }
+    }
+
+    #[inline]
+    pub fn admit(&mut self, now: Nanos, call: CallId) -> Admit {
+        match self.threads.acquire(now, call) {
+            Acquire::Granted => self.want_core(now, call),
+            Acquire::Queued => Admit::Wait,
+            Acquire::Rejected => Admit::Rejected,
+        }
+    }
+
+    #[inline]
+    fn want_core(&mut self, now: Nanos, call: CallId) -> Admit {
+        match self.cores.acquire(now, call) {
+            Acquire::Granted => Admit::Run,
+            Acquire::Queued => Admit::Wait,
+            Acquire::Rejected => unreachable!("core wait list holds every thread holder"),
+        }
+    }
+
+    /// The work on a core is done; returns the call that takes the core next.
+    #[inline]
+    pub fn work_done(&mut self, now: Nanos) -> Option<CallId> {
+        self.cores.release(now)
+    }
+
+    /// The call gives its thread back; returns a waiting call that can now run on a core.
+    #[inline]
+    pub fn leave(&mut self, now: Nanos) -> Option<CallId> {
+        let next = self.threads.release(now)?;
+        match self.want_core(now, next) {
+            Admit::Run => Some(next),
+            Admit::Wait | Admit::Rejected => None,
+        }
+    }
+
+    pub fn sync(&mut self, now: Nanos) {
+        self.threads.sync(now);
+        self.cores.sync(now);
+    }
+
+    pub fn reset_stats(&mut self, now: Nanos) {
+        self.threads.reset_stats(now);
+        self.cores.reset_stats(now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thread_held_while_core_is_free() {
+        let mut p = Pool::new(2, 1, 1);
+        assert!(matches!(p.admit(0, 1), Admit::Run));
+        assert!(matches!(p.admit(0, 2), Admit::Wait)); // thread, no core
+        assert!(matches!(p.admit(0, 3), Admit::Wait)); // accept queue
+        assert!(matches!(p.admit(0, 4), Admit::Rejected));
+        assert_eq!(p.work_done(5), Some(2)); // call 1 now waits downstream, 2 runs
+        assert_eq!(p.leave(6), None); // call 1 leaves; 3 gets a thread but the core is busy
+        assert_eq!(p.work_done(7), Some(3));
+    }
+}

@@ -1,0 +1,201 @@
+//! `kind = "service"`: an app server pool. Instances x cores serve in parallel; each
+//! instance has a limit of worker threads held across downstream calls and a bounded accept
+//! queue; the handler calls downstream components in sequence or in parallel.
+
+use super::pool::{Admit, Pool};
+use super::KindStats;
+use crate::calls_model::Plan;
+use crate::dist::Dist;
+use crate::engine::calls::{CallId, Outcome, NO_INSTANCE};
+use crate::engine::event::Event;
+use crate::engine::windows::Totals;
+use crate::engine::Ctx;
+use crate::input::calls::CallsInput;
+use crate::model::CompId;
+use crate::rng::{stream, SimRng};
+use crate::units::Nanos;
+use crate::validate::Resolver;
+use crate::model::Cost;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceInput {
+    pub kind: String,
+    pub instance_type: Option<String>,
+    pub instances: Option<u32>,
+    /// Requests served in parallel per instance (default: the instance type's cores, or 1).
+    pub cores: Option<u32>,
+    /// Worker threads per instance, held while waiting on downstream calls.
+    pub max_in_flight: Option<u32>,
+    /// Accept queue per instance; beyond it, requests are rejected.
+    pub queue: Option<u32>,
+    pub service_time: String,
+    pub calls: Option<CallsInput>,
+    /// How long the handler waits for each downstream call.
+    pub timeout: Option<String>,
+    pub usd_per_hour: Option<f64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ServiceSpec {
+    pub instances: u32,
+    pub cores: u32,
+    pub max_in_flight: u32,
+    pub queue: u32,
+    pub service_time: Dist,
+    pub plans: Vec<Plan>,
+    pub call_timeout: Option<Nanos>,
+}
+
+pub const DEFAULT_MAX_IN_FLIGHT: u32 = 200;
+pub const DEFAULT_QUEUE: u32 = 1_000;
+
+impl ServiceInput {
+    pub fn validate(&self, name: &str, r: &mut Resolver) -> Option<(ServiceSpec, Cost)> {
+        let base = ["components", name];
+        let at = |k: &'static str| [base[0], base[1], k];
+        let profile_cores = self.instance_type.as_ref().and_then(|t| r.catalog.get(t)).map(|p| p.cores);
+        let instances = r.count(&at("instances"), self.instances, 1);
+        let cores = r.count(&at("cores"), self.cores, profile_cores.unwrap_or(1).max(1));
+        let max_in_flight = r.count(&at("max_in_flight"), self.max_in_flight, DEFAULT_MAX_IN_FLIGHT);
+        let queue = self.queue.unwrap_or(DEFAULT_QUEUE.min(r.limits.max_queue));
+        let service_time = r.dist(&at("service_time"), &self.service_time);
+        let call_timeout = self.timeout.as_deref().and_then(|t| r.duration(&at("timeout"), t));
+        if call_timeout == Some(0) {
+            r.problem(&at("timeout"), "`timeout` must be greater than zero", "for example \"1s\"");
+        }
+        let plans = r.plans(&base, &self.calls);
+        let cost = r.cost(&base, &self.instance_type, instances, self.usd_per_hour);
+        let spec = ServiceSpec { instances, cores, max_in_flight, queue, service_time: service_time?, plans, call_timeout };
+        Some((spec, cost))
+    }
+}
+
+pub struct Service {
+    spec: ServiceSpec,
+    pools: Vec<Pool>,
+    next: u32,
+    rng: SimRng,
+    work_ns: u128,
+}
+
+impl Service {
+    pub fn new(spec: &ServiceSpec, name: &str, seed: u64) -> Self {
+        let pools = (0..spec.instances).map(|_| Pool::new(spec.max_in_flight, spec.queue, spec.cores)).collect();
+        Service { spec: spec.clone(), pools, next: 0, rng: stream(seed, &format!("component:{name}")), work_ns: 0 }
+    }
+
+    fn run(&mut self, ctx: &mut Ctx, id: CallId) {
+        let t = self.spec.service_time.sample(&mut self.rng);
+        self.work_ns += u128::from(t);
+        ctx.schedule(t, Event::Done(id));
+    }
+
+    pub fn deliver(&mut self, ctx: &mut Ctx, id: CallId) {
+        let call = ctx.calls.get_mut(id);
+        if call.instance == NO_INSTANCE {
+            // Called directly, without a balancer: spread round robin, like a DNS name.
+            call.instance = (self.next % self.spec.instances) as u16;
+            self.next = self.next.wrapping_add(1);
+        }
+        let inst = call.instance as usize;
+        match self.pools[inst].admit(ctx.now, id) {
+            Admit::Run => self.run(ctx, id),
+            Admit::Wait => {}
+            Admit::Rejected => ctx.reply(id, Outcome::Rejected),
+        }
+    }
+
+    pub fn done(&mut self, ctx: &mut Ctx, id: CallId) {
+        let inst = ctx.calls.get(id).instance as usize;
+        if let Some(next) = self.pools[inst].work_done(ctx.now) {
+            self.run(ctx, next);
+        }
+        self.advance(ctx, id);
+    }
+
+    /// Starts the current step's downstream calls, or answers when the plan is done.
+    fn advance(&mut self, ctx: &mut Ctx, id: CallId) {
+        let class = ctx.class_of(id) as usize;
+        let call = *ctx.calls.get(id);
+        let plan = &self.spec.plans[class];
+        if call.outcome != Outcome::Ok || call.step as usize >= plan.len() {
+            return self.finish(ctx, id);
+        }
+        let mut sent = 0u16;
+        for t in &plan[call.step as usize] {
+            match ctx.call_out(id, t.comp, t.op, NO_INSTANCE, self.spec.call_timeout) {
+                Some(_) => sent += 1,
+                None => ctx.calls.get_mut(id).outcome = Outcome::Rejected,
+            }
+        }
+        ctx.calls.get_mut(id).pending = sent;
+        if sent == 0 {
+            self.finish(ctx, id);
+        }
+    }
+
+    pub fn child_replied(&mut self, ctx: &mut Ctx, id: CallId, outcome: Outcome) {
+        let call = ctx.calls.get_mut(id);
+        call.pending -= 1;
+        if outcome != Outcome::Ok && call.outcome == Outcome::Ok {
+            call.outcome = outcome;
+        }
+        if call.pending == 0 {
+            call.step += 1;
+            self.advance(ctx, id);
+        }
+    }
+
+    fn finish(&mut self, ctx: &mut Ctx, id: CallId) {
+        let call = *ctx.calls.get(id);
+        if let Some(next) = self.pools[call.instance as usize].leave(ctx.now) {
+            self.run(ctx, next);
+        }
+        ctx.reply(id, call.outcome);
+    }
+
+    pub fn totals(&mut self, now: Nanos) -> Totals {
+        let mut t = Totals { servers: self.spec.instances * self.spec.cores, ..Totals::default() };
+        for p in &mut self.pools {
+            p.sync(now);
+            t.busy_ns += p.cores.total_busy_ns;
+            t.queue_ns += p.threads.total_queue_ns + p.cores.total_queue_ns;
+        }
+        t
+    }
+
+    pub fn sync(&mut self, now: Nanos) {
+        self.pools.iter_mut().for_each(|p| p.sync(now));
+    }
+
+    pub fn reset_stats(&mut self, now: Nanos) {
+        self.pools.iter_mut().for_each(|p| p.reset_stats(now));
+        self.work_ns = 0;
+    }
+
+    pub fn stats(&self, elapsed: Nanos) -> KindStats {
+        let cores: Vec<_> = self.pools.iter().map(|p| p.cores.stats).collect();
+        let threads: Vec<_> = self.pools.iter().map(|p| p.threads.stats).collect();
+        let mut s = KindStats::from_stations(&cores, self.spec.cores, elapsed);
+        let th = KindStats::from_stations(&threads, self.spec.max_in_flight, elapsed);
+        // The accept queue is part of what a request waits in front of this service.
+        s.queue_mean += th.queue_mean;
+        s.queue_max = s.queue_max.max(th.queue_max);
+        s.wait_s_mean += th.wait_s_mean;
+        s.rejected = th.rejected;
+        s.service_s_mean = if s.granted == 0 { 0.0 } else { self.work_ns as f64 / 1e9 / s.granted as f64 };
+        s.extra.insert("threads_utilization".into(), th.utilization);
+        s.extra.insert("instances".into(), f64::from(self.spec.instances));
+        s
+    }
+
+    pub fn spec(&self) -> &ServiceSpec {
+        &self.spec
+    }
+
+    pub fn downstream(spec: &ServiceSpec) -> Vec<CompId> {
+        crate::calls_model::targets(&spec.plans).collect()
+    }
+}

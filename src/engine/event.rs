@@ -1,0 +1,25 @@
+//! The events of a run: small and `Copy`, so the heap moves them by value.
+
+use super::calls::CallId;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The next user request arrives from the traffic source.
+    Arrival,
+    /// A call reaches its component (after the link latency).
+    Deliver(CallId),
+    /// A component finished the work it scheduled for a call.
+    Done(CallId),
+    /// A call's reply reaches its caller (after the link latency).
+    Reply(CallId),
+    /// A caller's patience for a call runs out; the stamp tells a recycled slot apart.
+    Timeout(CallId, u32),
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn events_stay_small() {
+        assert!(std::mem::size_of::<super::Event>() <= 12);
+    }
+}

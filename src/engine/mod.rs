@@ -1,0 +1,383 @@
+//! The discrete-event engine: the clock, the event loop, and the context handlers act on.
+//!
+//! The engine knows calls, requests, stations and time; it does not know component kinds
+//! beyond dispatching to the closed `Component` enum. It never reads files or the clock.
+
+pub mod calls;
+pub mod event;
+pub mod heap;
+pub mod metrics;
+pub mod station;
+pub mod windows;
+
+use crate::components::Component;
+use crate::model::{CompId, LatencyMatrix, Model};
+use crate::traffic::Source;
+use crate::units::Nanos;
+use calls::{Call, CallId, Op, Outcome, ReqId, Request, Slab, NO_INSTANCE, NO_PARENT};
+use event::Event;
+use heap::EventHeap;
+use metrics::{record, ClassMetrics, CompMetrics, LimitsHit};
+use windows::{Totals, Windows};
+
+/// What handlers may touch: the clock, the event set, the arenas and shared counters.
+pub struct Ctx {
+    pub now: Nanos,
+    heap: EventHeap<Event>,
+    pub calls: Slab<Call>,
+    pub requests: Slab<Request>,
+    latency: LatencyMatrix,
+    stamp: u32,
+    pub limits_hit: LimitsHit,
+    pub comp_metrics: Vec<CompMetrics>,
+}
+
+impl Ctx {
+    #[inline]
+    pub fn schedule(&mut self, delay: Nanos, event: Event) {
+        self.heap.push(self.now.saturating_add(delay), event);
+    }
+
+    /// Sends a call from `parent` to `target`; `None` when the call arena is full (counted).
+    #[inline]
+    pub fn call_out(&mut self, parent: CallId, target: CompId, op: Op, instance: u16, timeout: Option<Nanos>) -> Option<CallId> {
+        let p = *self.calls.get(parent);
+        let id = self.new_call(p.req, parent, target, op, instance)?;
+        let delay = self.latency.get(p.comp, target);
+        self.schedule(delay, Event::Deliver(id));
+        if let Some(t) = timeout {
+            let stamp = self.calls.get(id).stamp;
+            self.schedule(t, Event::Timeout(id, stamp));
+        }
+        Some(id)
+    }
+
+    fn new_call(&mut self, req: ReqId, parent: CallId, comp: CompId, op: Op, instance: u16) -> Option<CallId> {
+        self.stamp = self.stamp.wrapping_add(1);
+        let call = Call {
+            req,
+            parent,
+            comp,
+            instance,
+            op,
+            outcome: Outcome::Ok,
+            abandoned: false,
+            step: 0,
+            pending: 0,
+            stamp: self.stamp,
+            arrived_at: self.now,
+            queued_at: self.now,
+        };
+        let id = self.calls.insert(call);
+        if id.is_none() {
+            self.limits_hit.calls += 1;
+        }
+        id
+    }
+
+    /// Answers a call: records the component's latency and sends the reply back.
+    #[inline]
+    pub fn reply(&mut self, id: CallId, outcome: Outcome) {
+        let now = self.now;
+        let call = self.calls.get_mut(id);
+        call.outcome = outcome;
+        let (comp, parent, arrived) = (call.comp, call.parent, call.arrived_at);
+        let m = &mut self.comp_metrics[comp as usize];
+        if outcome == Outcome::Ok {
+            m.ok += 1;
+            record(&mut m.latency, now - arrived);
+        } else {
+            m.errors += 1;
+        }
+        let delay = if parent == NO_PARENT { 0 } else { self.latency.get(comp, self.calls.get(parent).comp) };
+        self.schedule(delay, Event::Reply(id));
+    }
+
+    #[inline]
+    pub fn class_of(&self, call: CallId) -> u8 {
+        self.requests.get(self.calls.get(call).req).class
+    }
+}
+
+/// Why a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    /// Every request finished after arrivals stopped.
+    Drained,
+    /// The drain period ran out with requests still in flight.
+    TimeLimit,
+    /// `max_events` was reached.
+    EventLimit,
+}
+
+/// Everything a run measured, before it is summarised.
+pub struct RunData {
+    pub seed: u64,
+    pub end: Nanos,
+    pub measured_from: Nanos,
+    pub events: u64,
+    pub stop: StopReason,
+    pub total: ClassMetrics,
+    pub classes: Vec<ClassMetrics>,
+    pub comp_metrics: Vec<CompMetrics>,
+    pub components: Vec<Component>,
+    pub windows: Windows,
+    pub limits_hit: LimitsHit,
+    pub in_flight: u64,
+    pub window_width: Nanos,
+}
+
+pub struct Simulation<'m> {
+    model: &'m Model,
+    ctx: Ctx,
+    comps: Vec<Component>,
+    source: Source,
+    total: ClassMetrics,
+    classes: Vec<ClassMetrics>,
+    windows: Windows,
+    measuring: bool,
+    events: u64,
+    /// Requests counted as arrived and not yet resolved.
+    unresolved: u64,
+    seed: u64,
+}
+
+impl<'m> Simulation<'m> {
+    pub fn new(model: &'m Model, seed: u64) -> Self {
+        let n = model.components.len();
+        let comps = model.components.iter().enumerate().map(|(i, c)| Component::build(model, i as CompId, seed, &c.spec)).collect();
+        let horizon = model.duration + model.drain;
+        let initial = (model.limits.max_calls as usize).min(1 << 16);
+        Simulation {
+            model,
+            ctx: Ctx {
+                now: 0,
+                heap: EventHeap::with_capacity(initial),
+                calls: Slab::with_limit(model.limits.max_calls as usize),
+                requests: Slab::with_limit(model.limits.max_in_flight as usize),
+                latency: model.latency.clone(),
+                stamp: 0,
+                limits_hit: LimitsHit::default(),
+                comp_metrics: (0..n).map(|_| CompMetrics::new()).collect(),
+            },
+            comps,
+            source: Source::new(model, seed),
+            total: ClassMetrics::new(),
+            classes: model.classes.iter().map(|_| ClassMetrics::new()).collect(),
+            windows: Windows::new(model.window, horizon, n),
+            measuring: model.warmup == 0,
+            events: 0,
+            unresolved: 0,
+            seed,
+        }
+    }
+
+    /// Runs to the end and returns what was measured.
+    pub fn run(mut self) -> RunData {
+        if let Some(t) = self.source.next_after(0) {
+            self.ctx.heap.push(t, Event::Arrival);
+        }
+        let horizon = self.model.duration + self.model.drain;
+        let stop = loop {
+            let Some(t) = self.ctx.heap.peek_time() else { break StopReason::Drained };
+            if t > horizon {
+                self.ctx.limits_hit.sim_time = true;
+                break StopReason::TimeLimit;
+            }
+            if self.events >= self.model.limits.max_events {
+                self.ctx.limits_hit.events = true;
+                break StopReason::EventLimit;
+            }
+            self.advance_clock_to(t);
+            let (now, event) = self.ctx.heap.pop().expect("peeked");
+            self.ctx.now = now;
+            self.events += 1;
+            self.dispatch(event);
+        };
+        let end = if stop == StopReason::Drained { self.ctx.now.max(self.model.duration) } else { horizon.min(self.ctx.now.max(self.model.duration)) };
+        self.finish(end, stop)
+    }
+
+    /// Closes the windows and starts measurement that fall before `t`.
+    fn advance_clock_to(&mut self, t: Nanos) {
+        while self.windows.due(t) {
+            let end = self.windows.next_end();
+            if !self.measuring && self.model.warmup <= end {
+                self.start_measuring(self.model.warmup);
+            }
+            self.close_window(end);
+        }
+        if !self.measuring && t >= self.model.warmup {
+            self.start_measuring(self.model.warmup);
+        }
+    }
+
+    fn close_window(&mut self, end: Nanos) {
+        let totals: Vec<Totals> = self.comps.iter_mut().map(|c| c.totals(end)).collect();
+        let in_flight = self.ctx.requests.live() as u64;
+        self.windows.close(&totals, in_flight);
+    }
+
+    fn start_measuring(&mut self, at: Nanos) {
+        self.measuring = true;
+        for c in &mut self.comps {
+            c.reset_stats(at);
+        }
+        for m in &mut self.ctx.comp_metrics {
+            m.reset();
+        }
+    }
+
+    #[inline]
+    fn dispatch(&mut self, event: Event) {
+        match event {
+            Event::Arrival => self.on_arrival(),
+            Event::Deliver(id) => {
+                let comp = self.ctx.calls.get(id).comp as usize;
+                self.ctx.comp_metrics[comp].received += 1;
+                self.comps[comp].deliver(&mut self.ctx, id);
+            }
+            Event::Done(id) => {
+                let comp = self.ctx.calls.get(id).comp as usize;
+                self.comps[comp].done(&mut self.ctx, id);
+            }
+            Event::Reply(id) => self.on_reply(id),
+            Event::Timeout(id, stamp) => self.on_timeout(id, stamp),
+        }
+    }
+
+    fn on_arrival(&mut self) {
+        let now = self.ctx.now;
+        if let Some(t) = self.source.next_after(now) {
+            self.ctx.heap.push(t, Event::Arrival);
+        }
+        let class = self.source.draw_class();
+        self.windows.arrival();
+        let measured = self.measuring;
+        if measured {
+            self.total.outcomes.arrived += 1;
+            self.classes[class as usize].outcomes.arrived += 1;
+            self.unresolved += 1;
+        }
+        let request = Request { class, measured, resolved: false, arrived_at: now, key: 0, root: NO_PARENT };
+        let Some(req) = self.ctx.requests.insert(request) else {
+            self.ctx.limits_hit.in_flight += 1;
+            self.resolve_untracked(class, measured, Outcome::Rejected);
+            return;
+        };
+        let entry = self.model.load.entry;
+        let Some(root) = self.ctx.new_call(req, NO_PARENT, entry, Op::Default, NO_INSTANCE) else {
+            self.ctx.requests.remove(req);
+            self.resolve_untracked(class, measured, Outcome::Rejected);
+            return;
+        };
+        self.ctx.requests.get_mut(req).root = root;
+        self.ctx.schedule(0, Event::Deliver(root));
+        if let Some(t) = self.model.load.timeout {
+            let stamp = self.ctx.calls.get(root).stamp;
+            self.ctx.schedule(t, Event::Timeout(root, stamp));
+        }
+    }
+
+    /// Counts the outcome of a request that never got an arena slot.
+    fn resolve_untracked(&mut self, class: u8, measured: bool, outcome: Outcome) {
+        let r = Request { class, measured, resolved: false, arrived_at: self.ctx.now, key: 0, root: NO_PARENT };
+        self.resolve(&r, outcome);
+    }
+
+    fn on_reply(&mut self, id: CallId) {
+        let call = *self.ctx.calls.get(id);
+        self.ctx.calls.remove(id);
+        if call.abandoned {
+            if call.parent == NO_PARENT {
+                self.ctx.requests.remove(call.req);
+            }
+            return;
+        }
+        if call.parent == NO_PARENT {
+            let req = *self.ctx.requests.get(call.req);
+            self.ctx.requests.remove(call.req);
+            self.resolve(&req, call.outcome);
+        } else {
+            let parent = call.parent;
+            let comp = self.ctx.calls.get(parent).comp as usize;
+            self.comps[comp].child_replied(&mut self.ctx, parent, call.outcome);
+        }
+    }
+
+    fn on_timeout(&mut self, id: CallId, stamp: u32) {
+        let call = *self.ctx.calls.get(id);
+        if call.stamp != stamp || call.abandoned {
+            return; // answered in time; the slot may hold another call by now
+        }
+        self.ctx.calls.get_mut(id).abandoned = true;
+        if call.parent == NO_PARENT {
+            let req = *self.ctx.requests.get(call.req);
+            self.ctx.requests.get_mut(call.req).resolved = true;
+            self.resolve(&req, Outcome::TimedOut);
+        } else {
+            let parent = call.parent;
+            let comp = self.ctx.calls.get(parent).comp as usize;
+            self.comps[comp].child_replied(&mut self.ctx, parent, Outcome::TimedOut);
+        }
+    }
+
+    /// Counts how a request ended (once) and records its latency if it completed.
+    fn resolve(&mut self, req: &Request, outcome: Outcome) {
+        if req.resolved {
+            return;
+        }
+        let latency = self.ctx.now - req.arrived_at;
+        if outcome == Outcome::Ok {
+            self.windows.completion(latency);
+        } else {
+            self.windows.error();
+        }
+        if !req.measured {
+            return;
+        }
+        self.unresolved -= 1;
+        for m in [&mut self.total, &mut self.classes[req.class as usize]] {
+            match outcome {
+                Outcome::Ok => {
+                    m.outcomes.completed += 1;
+                    record(&mut m.latency, latency);
+                }
+                Outcome::Failed => m.outcomes.failed += 1,
+                Outcome::Rejected => m.outcomes.rejected += 1,
+                Outcome::TimedOut => m.outcomes.timed_out += 1,
+            }
+        }
+    }
+
+    fn finish(mut self, end: Nanos, stop: StopReason) -> RunData {
+        if !self.measuring {
+            self.start_measuring(self.model.warmup.min(end));
+        }
+        while self.windows.next_end() <= end {
+            let e = self.windows.next_end();
+            self.close_window(e);
+        }
+        if self.windows.rows.last().is_none_or(|r| r.start + r.width < end) {
+            self.close_window(self.windows.next_end());
+        }
+        for c in &mut self.comps {
+            c.sync(end);
+        }
+        RunData {
+            seed: self.seed,
+            end,
+            measured_from: self.model.warmup.min(end),
+            events: self.events,
+            stop,
+            total: self.total,
+            classes: self.classes,
+            comp_metrics: self.ctx.comp_metrics,
+            components: self.comps,
+            window_width: self.windows.width,
+            windows: self.windows,
+            limits_hit: self.ctx.limits_hit,
+            in_flight: self.unresolved,
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! Time series: one row per window, in memory bounded whatever the simulated duration.
+//!
+//! The window width is fixed before the run: the requested width, widened so that the whole
+//! horizon (duration plus drain) fits in `MAX_WINDOWS` rows. A simulated week therefore uses
+//! the same memory as an hour, with coarser rows.
+
+use super::metrics::{new_histogram, record};
+use crate::units::Nanos;
+use hdrhistogram::Histogram;
+
+pub const MAX_WINDOWS: u64 = 1_000;
+
+/// Monotonic totals a component exposes so that per-window utilization is a difference.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Totals {
+    pub busy_ns: u128,
+    pub queue_ns: u128,
+    pub servers: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct WindowRow {
+    pub start: Nanos,
+    pub width: Nanos,
+    pub arrivals: u64,
+    pub completed: u64,
+    pub errors: u64,
+    pub latency_p99_ns: u64,
+    pub in_flight: u64,
+    /// Per component: (utilization, mean queue length).
+    pub comps: Vec<(f64, f64)>,
+}
+
+pub struct Windows {
+    pub width: Nanos,
+    end: Nanos,
+    arrivals: u64,
+    completed: u64,
+    errors: u64,
+    hist: Histogram<u64>,
+    prev: Vec<Totals>,
+    pub rows: Vec<WindowRow>,
+}
+
+impl Windows {
+    pub fn new(requested: Nanos, horizon: Nanos, comps: usize) -> Self {
+        let width = requested.max(horizon.div_ceil(MAX_WINDOWS)).max(1);
+        Windows {
+            width,
+            end: width,
+            arrivals: 0,
+            completed: 0,
+            errors: 0,
+            hist: new_histogram(),
+            prev: vec![Totals::default(); comps],
+            rows: Vec::with_capacity(MAX_WINDOWS as usize + 1),
+        }
+    }
+
+    #[inline]
+    pub fn due(&self, now: Nanos) -> bool {
+        now >= self.end
+    }
+
+    pub fn next_end(&self) -> Nanos {
+        self.end
+    }
+
+    #[inline]
+    pub fn arrival(&mut self) {
+        self.arrivals += 1;
+    }
+
+    #[inline]
+    pub fn completion(&mut self, latency: Nanos) {
+        self.completed += 1;
+        record(&mut self.hist, latency);
+    }
+
+    #[inline]
+    pub fn error(&mut self) {
+        self.errors += 1;
+    }
+
+    /// Closes the current window given each component's totals at its end.
+    pub fn close(&mut self, totals: &[Totals], in_flight: u64) {
+        let start = self.end - self.width;
+        let w = self.width as f64;
+        let comps = totals
+            .iter()
+            .zip(&self.prev)
+            .map(|(t, p)| {
+                let busy = (t.busy_ns - p.busy_ns) as f64;
+                let queue = (t.queue_ns - p.queue_ns) as f64;
+                (if t.servers == 0 { 0.0 } else { busy / (w * f64::from(t.servers)) }, queue / w)
+            })
+            .collect();
+        self.rows.push(WindowRow {
+            start,
+            width: self.width,
+            arrivals: self.arrivals,
+            completed: self.completed,
+            errors: self.errors,
+            latency_p99_ns: if self.completed == 0 { 0 } else { self.hist.value_at_quantile(0.99) },
+            in_flight,
+            comps,
+        });
+        self.prev.copy_from_slice(totals);
+        self.arrivals = 0;
+        self.completed = 0;
+        self.errors = 0;
+        self.hist.reset();
+        self.end += self.width;
+    }
+}

@@ -1,0 +1,74 @@
+//! Serde types that mirror the scenario TOML, section by section.
+//!
+//! These hold what the file says, as written (durations and rates are still strings); the
+//! `validate` module turns them into the engine's `Model`. Every struct denies unknown keys.
+//! Component tables are deserialized per kind, in `components/`, once their `kind` is known.
+
+pub mod calls;
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub scenario: ScenarioSection,
+    pub load: LoadSection,
+    /// Request classes and their shares of the traffic; one class `default` if absent.
+    #[serde(default)]
+    pub requests: BTreeMap<String, f64>,
+    #[serde(default)]
+    pub limits: LimitsSection,
+    /// Read per kind in a second pass (see `components::parse_component`).
+    #[serde(default)]
+    pub components: BTreeMap<String, serde::de::IgnoredAny>,
+    #[serde(default)]
+    pub links: Vec<LinkInput>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSection {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub duration: String,
+    pub warmup: Option<String>,
+    pub seed: Option<u64>,
+    /// Width of a time-series window.
+    pub window: Option<String>,
+    /// How long in-flight requests may run on after arrivals stop.
+    pub drain: Option<String>,
+    pub replications: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadSection {
+    pub rate: String,
+    /// The component user requests enter; by default the one nothing else calls.
+    pub entry: Option<String>,
+    /// The client gives up after this long and counts the request as timed out.
+    pub timeout: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSection {
+    /// Requests in the system at once; arrivals beyond are rejected and reported.
+    pub max_in_flight: Option<u32>,
+    /// Calls (hops) alive at once across all requests.
+    pub max_calls: Option<u32>,
+    /// Events processed in one run; the run stops and reports when it is reached.
+    pub max_events: Option<u64>,
+    /// Default bound for every queue that does not set its own.
+    pub max_queue: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkInput {
+    pub between: [String; 2],
+    /// One-way latency; a call and its reply each pay it.
+    pub latency: String,
+}

@@ -1,0 +1,29 @@
+//! stagesim: a discrete-event simulator of a web system's scaling journey.
+//!
+//! Pipeline: TOML text -> `input` (serde mirror) -> `validate` -> `model::Model` (engine
+//! types) -> `engine` (one run) -> `summary::Summary` (serializable) -> `report` (renderers).
+//! See ARCHITECTURE.md for the codemap and invariants.
+
+pub mod calls_model;
+pub mod catalog;
+pub mod cli;
+pub mod components;
+pub mod diag;
+pub mod dist;
+pub mod engine;
+pub mod input;
+pub mod load;
+pub mod model;
+pub mod report;
+pub mod rng;
+pub mod runner;
+pub mod stats;
+pub mod summary;
+pub mod traffic;
+pub mod units;
+pub mod validate;
+
+pub use diag::Error;
+pub use load::{load_scenario, parse_scenario};
+pub use runner::run;
+pub use summary::Summary;

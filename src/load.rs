@@ -1,0 +1,153 @@
+//! From a scenario file to a validated `Model`, or to diagnostics with file, line and column.
+//!
+//! Parsing happens twice over the same text: once into a spanned tree (for positions and for
+//! per-kind component tables), once into the typed sections. Validation problems carry key
+//! paths, resolved here against the spanned tree.
+
+use crate::catalog::Catalog;
+use crate::components::{parse_component, ComponentInput, KINDS};
+use crate::diag::{diagnostic_at, did_you_mean, Diagnostic, Error, Problem};
+use crate::input::ScenarioFile;
+use crate::model::Model;
+use crate::validate::build_model;
+use serde::Deserialize;
+use std::ops::Range;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+use toml::Spanned;
+
+/// Reads and validates a scenario file.
+pub fn load_scenario(path: &str) -> Result<Model, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_string(), source })?;
+    parse_scenario(path, &text)
+}
+
+/// Validates scenario text; `file` is only used in diagnostics.
+pub fn parse_scenario(file: &str, text: &str) -> Result<Model, Error> {
+    let doc = Doc { file, text };
+    let table = DeTable::parse(text).map_err(|e| doc.invalid(vec![doc.from_toml(&e, &[])]))?;
+    let root = Spanned::new(table.span(), DeValue::Table(table.get_ref().clone()));
+    let parsed = ScenarioFile::deserialize(ValueDeserializer::from(root.clone()));
+    let file_input = parsed.map_err(|e| doc.invalid(vec![doc.from_toml(&e, &[])]))?;
+    let mut diags = Vec::new();
+    let comps = component_inputs(&doc, table.get_ref(), &mut diags);
+    if !diags.is_empty() {
+        return Err(doc.invalid(diags));
+    }
+    build_model(&file_input, &comps, &Catalog::shipped()).map_err(|problems| {
+        doc.invalid(problems.iter().map(|p| doc.from_problem(p, &root)).collect())
+    })
+}
+
+fn component_inputs(doc: &Doc, table: &DeTable, diags: &mut Vec<Diagnostic>) -> Vec<(String, ComponentInput)> {
+    let Some(comps) = table.get("components").map(|v| v.get_ref()) else { return Vec::new() };
+    let DeValue::Table(comps) = comps else { return Vec::new() };
+    let mut out = Vec::new();
+    for (name, value) in comps.iter() {
+        let name = name.get_ref().to_string();
+        let path = ["components", name.as_str()];
+        let DeValue::Table(t) = value.get_ref() else {
+            diags.push(doc.at(value.span(), &path, &format!("`components.{name}` must be a table"), "write `[components.NAME]` with a `kind` key"));
+            continue;
+        };
+        let kind = match t.get("kind").map(|k| (k.span(), k.get_ref())) {
+            Some((_, DeValue::String(s))) if KINDS.contains(&s.as_ref()) => s.to_string(),
+            Some((span, other)) => {
+                let shown = match other {
+                    DeValue::String(s) => s.to_string(),
+                    _ => "a non-string".into(),
+                };
+                let help = match did_you_mean(&shown, KINDS.iter().copied()) {
+                    Some(k) => format!("did you mean `{k}`? Kinds: {}", KINDS.join(", ")),
+                    None => format!("kinds: {}", KINDS.join(", ")),
+                };
+                diags.push(doc.at(span, &[path[0], path[1], "kind"], &format!("unknown component kind `{shown}`"), &help));
+                continue;
+            }
+            None => {
+                diags.push(doc.at(value.span(), &path, &format!("component `{name}` has no `kind`"), &format!("add `kind = \"...\"`, one of: {}", KINDS.join(", "))));
+                continue;
+            }
+        };
+        match parse_component(&kind, ValueDeserializer::from(value.clone())) {
+            Ok(input) => out.push((name, input)),
+            Err(e) => diags.push(doc.from_toml(&e, &path)),
+        }
+    }
+    out
+}
+
+struct Doc<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Doc<'_> {
+    fn invalid(&self, diags: Vec<Diagnostic>) -> Error {
+        Error::Invalid(diags)
+    }
+
+    fn at(&self, span: Range<usize>, path: &[&str], message: &str, help: &str) -> Diagnostic {
+        diagnostic_at(self.file, self.text, span, &path.join("."), message, help)
+    }
+
+    /// A parser or serde error, with a fix suggested from its message.
+    fn from_toml(&self, e: &toml::de::Error, path: &[&str]) -> Diagnostic {
+        let span = e.span().unwrap_or(0..0);
+        let message = e.message().trim().to_string();
+        let key = self.text.get(span.clone()).unwrap_or("").trim().trim_matches('"').to_string();
+        let help = help_for(&message, &key);
+        let mut key_path = path.join(".");
+        if message.starts_with("unknown field") && !key.is_empty() {
+            key_path = if key_path.is_empty() { key } else { format!("{key_path}.{key}") };
+        }
+        diagnostic_at(self.file, self.text, span, &key_path, &message, &help)
+    }
+
+    fn from_problem(&self, p: &Problem, root: &Spanned<DeValue>) -> Diagnostic {
+        let path: Vec<&str> = p.path.iter().map(String::as_str).collect();
+        let span = p.span.clone().unwrap_or_else(|| span_of(root, &path));
+        self.at(span, &path, &p.message, &p.help)
+    }
+}
+
+/// The span of the deepest existing key on `path`, pointing at its value.
+fn span_of(root: &Spanned<DeValue>, path: &[&str]) -> Range<usize> {
+    let mut cur = root;
+    let mut span = 0..0;
+    for key in path {
+        let next = match cur.get_ref() {
+            DeValue::Table(t) => t.get(*key),
+            DeValue::Array(a) => key.parse::<usize>().ok().and_then(|i| a.get(i)),
+            _ => None,
+        };
+        match next {
+            Some(v) => {
+                span = v.span();
+                cur = v;
+            }
+            None => break,
+        }
+    }
+    span
+}
+
+fn help_for(message: &str, key: &str) -> String {
+    if let Some(rest) = message.strip_prefix("unknown field") {
+        let expected = rest.split_once("expected").map_or("", |(_, e)| e).trim();
+        let allowed: Vec<&str> = expected.split(',').map(|s| s.trim().trim_start_matches("one of").trim().trim_matches('`')).filter(|s| !s.is_empty()).collect();
+        return match did_you_mean(key, allowed.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`? Unknown keys are errors, so a typo is never silently ignored"),
+            None => format!("remove `{key}`; allowed keys here: {}", allowed.join(", ")),
+        };
+    }
+    if message.starts_with("missing field") {
+        return "add the key: it has no default".into();
+    }
+    if message.starts_with("invalid type") {
+        return "check the value's type: units are strings (\"250ms\"), counts are integers".into();
+    }
+    if message.contains("unknown variant") {
+        return "use one of the listed values".into();
+    }
+    "fix the TOML syntax at this position".into()
+}

@@ -1,0 +1,119 @@
+//! The validated scenario: engine-ready types in base units, with every reference resolved
+//! to an index. Nothing here is parsed or checked again during a run.
+
+use crate::calls_model::Plan;
+use crate::components::ComponentSpec;
+use crate::units::Nanos;
+
+pub type CompId = u16;
+
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub name: String,
+    pub description: String,
+    pub seed: u64,
+    pub duration: Nanos,
+    pub warmup: Nanos,
+    pub drain: Nanos,
+    pub window: Nanos,
+    pub replications: u32,
+    pub load: Load,
+    pub classes: Vec<Class>,
+    pub components: Vec<ComponentModel>,
+    pub latency: LatencyMatrix,
+    pub limits: Limits,
+}
+
+#[derive(Clone, Debug)]
+pub struct Load {
+    pub rate_per_s: f64,
+    pub entry: CompId,
+    pub timeout: Option<Nanos>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Class {
+    pub name: String,
+    pub share: f64,
+}
+
+#[derive(Clone, Debug)]
+pub struct ComponentModel {
+    pub name: String,
+    pub spec: ComponentSpec,
+    pub cost: Cost,
+}
+
+/// What a component costs to run: instances times an hourly price.
+#[derive(Clone, Debug, Default)]
+pub struct Cost {
+    pub instance_type: Option<String>,
+    pub instances: u32,
+    pub usd_per_hour_each: f64,
+}
+
+impl Cost {
+    pub fn usd_per_hour(&self) -> f64 {
+        self.usd_per_hour_each * f64::from(self.instances)
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_in_flight: u32,
+    pub max_calls: u32,
+    pub max_events: u64,
+    pub max_queue: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_in_flight: 1_000_000, max_calls: 4_000_000, max_events: 2_000_000_000, max_queue: 100_000 }
+    }
+}
+
+/// One-way network latency between every pair of components (zero unless a link says).
+#[derive(Clone, Debug)]
+pub struct LatencyMatrix {
+    n: usize,
+    ns: Vec<Nanos>,
+}
+
+impl LatencyMatrix {
+    pub fn zero(n: usize) -> Self {
+        LatencyMatrix { n, ns: vec![0; n * n] }
+    }
+    pub fn set(&mut self, a: CompId, b: CompId, ns: Nanos) {
+        let (a, b) = (a as usize, b as usize);
+        self.ns[a * self.n + b] = ns;
+        self.ns[b * self.n + a] = ns;
+    }
+    #[inline]
+    pub fn get(&self, a: CompId, b: CompId) -> Nanos {
+        self.ns[a as usize * self.n + b as usize]
+    }
+}
+
+impl Model {
+    pub fn component_id(&self, name: &str) -> Option<CompId> {
+        self.components.iter().position(|c| c.name == name).map(|i| i as CompId)
+    }
+
+    /// Every (caller, callee) edge of the call graph, in component order.
+    pub fn edges(&self) -> Vec<(CompId, CompId)> {
+        let mut out = Vec::new();
+        for (i, c) in self.components.iter().enumerate() {
+            for t in c.spec.downstream() {
+                if !out.contains(&(i as CompId, t)) {
+                    out.push((i as CompId, t));
+                }
+            }
+        }
+        out
+    }
+
+    /// The class plans of a handler, for the graph and explanations.
+    pub fn plans_of(&self, id: CompId) -> Option<&[Plan]> {
+        self.components[id as usize].spec.plans()
+    }
+}

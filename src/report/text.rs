@@ -1,0 +1,95 @@
+//! The default, human-readable rendering of a run summary.
+
+use crate::summary::{Latency, Summary};
+use crate::units::human_secs;
+use std::fmt::Write;
+
+fn lat(l: &Latency) -> String {
+    let mut s = format!(
+        "mean {}  p50 {}  p90 {}  p99 {}  p99.9 {}  max {}",
+        human_secs(l.mean),
+        human_secs(l.p50),
+        human_secs(l.p90),
+        human_secs(l.p99),
+        human_secs(l.p999),
+        human_secs(l.max)
+    );
+    if let Some(ci) = &l.p99_ci95 {
+        let _ = write!(s, "  (p99 95% CI {}..{})", human_secs(ci.low), human_secs(ci.high));
+    }
+    if !l.too_few_samples.is_empty() {
+        let _ = write!(s, "  [too few samples for {}]", l.too_few_samples.join(", "));
+    }
+    s
+}
+
+pub fn render(s: &Summary) -> String {
+    let mut o = String::new();
+    let r = &s.requests;
+    let _ = writeln!(o, "{}", s.scenario);
+    let _ = writeln!(
+        o,
+        "seed {}  replications {}  simulated {}  measured {}  events {}  ended: {}",
+        s.seed,
+        s.replications,
+        human_secs(s.simulated_s),
+        human_secs(s.measured_s),
+        s.events,
+        s.stop_reason
+    );
+    let _ = writeln!(o);
+    let _ = writeln!(
+        o,
+        "requests   arrived {}  completed {}  failed {}  rejected {}  timed out {}  in flight {}  errors {:.3}%",
+        r.arrived,
+        r.completed,
+        r.failed,
+        r.rejected,
+        r.timed_out,
+        r.in_flight,
+        r.error_ratio * 100.0
+    );
+    let _ = writeln!(o, "throughput {:.1}/s", s.throughput_per_s);
+    let _ = writeln!(o, "latency    {}", lat(&s.latency_s));
+    if s.classes.len() > 1 {
+        let _ = writeln!(o, "\nclass          share  completed  latency");
+        for (name, c) in &s.classes {
+            let _ = writeln!(o, "{:<14} {:>5.2}  {:>9}  {}", name, c.share, c.requests.completed, lat(&c.latency_s));
+        }
+    }
+    let _ = writeln!(
+        o,
+        "\n{:<14} {:<14} {:>7} {:>6} {:>9} {:>9} {:>9} {:>10} {:>9} {:>10}",
+        "component", "kind", "servers", "util", "queue", "queue max", "wait", "rate/s", "p99", "usd/month"
+    );
+    for (name, c) in &s.components {
+        let _ = writeln!(
+            o,
+            "{:<14} {:<14} {:>7} {:>5.1}% {:>9.2} {:>9} {:>9} {:>10.1} {:>9} {:>10.2}",
+            name,
+            c.kind,
+            c.servers,
+            c.utilization * 100.0,
+            c.queue_mean,
+            c.queue_max,
+            human_secs(c.wait_s_mean),
+            c.throughput_per_s,
+            human_secs(c.latency_s.p99),
+            c.cost_usd_per_month
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\ncost       {:.2} USD/month  {:.4} USD per million requests",
+        s.cost.usd_per_month, s.cost.usd_per_million_requests
+    );
+    let l = &s.limits;
+    if l.rejected_at_max_in_flight > 0 || l.refused_at_max_calls > 0 || l.stopped_at_max_events || l.stopped_at_drain_end {
+        let _ = writeln!(
+            o,
+            "LIMITS HIT: {} arrivals rejected at max_in_flight={}, {} calls refused at max_calls={}, stopped at max_events: {}, stopped at drain end: {}",
+            l.rejected_at_max_in_flight, l.max_in_flight, l.refused_at_max_calls, l.max_calls, l.stopped_at_max_events, l.stopped_at_drain_end
+        );
+    }
+    o
+}

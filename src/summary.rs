@@ -1,0 +1,322 @@
+//! The output contract: a serializable summary in base units (seconds, ratios, USD), built
+//! from the raw data of one or more replications. Renderers only format what is here.
+//!
+//! `schema_version` changes whenever a field is renamed or removed; adding fields keeps it.
+
+use crate::engine::metrics::{ClassMetrics, Outcomes};
+use crate::engine::{RunData, StopReason};
+use crate::model::Model;
+use crate::stats::{mean_ci95, Ci};
+use crate::units::ns_to_secs;
+use hdrhistogram::Histogram;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub const SCHEMA_VERSION: u32 = 1;
+pub const HOURS_PER_MONTH: f64 = 730.0;
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Summary {
+    pub schema_version: u32,
+    pub stagesim_version: String,
+    pub scenario: String,
+    pub seed: u64,
+    pub replications: u32,
+    pub simulated_s: f64,
+    pub measured_s: f64,
+    pub stop_reason: String,
+    pub events: u64,
+    pub requests: Requests,
+    pub throughput_per_s: f64,
+    pub latency_s: Latency,
+    pub classes: BTreeMap<String, ClassSummary>,
+    pub components: BTreeMap<String, ComponentSummary>,
+    pub cost: CostSummary,
+    pub limits: LimitsReport,
+    pub window_s: f64,
+    pub windows: Vec<Window>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct Requests {
+    pub arrived: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub rejected: u64,
+    pub timed_out: u64,
+    /// Arrived but unresolved when the run ended.
+    pub in_flight: u64,
+    /// (failed + rejected + timed out) / resolved.
+    pub error_ratio: f64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct Latency {
+    pub samples: u64,
+    pub mean: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+    /// 95% confidence intervals across replications (absent with one replication).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_ci95: Option<Ci>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p99_ci95: Option<Ci>,
+    /// Percentiles with fewer than 10 samples beyond them: shown, but not to be trusted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub too_few_samples: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ClassSummary {
+    pub share: f64,
+    pub requests: Requests,
+    pub latency_s: Latency,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ComponentSummary {
+    pub kind: String,
+    pub servers: u32,
+    pub utilization: f64,
+    pub queue_mean: f64,
+    pub queue_max: u32,
+    pub wait_s_mean: f64,
+    pub service_s_mean: f64,
+    pub throughput_per_s: f64,
+    pub received: u64,
+    pub errors: u64,
+    pub rejected: u64,
+    pub latency_s: Latency,
+    pub cost_usd_per_month: f64,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, f64>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct CostSummary {
+    pub usd_per_hour: f64,
+    pub usd_per_month: f64,
+    /// Infinite when nothing completed.
+    pub usd_per_million_requests: f64,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LimitsReport {
+    pub max_in_flight: u32,
+    pub max_calls: u32,
+    pub max_events: u64,
+    pub rejected_at_max_in_flight: u64,
+    pub refused_at_max_calls: u64,
+    pub stopped_at_max_events: bool,
+    pub stopped_at_drain_end: bool,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Window {
+    pub t_s: f64,
+    pub arrivals_per_s: f64,
+    pub throughput_per_s: f64,
+    pub errors_per_s: f64,
+    pub latency_s_p99: f64,
+    pub in_flight: u64,
+    pub utilization: BTreeMap<String, f64>,
+    pub queue_mean: BTreeMap<String, f64>,
+}
+
+fn requests(o: &Outcomes, in_flight: u64) -> Requests {
+    let resolved = o.resolved();
+    let errors = o.failed + o.rejected + o.timed_out;
+    Requests {
+        arrived: o.arrived,
+        completed: o.completed,
+        failed: o.failed,
+        rejected: o.rejected,
+        timed_out: o.timed_out,
+        in_flight,
+        error_ratio: if resolved == 0 { 0.0 } else { errors as f64 / resolved as f64 },
+    }
+}
+
+/// Percentiles of a histogram in seconds, with a CI over replications' values if given.
+pub fn latency(h: &Histogram<u64>, per_rep: &[(f64, f64)]) -> Latency {
+    let n = h.len();
+    let q = |p: f64| if n == 0 { 0.0 } else { ns_to_secs(h.value_at_quantile(p)) };
+    let mut too_few = Vec::new();
+    for (name, p) in [("p90", 0.9), ("p99", 0.99), ("p999", 0.999)] {
+        if (n as f64) * (1.0 - p) < 10.0 {
+            too_few.push(name.to_string());
+        }
+    }
+    let (means, p99s): (Vec<f64>, Vec<f64>) = per_rep.iter().copied().unzip();
+    Latency {
+        samples: n,
+        mean: if n == 0 { 0.0 } else { h.mean() / 1e9 },
+        p50: q(0.5),
+        p90: q(0.9),
+        p99: q(0.99),
+        p999: q(0.999),
+        max: if n == 0 { 0.0 } else { ns_to_secs(h.max()) },
+        mean_ci95: mean_ci95(&means),
+        p99_ci95: mean_ci95(&p99s),
+        too_few_samples: too_few,
+    }
+}
+
+fn rep_point(h: &Histogram<u64>) -> (f64, f64) {
+    if h.is_empty() {
+        (0.0, 0.0)
+    } else {
+        (h.mean() / 1e9, ns_to_secs(h.value_at_quantile(0.99)))
+    }
+}
+
+/// Merges class metrics across replications; also returns each replication's (mean, p99).
+fn merge<'a>(items: impl Iterator<Item = &'a ClassMetrics>) -> (Outcomes, Histogram<u64>, Vec<(f64, f64)>) {
+    let mut o = Outcomes::default();
+    let mut h = crate::engine::metrics::new_histogram();
+    let mut reps = Vec::new();
+    for m in items {
+        o.add(&m.outcomes);
+        h.add(&m.latency).expect("same bounds");
+        reps.push(rep_point(&m.latency));
+    }
+    (o, h, reps)
+}
+
+impl Summary {
+    /// Summarises replications (in replication order: the result does not depend on which
+    /// thread ran which).
+    pub fn build(model: &Model, runs: &[RunData]) -> Summary {
+        let first = &runs[0];
+        let measured_s: f64 = runs.iter().map(|r| ns_to_secs(r.end - r.measured_from)).sum();
+        let in_flight: u64 = runs.iter().map(|r| r.in_flight).sum();
+        let (total, hist, reps) = merge(runs.iter().map(|r| &r.total));
+        let single = |v: Vec<(f64, f64)>| if runs.len() > 1 { v } else { Vec::new() };
+        let classes = model
+            .classes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let (o, h, reps) = merge(runs.iter().map(|r| &r.classes[i]));
+                let s = ClassSummary { share: c.share, requests: requests(&o, 0), latency_s: latency(&h, &single(reps)) };
+                (c.name.clone(), s)
+            })
+            .collect();
+        let throughput = if measured_s > 0.0 { total.completed as f64 / measured_s } else { 0.0 };
+        let usd_per_hour: f64 = model.components.iter().map(|c| c.cost.usd_per_hour()).sum();
+        Summary {
+            schema_version: SCHEMA_VERSION,
+            stagesim_version: env!("CARGO_PKG_VERSION").to_string(),
+            scenario: model.name.clone(),
+            seed: first.seed,
+            replications: runs.len() as u32,
+            simulated_s: ns_to_secs(first.end),
+            measured_s,
+            stop_reason: stop_reason(first.stop).into(),
+            events: runs.iter().map(|r| r.events).sum(),
+            requests: requests(&total, in_flight),
+            throughput_per_s: throughput,
+            latency_s: latency(&hist, &single(reps)),
+            classes,
+            components: components(model, runs, measured_s),
+            cost: CostSummary {
+                usd_per_hour,
+                usd_per_month: usd_per_hour * HOURS_PER_MONTH,
+                usd_per_million_requests: if throughput > 0.0 { usd_per_hour / (throughput * 3600.0) * 1e6 } else { f64::INFINITY },
+            },
+            limits: limits(model, runs),
+            window_s: ns_to_secs(first.window_width),
+            windows: windows(model, first),
+        }
+    }
+}
+
+fn stop_reason(s: StopReason) -> &'static str {
+    match s {
+        StopReason::Drained => "drained",
+        StopReason::TimeLimit => "drain_time_limit",
+        StopReason::EventLimit => "event_limit",
+    }
+}
+
+fn components(model: &Model, runs: &[RunData], measured_s: f64) -> BTreeMap<String, ComponentSummary> {
+    let reps = runs.len() as f64;
+    let mut out = BTreeMap::new();
+    for (i, c) in model.components.iter().enumerate() {
+        let stats: Vec<_> = runs.iter().map(|r| r.components[i].stats(r.end - r.measured_from)).collect();
+        let avg = |f: &dyn Fn(&crate::components::KindStats) -> f64| stats.iter().map(f).sum::<f64>() / reps;
+        let mut h = crate::engine::metrics::new_histogram();
+        let mut per_rep = Vec::new();
+        for r in runs {
+            h.add(&r.comp_metrics[i].latency).expect("same bounds");
+            per_rep.push(rep_point(&r.comp_metrics[i].latency));
+        }
+        let ok: u64 = runs.iter().map(|r| r.comp_metrics[i].ok).sum();
+        let mut extra = BTreeMap::new();
+        for k in stats[0].extra.keys() {
+            extra.insert(k.clone(), stats.iter().map(|s| s.extra[k]).sum::<f64>() / reps);
+        }
+        out.insert(
+            c.name.clone(),
+            ComponentSummary {
+                kind: c.spec.kind_name().into(),
+                servers: stats[0].servers,
+                utilization: avg(&|s| s.utilization),
+                queue_mean: avg(&|s| s.queue_mean),
+                queue_max: stats.iter().map(|s| s.queue_max).max().unwrap_or(0),
+                wait_s_mean: avg(&|s| s.wait_s_mean),
+                service_s_mean: avg(&|s| s.service_s_mean),
+                throughput_per_s: if measured_s > 0.0 { ok as f64 / measured_s } else { 0.0 },
+                received: runs.iter().map(|r| r.comp_metrics[i].received).sum(),
+                errors: runs.iter().map(|r| r.comp_metrics[i].errors).sum(),
+                rejected: stats.iter().map(|s| s.rejected).sum(),
+                latency_s: latency(&h, if runs.len() > 1 { &per_rep } else { &[] }),
+                cost_usd_per_month: c.cost.usd_per_hour() * HOURS_PER_MONTH,
+                extra,
+            },
+        );
+    }
+    out
+}
+
+fn limits(model: &Model, runs: &[RunData]) -> LimitsReport {
+    LimitsReport {
+        max_in_flight: model.limits.max_in_flight,
+        max_calls: model.limits.max_calls,
+        max_events: model.limits.max_events,
+        rejected_at_max_in_flight: runs.iter().map(|r| r.limits_hit.in_flight).sum(),
+        refused_at_max_calls: runs.iter().map(|r| r.limits_hit.calls).sum(),
+        stopped_at_max_events: runs.iter().any(|r| r.limits_hit.events),
+        stopped_at_drain_end: runs.iter().any(|r| r.limits_hit.sim_time),
+    }
+}
+
+/// The time series of the first replication (a run's own story, not an average).
+fn windows(model: &Model, run: &RunData) -> Vec<Window> {
+    run.windows
+        .rows
+        .iter()
+        .map(|w| {
+            let width = ns_to_secs(w.width);
+            let mut utilization = BTreeMap::new();
+            let mut queue_mean = BTreeMap::new();
+            for (c, (u, q)) in model.components.iter().zip(&w.comps) {
+                utilization.insert(c.name.clone(), *u);
+                queue_mean.insert(c.name.clone(), *q);
+            }
+            Window {
+                t_s: ns_to_secs(w.start),
+                arrivals_per_s: w.arrivals as f64 / width,
+                throughput_per_s: w.completed as f64 / width,
+                errors_per_s: w.errors as f64 / width,
+                latency_s_p99: ns_to_secs(w.latency_p99_ns),
+                in_flight: w.in_flight,
+                utilization,
+                queue_mean,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,330 @@
+//! Turns the serde input into a `Model`, collecting every problem rather than stopping at
+//! the first, each against the key path it is about.
+
+use crate::calls_model::{Plan, Target};
+use crate::catalog::{Catalog, Profile};
+use crate::components::{op_rule, ComponentInput, OpRule};
+use crate::diag::{did_you_mean, Problem};
+use crate::dist::Dist;
+use crate::engine::calls::Op;
+use crate::input::calls::{CallsInput, StepInput};
+use crate::input::ScenarioFile;
+use crate::model::{Class, CompId, ComponentModel, Cost, LatencyMatrix, Limits, Load, Model};
+use crate::units::{parse_duration, parse_rate, Nanos};
+use petgraph::algo::toposort;
+use petgraph::graphmap::DiGraphMap;
+
+/// What validation of one component needs to know about the rest of the scenario.
+pub struct Resolver<'a> {
+    pub comp_names: Vec<String>,
+    pub comp_kinds: Vec<&'static str>,
+    pub classes: Vec<String>,
+    pub catalog: &'a Catalog,
+    pub limits: Limits,
+    pub problems: Vec<Problem>,
+}
+
+impl Resolver<'_> {
+    pub fn problem(&mut self, path: &[&str], message: impl Into<String>, help: impl Into<String>) {
+        self.problems.push(Problem::at(path, message, help));
+    }
+
+    pub fn duration(&mut self, path: &[&str], text: &str) -> Option<Nanos> {
+        parse_duration(text)
+            .map_err(|e| self.problem(path, e, "write a number and a unit, such as \"250ms\" or \"2m\""))
+            .ok()
+    }
+
+    pub fn dist(&mut self, path: &[&str], text: &str) -> Option<Dist> {
+        Dist::parse(text)
+            .map_err(|e| {
+                self.problem(
+                    path,
+                    format!("invalid distribution `{text}`: {e}"),
+                    "for example \"exp(mean = 2ms)\", \"lognormal(mean = 6ms, cv = 1.0)\" or \"5ms\"",
+                )
+            })
+            .ok()
+    }
+
+    /// A count that must be at least one.
+    pub fn count(&mut self, path: &[&str], value: Option<u32>, default: u32) -> u32 {
+        match value {
+            Some(0) => {
+                self.problem(path, format!("`{}` must be at least 1", path.last().unwrap_or(&"")), "use 1 or more");
+                1
+            }
+            Some(v) => v,
+            None => default,
+        }
+    }
+
+    pub fn component(&mut self, path: &[&str], name: &str) -> Option<CompId> {
+        if let Some(i) = self.comp_names.iter().position(|n| n == name) {
+            return Some(i as CompId);
+        }
+        let help = match did_you_mean(name, self.comp_names.iter().map(String::as_str)) {
+            Some(s) => format!("did you mean `{s}`? Components: {}", self.comp_names.join(", ")),
+            None => format!("define [components.{name}], or use one of: {}", self.comp_names.join(", ")),
+        };
+        self.problem(path, format!("no component named `{name}`"), help);
+        None
+    }
+
+    pub fn profile(&mut self, path: &[&str], name: &str) -> Option<Profile> {
+        if let Some(p) = self.catalog.get(name) {
+            return Some(p.clone());
+        }
+        let names: Vec<&str> = self.catalog.names().collect();
+        let help = match did_you_mean(name, names.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("known profiles (models/instances.toml): {}", names.join(", ")),
+        };
+        self.problem(path, format!("unknown instance type `{name}`"), help);
+        None
+    }
+
+    /// Cost from an instance type (if any) and an optional price override.
+    pub fn cost(&mut self, base: &[&str], instance_type: &Option<String>, instances: u32, usd: Option<f64>) -> Cost {
+        let mut price = 0.0;
+        if let Some(t) = instance_type {
+            let path = [base, &["instance_type"]].concat();
+            if let Some(p) = self.profile(&path, t) {
+                price = p.usd_per_hour;
+            }
+        }
+        if let Some(u) = usd {
+            if !(u.is_finite() && u >= 0.0) {
+                let path = [base, &["usd_per_hour"]].concat();
+                self.problem(&path, "`usd_per_hour` must be zero or more", "give the hourly price of one instance");
+            }
+            price = u;
+        }
+        Cost { instance_type: instance_type.clone(), instances, usd_per_hour_each: price }
+    }
+
+    /// Resolves a `calls` key into one plan per request class.
+    pub fn plans(&mut self, base: &[&str], calls: &Option<CallsInput>) -> Vec<Plan> {
+        let n = self.classes.len();
+        match calls {
+            None => vec![Vec::new(); n],
+            Some(CallsInput::All(steps)) => {
+                let path = [base, &["calls"]].concat();
+                let plan = self.plan(&path, steps);
+                vec![plan; n]
+            }
+            Some(CallsInput::PerClass(map)) => {
+                let mut out = vec![Vec::new(); n];
+                for (class, steps) in map {
+                    let path = [base, &["calls", class.as_str()]].concat();
+                    match self.classes.iter().position(|c| c == class) {
+                        Some(i) => out[i] = self.plan(&path, steps),
+                        None => {
+                            let help = format!("request classes are: {}", self.classes.join(", "));
+                            self.problem(&path, format!("`{class}` is not a request class"), help);
+                        }
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    fn plan(&mut self, path: &[&str], steps: &[StepInput]) -> Plan {
+        let mut plan = Vec::new();
+        for step in steps {
+            let names: Vec<&String> = match step {
+                StepInput::One(s) => vec![s],
+                StepInput::Parallel(v) => v.iter().collect(),
+            };
+            let targets: Vec<Target> = names.into_iter().filter_map(|s| self.target(path, s)).collect();
+            if !targets.is_empty() {
+                plan.push(targets);
+            }
+        }
+        plan
+    }
+
+    fn target(&mut self, path: &[&str], text: &str) -> Option<Target> {
+        let (name, op_text) = text.split_once('.').map_or((text, None), |(n, o)| (n, Some(o)));
+        let comp = self.component(path, name)?;
+        let op = match op_text {
+            None => Op::Default,
+            Some("read") => Op::Read,
+            Some("write") => Op::Write,
+            Some(other) => {
+                self.problem(path, format!("unknown operation `{other}` in `{text}`"), "use `.read` or `.write`");
+                return None;
+            }
+        };
+        let kind = self.comp_kinds[comp as usize];
+        match (op_rule(kind), op) {
+            (OpRule::ReadWrite, Op::Default) => self.problem(
+                path,
+                format!("`{text}` does not say whether it reads or writes {kind} `{name}`"),
+                format!("write `{name}.read` or `{name}.write`"),
+            ),
+            (OpRule::Plain, Op::Read | Op::Write) => self.problem(
+                path,
+                format!("a {kind} takes no operation, but `{text}` gives one"),
+                format!("write `{name}`"),
+            ),
+            _ => return Some(Target { comp, op }),
+        }
+        None
+    }
+}
+
+/// Builds the model from the parsed file and its per-kind component inputs.
+pub fn build_model(file: &ScenarioFile, comps: &[(String, ComponentInput)], catalog: &Catalog) -> Result<Model, Vec<Problem>> {
+    let mut r = Resolver {
+        comp_names: comps.iter().map(|(n, _)| n.clone()).collect(),
+        comp_kinds: comps.iter().map(|(_, c)| c.kind_name()).collect(),
+        classes: Vec::new(),
+        catalog,
+        limits: limits(file),
+        problems: Vec::new(),
+    };
+    let classes = classes(file, &mut r);
+    r.classes = classes.iter().map(|c| c.name.clone()).collect();
+    let s = &file.scenario;
+    let duration = r.duration(&["scenario", "duration"], &s.duration).unwrap_or(1);
+    let warmup = s.warmup.as_deref().and_then(|w| r.duration(&["scenario", "warmup"], w)).unwrap_or(0);
+    if duration == 0 {
+        r.problem(&["scenario", "duration"], "`duration` must be greater than zero", "for example \"10m\"");
+    }
+    if warmup >= duration && duration > 0 {
+        r.problem(&["scenario", "warmup"], "`warmup` must be shorter than `duration`", "warm-up is discarded; make it a fraction of the run");
+    }
+    let window = s.window.as_deref().and_then(|w| r.duration(&["scenario", "window"], w)).unwrap_or(1_000_000_000);
+    if window == 0 {
+        r.problem(&["scenario", "window"], "`window` must be greater than zero", "for example \"10s\"");
+    }
+    let drain = s.drain.as_deref().and_then(|d| r.duration(&["scenario", "drain"], d)).unwrap_or(60_000_000_000);
+    let replications = r.count(&["scenario", "replications"], s.replications, 1);
+    for (name, _) in comps {
+        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            r.problem(&["components", name], format!("component name `{name}` has characters other than letters, digits, `_` and `-`"), "rename it, for example `app_eu`");
+        }
+    }
+    let components: Vec<ComponentModel> = comps
+        .iter()
+        .filter_map(|(name, input)| {
+            let (spec, cost) = input.validate(name, &mut r)?;
+            Some(ComponentModel { name: name.clone(), spec, cost })
+        })
+        .collect();
+    let rate = parse_rate(&file.load.rate).map_err(|e| r.problem(&["load", "rate"], e, "for example \"800/s\" or \"5M/day\"")).unwrap_or(1.0);
+    let timeout = file.load.timeout.as_deref().and_then(|t| r.duration(&["load", "timeout"], t));
+    let latency = links(file, &mut r);
+    if !r.problems.is_empty() || components.len() != comps.len() {
+        return Err(r.problems);
+    }
+    let entry = graph_checks(file, &components, &mut r);
+    match entry {
+        Some(entry) if r.problems.is_empty() => Ok(Model {
+            name: s.name.clone(),
+            description: s.description.clone(),
+            seed: s.seed.unwrap_or(1),
+            duration,
+            warmup,
+            drain,
+            window,
+            replications,
+            load: Load { rate_per_s: rate, entry, timeout },
+            classes,
+            components,
+            latency,
+            limits: r.limits,
+        }),
+        _ => Err(r.problems),
+    }
+}
+
+fn limits(file: &ScenarioFile) -> Limits {
+    let d = Limits::default();
+    let l = &file.limits;
+    Limits {
+        max_in_flight: l.max_in_flight.unwrap_or(d.max_in_flight).max(1),
+        max_calls: l.max_calls.unwrap_or(d.max_calls).max(1),
+        max_events: l.max_events.unwrap_or(d.max_events).max(1),
+        max_queue: l.max_queue.unwrap_or(d.max_queue),
+    }
+}
+
+fn classes(file: &ScenarioFile, r: &mut Resolver) -> Vec<Class> {
+    if file.requests.is_empty() {
+        return vec![Class { name: "default".into(), share: 1.0 }];
+    }
+    if file.requests.len() > 250 {
+        r.problem(&["requests"], "more than 250 request classes", "merge classes that behave alike");
+    }
+    let mut total = 0.0;
+    for (name, share) in &file.requests {
+        if !(share.is_finite() && *share > 0.0) {
+            r.problem(&["requests", name], format!("share of `{name}` must be greater than zero"), "remove the class, or give it a positive share");
+        }
+        total += share;
+    }
+    if (total - 1.0).abs() > 1e-6 {
+        let list: Vec<String> = file.requests.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        r.problem(&["requests"], format!("request shares sum to {total}, not 1 ({})", list.join(", ")), "make the shares add up to 1.0");
+    }
+    file.requests.iter().map(|(n, s)| Class { name: n.clone(), share: *s }).collect()
+}
+
+fn links(file: &ScenarioFile, r: &mut Resolver) -> LatencyMatrix {
+    let mut m = LatencyMatrix::zero(r.comp_names.len());
+    for (i, link) in file.links.iter().enumerate() {
+        let idx = i.to_string();
+        let path = ["links", idx.as_str(), "between"];
+        let a = r.component(&path, &link.between[0]);
+        let b = r.component(&path, &link.between[1]);
+        let lat = r.duration(&["links", idx.as_str(), "latency"], &link.latency);
+        if let (Some(a), Some(b), Some(lat)) = (a, b, lat) {
+            m.set(a, b, lat);
+        }
+    }
+    m
+}
+
+/// Finds the entry, then rejects cycles of calls and components nothing reaches.
+fn graph_checks(file: &ScenarioFile, comps: &[ComponentModel], r: &mut Resolver) -> Option<CompId> {
+    let mut g = DiGraphMap::<CompId, ()>::new();
+    for i in 0..comps.len() {
+        g.add_node(i as CompId);
+    }
+    for (i, c) in comps.iter().enumerate() {
+        for t in c.spec.downstream() {
+            g.add_edge(i as CompId, t, ());
+        }
+    }
+    if let Err(cycle) = toposort(&g, None) {
+        let name = &comps[cycle.node_id() as usize].name;
+        r.problem(&["components", name], format!("component `{name}` is part of a cycle of calls"), "calls must form a tree or a DAG: remove the call that loops back");
+        return None;
+    }
+    let entry = match &file.load.entry {
+        Some(e) => r.component(&["load", "entry"], e)?,
+        None => {
+            let roots: Vec<CompId> = g.nodes().filter(|n| g.neighbors_directed(*n, petgraph::Incoming).next().is_none()).collect();
+            if roots.len() != 1 {
+                let names: Vec<&str> = roots.iter().map(|i| comps[*i as usize].name.as_str()).collect();
+                r.problem(&["load"], format!("cannot tell where traffic enters: {} components are called by nothing ({})", roots.len(), names.join(", ")), "set `entry = \"...\"` under [load], and connect or remove the others");
+                return None;
+            }
+            roots[0]
+        }
+    };
+    let mut reached = Vec::new();
+    let mut dfs = petgraph::visit::Dfs::new(&g, entry);
+    while let Some(n) = dfs.next(&g) {
+        reached.push(n);
+    }
+    for (i, c) in comps.iter().enumerate() {
+        if !reached.contains(&(i as CompId)) {
+            r.problem(&["components", &c.name], format!("nothing reaches component `{}` from the entry `{}`", c.name, comps[entry as usize].name), "call it from another component, or remove it");
+        }
+    }
+    Some(entry)
+}
