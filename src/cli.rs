@@ -96,7 +96,9 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
     };
     match execute(cli) {
         Ok(out) => {
-            print!("{out}");
+            use std::io::Write;
+            // A closed pipe (`stagesim run ... | head`) is the reader's choice, not an error.
+            let _ = std::io::stdout().lock().write_all(out.as_bytes());
             0
         }
         Err(e) => {

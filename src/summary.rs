@@ -27,6 +27,8 @@ pub struct Summary {
     pub stop_reason: String,
     pub events: u64,
     pub requests: Requests,
+    /// Time-average number of requests in the system over the measured period (Little's L).
+    pub requests_in_system_mean: f64,
     pub throughput_per_s: f64,
     pub latency_s: Latency,
     pub classes: BTreeMap<String, ClassSummary>,
@@ -84,6 +86,8 @@ pub struct ComponentSummary {
     pub queue_mean: f64,
     pub queue_max: u32,
     pub wait_s_mean: f64,
+    /// Fraction of calls that waited for a server (a thread, connection or core).
+    pub wait_probability: f64,
     pub service_s_mean: f64,
     pub throughput_per_s: f64,
     pub received: u64,
@@ -218,6 +222,7 @@ impl Summary {
             stop_reason: stop_reason(first.stop).into(),
             events: runs.iter().map(|r| r.events).sum(),
             requests: requests(&total, in_flight),
+            requests_in_system_mean: runs.iter().map(|r| r.in_system_ns as f64).sum::<f64>() / 1e9 / measured_s.max(1e-12),
             throughput_per_s: throughput,
             latency_s: latency(&hist, &single(reps)),
             classes,
@@ -268,6 +273,7 @@ fn components(model: &Model, runs: &[RunData], measured_s: f64) -> BTreeMap<Stri
                 queue_mean: avg(&|s| s.queue_mean),
                 queue_max: stats.iter().map(|s| s.queue_max).max().unwrap_or(0),
                 wait_s_mean: avg(&|s| s.wait_s_mean),
+                wait_probability: avg(&|s| if s.granted == 0 { 0.0 } else { s.waited as f64 / s.granted as f64 }),
                 service_s_mean: avg(&|s| s.service_s_mean),
                 throughput_per_s: if measured_s > 0.0 { ok as f64 / measured_s } else { 0.0 },
                 received: runs.iter().map(|r| r.comp_metrics[i].received).sum(),

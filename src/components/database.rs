@@ -142,6 +142,7 @@ impl Database {
         s.queue_max = s.queue_max.max(conns.queue_max);
         s.wait_s_mean += conns.wait_s_mean;
         s.rejected = conns.rejected;
+        s.waited += conns.waited;
         let queries = self.reads + self.writes;
         s.service_s_mean = if queries == 0 { 0.0 } else { self.work_ns as f64 / 1e9 / queries as f64 };
         s.extra.insert("connections_utilization".into(), conns.utilization);

@@ -213,6 +213,8 @@ pub struct KindStats {
     pub wait_s_mean: f64,
     pub service_s_mean: f64,
     pub granted: u64,
+    /// Grants that had to wait: the probability of waiting is `waited / granted`.
+    pub waited: u64,
     pub rejected: u64,
     /// Kind-specific figures, by name with its unit last.
     pub extra: BTreeMap<String, f64>,
@@ -235,6 +237,7 @@ impl KindStats {
             wait_s_mean: if granted == 0 { 0.0 } else { wait as f64 / 1e9 / granted as f64 },
             service_s_mean: 0.0,
             granted,
+            waited: stations.iter().map(|s| s.waited).sum(),
             rejected: stations.iter().map(|s| s.rejected).sum(),
             extra: BTreeMap::new(),
         }

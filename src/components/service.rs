@@ -185,6 +185,7 @@ impl Service {
         s.queue_max = s.queue_max.max(th.queue_max);
         s.wait_s_mean += th.wait_s_mean;
         s.rejected = th.rejected;
+        s.waited += th.waited;
         s.service_s_mean = if s.granted == 0 { 0.0 } else { self.work_ns as f64 / 1e9 / s.granted as f64 };
         s.extra.insert("threads_utilization".into(), th.utilization);
         s.extra.insert("instances".into(), f64::from(self.spec.instances));

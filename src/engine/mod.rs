@@ -124,6 +124,8 @@ pub struct RunData {
     pub windows: Windows,
     pub limits_hit: LimitsHit,
     pub in_flight: u64,
+    /// Integral over the measured period of requests in the system, in request-nanoseconds.
+    pub in_system_ns: u128,
     pub window_width: Nanos,
 }
 
@@ -139,6 +141,10 @@ pub struct Simulation<'m> {
     events: u64,
     /// Requests counted as arrived and not yet resolved.
     unresolved: u64,
+    /// Requests in the system (measured or not) and the integral of that count.
+    in_system: u64,
+    in_system_ns: u128,
+    in_system_since: Nanos,
     seed: u64,
 }
 
@@ -168,6 +174,9 @@ impl<'m> Simulation<'m> {
             measuring: model.warmup == 0,
             events: 0,
             unresolved: 0,
+            in_system: 0,
+            in_system_ns: 0,
+            in_system_since: 0,
             seed,
         }
     }
@@ -218,8 +227,23 @@ impl<'m> Simulation<'m> {
         self.windows.close(&totals, in_flight);
     }
 
+    /// Adds `delta` to the requests in the system, integrating the count so far.
+    #[inline]
+    fn in_system_change(&mut self, now: Nanos, up: bool) {
+        if self.measuring {
+            self.in_system_ns += u128::from(now - self.in_system_since) * u128::from(self.in_system);
+        }
+        self.in_system_since = now;
+        if up {
+            self.in_system += 1;
+        } else {
+            self.in_system -= 1;
+        }
+    }
+
     fn start_measuring(&mut self, at: Nanos) {
         self.measuring = true;
+        self.in_system_since = at;
         for c in &mut self.comps {
             c.reset_stats(at);
         }
@@ -272,6 +296,7 @@ impl<'m> Simulation<'m> {
             return;
         };
         self.ctx.requests.get_mut(req).root = root;
+        self.in_system_change(now, true);
         self.ctx.schedule(0, Event::Deliver(root));
         if let Some(t) = self.model.load.timeout {
             let stamp = self.ctx.calls.get(root).stamp;
@@ -328,6 +353,9 @@ impl<'m> Simulation<'m> {
             return;
         }
         let latency = self.ctx.now - req.arrived_at;
+        if req.root != NO_PARENT {
+            self.in_system_change(self.ctx.now, false);
+        }
         if outcome == Outcome::Ok {
             self.windows.completion(latency);
         } else {
@@ -364,6 +392,10 @@ impl<'m> Simulation<'m> {
         for c in &mut self.comps {
             c.sync(end);
         }
+        if end > self.in_system_since {
+            self.in_system_change(end, true);
+            self.in_system -= 1;
+        }
         RunData {
             seed: self.seed,
             end,
@@ -378,6 +410,7 @@ impl<'m> Simulation<'m> {
             windows: self.windows,
             limits_hit: self.ctx.limits_hit,
             in_flight: self.unresolved,
+            in_system_ns: self.in_system_ns,
         }
     }
 }

@@ -23,6 +23,8 @@ pub struct StationStats {
     pub queue_ns: u128,
     pub queue_max: u32,
     pub granted: u64,
+    /// Granted after waiting in the queue (the rest were served at once).
+    pub waited: u64,
     pub rejected: u64,
     /// Sum of the waits of granted calls that had to queue, and of all granted calls.
     pub wait_ns: u128,
@@ -102,6 +104,7 @@ impl Station {
         match self.queue.pop_front() {
             Some((call, since)) => {
                 self.stats.granted += 1;
+                self.stats.waited += 1;
                 self.stats.wait_ns += u128::from(now - since);
                 Some(call)
             }

@@ -1,0 +1,21 @@
+//! The integration test crate: one binary, one module per concern.
+//!
+//! Statistical tests use fixed seeds (so they cannot flake) and state their tolerances;
+//! they are meant for `cargo test --release`, which is the project's test command.
+
+mod invariants;
+mod queueing;
+mod validation;
+
+use stagesim::runner::{apply, run, RunOptions};
+use stagesim::summary::Summary;
+
+/// Loads a shipped scenario by path relative to the crate root.
+pub fn scenario(path: &str) -> stagesim::model::Model {
+    let full = format!("{}/{path}", env!("CARGO_MANIFEST_DIR"));
+    stagesim::load_scenario(&full).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+pub fn run_with(path: &str, opts: RunOptions) -> Summary {
+    run(&apply(&scenario(path), &opts))
+}
