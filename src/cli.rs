@@ -73,7 +73,11 @@ pub fn execute(cli: Cli) -> Result<String, Error> {
         }
         Command::Validate { file } => {
             let m = load_scenario(&file)?;
-            Ok(format!("{file}: ok ({} components, entry `{}`)\n", m.components.len(), m.components[m.load.entry as usize].name))
+            Ok(format!(
+                "{file}: ok ({} components, entry `{}`)\n",
+                m.components.len(),
+                m.components[m.load.entry as usize].name
+            ))
         }
         Command::Graph { file, format } => {
             let m = load_scenario(&file)?;

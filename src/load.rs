@@ -24,18 +24,17 @@ pub fn load_scenario(path: &str) -> Result<Model, Error> {
 /// Validates scenario text; `file` is only used in diagnostics.
 pub fn parse_scenario(file: &str, text: &str) -> Result<Model, Error> {
     let doc = Doc { file, text };
-    let table = DeTable::parse(text).map_err(|e| doc.invalid(vec![doc.from_toml(&e, &[])]))?;
+    let table = DeTable::parse(text).map_err(|e| doc.invalid(vec![doc.toml_error(&e, &[], None)]))?;
     let root = Spanned::new(table.span(), DeValue::Table(table.get_ref().clone()));
     let parsed = ScenarioFile::deserialize(ValueDeserializer::from(root.clone()));
-    let file_input = parsed.map_err(|e| doc.invalid(vec![doc.from_toml(&e, &[])]))?;
+    let file_input = parsed.map_err(|e| doc.invalid(vec![doc.toml_error(&e, &[], Some(root.get_ref()))]))?;
     let mut diags = Vec::new();
     let comps = component_inputs(&doc, table.get_ref(), &mut diags);
     if !diags.is_empty() {
         return Err(doc.invalid(diags));
     }
-    build_model(&file_input, &comps, &Catalog::shipped()).map_err(|problems| {
-        doc.invalid(problems.iter().map(|p| doc.from_problem(p, &root)).collect())
-    })
+    build_model(&file_input, &comps, &Catalog::shipped())
+        .map_err(|problems| doc.invalid(problems.iter().map(|p| doc.problem(p, &root)).collect()))
 }
 
 fn component_inputs(doc: &Doc, table: &DeTable, diags: &mut Vec<Diagnostic>) -> Vec<(String, ComponentInput)> {
@@ -46,7 +45,12 @@ fn component_inputs(doc: &Doc, table: &DeTable, diags: &mut Vec<Diagnostic>) -> 
         let name = name.get_ref().to_string();
         let path = ["components", name.as_str()];
         let DeValue::Table(t) = value.get_ref() else {
-            diags.push(doc.at(value.span(), &path, &format!("`components.{name}` must be a table"), "write `[components.NAME]` with a `kind` key"));
+            diags.push(doc.at(
+                value.span(),
+                &path,
+                &format!("`components.{name}` must be a table"),
+                "write `[components.NAME]` with a `kind` key",
+            ));
             continue;
         };
         let kind = match t.get("kind").map(|k| (k.span(), k.get_ref())) {
@@ -60,17 +64,27 @@ fn component_inputs(doc: &Doc, table: &DeTable, diags: &mut Vec<Diagnostic>) -> 
                     Some(k) => format!("did you mean `{k}`? Kinds: {}", KINDS.join(", ")),
                     None => format!("kinds: {}", KINDS.join(", ")),
                 };
-                diags.push(doc.at(span, &[path[0], path[1], "kind"], &format!("unknown component kind `{shown}`"), &help));
+                diags.push(doc.at(
+                    span,
+                    &[path[0], path[1], "kind"],
+                    &format!("unknown component kind `{shown}`"),
+                    &help,
+                ));
                 continue;
             }
             None => {
-                diags.push(doc.at(value.span(), &path, &format!("component `{name}` has no `kind`"), &format!("add `kind = \"...\"`, one of: {}", KINDS.join(", "))));
+                diags.push(doc.at(
+                    value.span(),
+                    &path,
+                    &format!("component `{name}` has no `kind`"),
+                    &format!("add `kind = \"...\"`, one of: {}", KINDS.join(", ")),
+                ));
                 continue;
             }
         };
         match parse_component(&kind, ValueDeserializer::from(value.clone())) {
             Ok(input) => out.push((name, input)),
-            Err(e) => diags.push(doc.from_toml(&e, &path)),
+            Err(e) => diags.push(doc.toml_error(&e, &path, Some(value.get_ref()))),
         }
     }
     out
@@ -90,20 +104,26 @@ impl Doc<'_> {
         diagnostic_at(self.file, self.text, span, &path.join("."), message, help)
     }
 
-    /// A parser or serde error, with a fix suggested from its message.
-    fn from_toml(&self, e: &toml::de::Error, path: &[&str]) -> Diagnostic {
+    /// A parser or serde error, with a fix suggested from its message. `tree` is the value at
+    /// `path`, searched for the key the error's span points at.
+    fn toml_error(&self, e: &toml::de::Error, path: &[&str], tree: Option<&DeValue>) -> Diagnostic {
         let span = e.span().unwrap_or(0..0);
         let message = e.message().trim().to_string();
         let key = self.text.get(span.clone()).unwrap_or("").trim().trim_matches('"').to_string();
-        let help = help_for(&message, &key);
-        let mut key_path = path.join(".");
-        if message.starts_with("unknown field") && !key.is_empty() {
-            key_path = if key_path.is_empty() { key } else { format!("{key_path}.{key}") };
+        let mut help = help_for(&message, &key);
+        let mut key_path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+        key_path.extend(tree.and_then(|t| path_at(t, &span)).unwrap_or_default());
+        if let Some(missing) = message.strip_prefix("missing field").and_then(|m| m.split('`').nth(1)) {
+            help = match key_path.join(".") {
+                table if table.is_empty() => format!("add a [{missing}] section: it is required"),
+                table => format!("add `{missing} = ...` under [{table}]: it has no default"),
+            };
+            key_path.push(missing.to_string());
         }
-        diagnostic_at(self.file, self.text, span, &key_path, &message, &help)
+        diagnostic_at(self.file, self.text, span, &key_path.join("."), &message, &help)
     }
 
-    fn from_problem(&self, p: &Problem, root: &Spanned<DeValue>) -> Diagnostic {
+    fn problem(&self, p: &Problem, root: &Spanned<DeValue>) -> Diagnostic {
         let path: Vec<&str> = p.path.iter().map(String::as_str).collect();
         let span = p.span.clone().unwrap_or_else(|| span_of(root, &path));
         self.at(span, &path, &p.message, &p.help)
@@ -131,17 +151,38 @@ fn span_of(root: &Spanned<DeValue>, path: &[&str]) -> Range<usize> {
     span
 }
 
+/// The path, below `value`, of the key whose own span or value span is exactly `span`.
+fn path_at(value: &DeValue, span: &Range<usize>) -> Option<Vec<String>> {
+    match value {
+        DeValue::Table(t) => {
+            t.iter().find_map(|(k, v)| child_path(k.get_ref().to_string(), k.span() == *span, v, span))
+        }
+        DeValue::Array(a) => a.iter().enumerate().find_map(|(i, v)| child_path(i.to_string(), false, v, span)),
+        _ => None,
+    }
+}
+
+fn child_path(name: String, key_matches: bool, child: &Spanned<DeValue>, span: &Range<usize>) -> Option<Vec<String>> {
+    if key_matches || child.span() == *span {
+        return Some(vec![name]);
+    }
+    let mut inner = path_at(child.get_ref(), span)?;
+    inner.insert(0, name);
+    Some(inner)
+}
+
 fn help_for(message: &str, key: &str) -> String {
     if let Some(rest) = message.strip_prefix("unknown field") {
         let expected = rest.split_once("expected").map_or("", |(_, e)| e).trim();
-        let allowed: Vec<&str> = expected.split(',').map(|s| s.trim().trim_start_matches("one of").trim().trim_matches('`')).filter(|s| !s.is_empty()).collect();
+        let allowed: Vec<&str> = expected
+            .split(',')
+            .map(|s| s.trim().trim_start_matches("one of").trim().trim_matches('`'))
+            .filter(|s| !s.is_empty())
+            .collect();
         return match did_you_mean(key, allowed.iter().copied()) {
             Some(s) => format!("did you mean `{s}`? Unknown keys are errors, so a typo is never silently ignored"),
             None => format!("remove `{key}`; allowed keys here: {}", allowed.join(", ")),
         };
-    }
-    if message.starts_with("missing field") {
-        return "add the key: it has no default".into();
     }
     if message.starts_with("invalid type") {
         return "check the value's type: units are strings (\"250ms\"), counts are integers".into();

@@ -205,7 +205,8 @@ impl Summary {
             .enumerate()
             .map(|(i, c)| {
                 let (o, h, reps) = merge(runs.iter().map(|r| &r.classes[i]));
-                let s = ClassSummary { share: c.share, requests: requests(&o, 0), latency_s: latency(&h, &single(reps)) };
+                let s =
+                    ClassSummary { share: c.share, requests: requests(&o, 0), latency_s: latency(&h, &single(reps)) };
                 (c.name.clone(), s)
             })
             .collect();
@@ -222,7 +223,9 @@ impl Summary {
             stop_reason: stop_reason(first.stop).into(),
             events: runs.iter().map(|r| r.events).sum(),
             requests: requests(&total, in_flight),
-            requests_in_system_mean: runs.iter().map(|r| r.in_system_ns as f64).sum::<f64>() / 1e9 / measured_s.max(1e-12),
+            requests_in_system_mean: runs.iter().map(|r| r.in_system_ns as f64).sum::<f64>()
+                / 1e9
+                / measured_s.max(1e-12),
             throughput_per_s: throughput,
             latency_s: latency(&hist, &single(reps)),
             classes,
@@ -230,7 +233,11 @@ impl Summary {
             cost: CostSummary {
                 usd_per_hour,
                 usd_per_month: usd_per_hour * HOURS_PER_MONTH,
-                usd_per_million_requests: if throughput > 0.0 { usd_per_hour / (throughput * 3600.0) * 1e6 } else { f64::INFINITY },
+                usd_per_million_requests: if throughput > 0.0 {
+                    usd_per_hour / (throughput * 3600.0) * 1e6
+                } else {
+                    f64::INFINITY
+                },
             },
             limits: limits(model, runs),
             window_s: ns_to_secs(first.window_width),

@@ -3,7 +3,8 @@
 
 use crate::calls_model::{Plan, Target};
 use crate::catalog::{Catalog, Profile};
-use crate::components::{op_rule, ComponentInput, OpRule};
+use crate::components::load_balancer::LoadBalancer;
+use crate::components::{op_rule, ComponentInput, ComponentSpec, OpRule};
 use crate::diag::{did_you_mean, Problem};
 use crate::dist::Dist;
 use crate::engine::calls::Op;
@@ -11,8 +12,8 @@ use crate::input::calls::{CallsInput, StepInput};
 use crate::input::ScenarioFile;
 use crate::model::{Class, CompId, ComponentModel, Cost, LatencyMatrix, Limits, Load, Model};
 use crate::units::{parse_duration, parse_rate, Nanos};
-use petgraph::algo::toposort;
 use petgraph::graphmap::DiGraphMap;
+use petgraph::visit::{depth_first_search, Control, DfsEvent};
 
 /// What validation of one component needs to know about the rest of the scenario.
 pub struct Resolver<'a> {
@@ -130,14 +131,21 @@ impl Resolver<'_> {
         }
     }
 
+    /// Each call is checked at its own element (`calls.1`, `calls.2.0`), so a mistake in a
+    /// multi-line array is reported on its own line.
     fn plan(&mut self, path: &[&str], steps: &[StepInput]) -> Plan {
         let mut plan = Vec::new();
-        for step in steps {
-            let names: Vec<&String> = match step {
-                StepInput::One(s) => vec![s],
-                StepInput::Parallel(v) => v.iter().collect(),
+        for (i, step) in steps.iter().enumerate() {
+            let i = i.to_string();
+            let at = [path, &[i.as_str()]].concat();
+            let targets: Vec<Target> = match step {
+                StepInput::One(s) => self.target(&at, s).into_iter().collect(),
+                StepInput::Parallel(v) => v
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(j, s)| self.target(&[&at[..], &[j.to_string().as_str()]].concat(), s))
+                    .collect(),
             };
-            let targets: Vec<Target> = names.into_iter().filter_map(|s| self.target(path, s)).collect();
             if !targets.is_empty() {
                 plan.push(targets);
             }
@@ -176,7 +184,11 @@ impl Resolver<'_> {
 }
 
 /// Builds the model from the parsed file and its per-kind component inputs.
-pub fn build_model(file: &ScenarioFile, comps: &[(String, ComponentInput)], catalog: &Catalog) -> Result<Model, Vec<Problem>> {
+pub fn build_model(
+    file: &ScenarioFile,
+    comps: &[(String, ComponentInput)],
+    catalog: &Catalog,
+) -> Result<Model, Vec<Problem>> {
     let mut r = Resolver {
         comp_names: comps.iter().map(|(n, _)| n.clone()).collect(),
         comp_kinds: comps.iter().map(|(_, c)| c.kind_name()).collect(),
@@ -188,13 +200,18 @@ pub fn build_model(file: &ScenarioFile, comps: &[(String, ComponentInput)], cata
     let classes = classes(file, &mut r);
     r.classes = classes.iter().map(|c| c.name.clone()).collect();
     let s = &file.scenario;
-    let duration = r.duration(&["scenario", "duration"], &s.duration).unwrap_or(1);
+    let parsed_duration = r.duration(&["scenario", "duration"], &s.duration);
+    let duration = parsed_duration.unwrap_or(1);
     let warmup = s.warmup.as_deref().and_then(|w| r.duration(&["scenario", "warmup"], w)).unwrap_or(0);
     if duration == 0 {
         r.problem(&["scenario", "duration"], "`duration` must be greater than zero", "for example \"10m\"");
     }
-    if warmup >= duration && duration > 0 {
-        r.problem(&["scenario", "warmup"], "`warmup` must be shorter than `duration`", "warm-up is discarded; make it a fraction of the run");
+    if parsed_duration.is_some() && warmup >= duration && duration > 0 {
+        r.problem(
+            &["scenario", "warmup"],
+            "`warmup` must be shorter than `duration`",
+            "warm-up is discarded; make it a fraction of the run",
+        );
     }
     let window = s.window.as_deref().and_then(|w| r.duration(&["scenario", "window"], w)).unwrap_or(1_000_000_000);
     if window == 0 {
@@ -204,7 +221,11 @@ pub fn build_model(file: &ScenarioFile, comps: &[(String, ComponentInput)], cata
     let replications = r.count(&["scenario", "replications"], s.replications, 1);
     for (name, _) in comps {
         if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-            r.problem(&["components", name], format!("component name `{name}` has characters other than letters, digits, `_` and `-`"), "rename it, for example `app_eu`");
+            r.problem(
+                &["components", name],
+                format!("component name `{name}` has characters other than letters, digits, `_` and `-`"),
+                "rename it, for example `app_eu`",
+            );
         }
     }
     let components: Vec<ComponentModel> = comps
@@ -214,9 +235,14 @@ pub fn build_model(file: &ScenarioFile, comps: &[(String, ComponentInput)], cata
             Some(ComponentModel { name: name.clone(), spec, cost })
         })
         .collect();
-    let rate = parse_rate(&file.load.rate).map_err(|e| r.problem(&["load", "rate"], e, "for example \"800/s\" or \"5M/day\"")).unwrap_or(1.0);
+    let rate = parse_rate(&file.load.rate)
+        .map_err(|e| r.problem(&["load", "rate"], e, "for example \"800/s\" or \"5M/day\""))
+        .unwrap_or(1.0);
     let timeout = file.load.timeout.as_deref().and_then(|t| r.duration(&["load", "timeout"], t));
     let latency = links(file, &mut r);
+    if components.len() == comps.len() {
+        balancer_checks(&components, &mut r);
+    }
     if !r.problems.is_empty() || components.len() != comps.len() {
         return Err(r.problems);
     }
@@ -241,6 +267,25 @@ pub fn build_model(file: &ScenarioFile, comps: &[(String, ComponentInput)], cata
     }
 }
 
+/// Checks a balancer against its backend: a weighted one needs one weight per instance.
+fn balancer_checks(comps: &[ComponentModel], r: &mut Resolver) {
+    for c in comps {
+        let ComponentSpec::LoadBalancer(lb) = &c.spec else { continue };
+        if lb.weights.is_empty() {
+            continue; // a weighted balancer without weights is reported at its `policy`
+        }
+        let backend = &comps[lb.backend as usize];
+        let instances = backend.spec.instances();
+        if let Err(e) = LoadBalancer::validate_against_backend(lb, instances) {
+            let help = format!(
+                "give exactly {instances} weight(s), one per instance of `{}`, or change its `instances`",
+                backend.name
+            );
+            r.problem(&["components", &c.name, "weights"], format!("`weights` has {e} of `{}`", backend.name), help);
+        }
+    }
+}
+
 fn limits(file: &ScenarioFile) -> Limits {
     let d = Limits::default();
     let l = &file.limits;
@@ -262,13 +307,21 @@ fn classes(file: &ScenarioFile, r: &mut Resolver) -> Vec<Class> {
     let mut total = 0.0;
     for (name, share) in &file.requests {
         if !(share.is_finite() && *share > 0.0) {
-            r.problem(&["requests", name], format!("share of `{name}` must be greater than zero"), "remove the class, or give it a positive share");
+            r.problem(
+                &["requests", name],
+                format!("share of `{name}` must be greater than zero"),
+                "remove the class, or give it a positive share",
+            );
         }
         total += share;
     }
     if (total - 1.0).abs() > 1e-6 {
         let list: Vec<String> = file.requests.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-        r.problem(&["requests"], format!("request shares sum to {total}, not 1 ({})", list.join(", ")), "make the shares add up to 1.0");
+        r.problem(
+            &["requests"],
+            format!("request shares sum to {total}, not 1 ({})", list.join(", ")),
+            "make the shares add up to 1.0",
+        );
     }
     file.requests.iter().map(|(n, s)| Class { name: n.clone(), share: *s }).collect()
 }
@@ -288,6 +341,28 @@ fn links(file: &ScenarioFile, r: &mut Resolver) -> LatencyMatrix {
     m
 }
 
+/// A cycle of calls as `[a, b, ..., a]`: the first back edge of a depth-first search in file
+/// order, so the call reported is the one that loops back.
+fn find_cycle(g: &DiGraphMap<CompId, ()>, n: usize) -> Option<Vec<CompId>> {
+    let mut parent = vec![0; n];
+    let found = depth_first_search(g, g.nodes(), |event| match event {
+        DfsEvent::TreeEdge(u, v) => {
+            parent[v as usize] = u;
+            Control::Continue
+        }
+        DfsEvent::BackEdge(u, v) => Control::Break((u, v)),
+        _ => Control::Continue,
+    });
+    let (u, v) = found.break_value()?;
+    let mut cycle = vec![u];
+    while cycle[cycle.len() - 1] != v {
+        cycle.push(parent[cycle[cycle.len() - 1] as usize]);
+    }
+    cycle.reverse();
+    cycle.push(v);
+    Some(cycle)
+}
+
 /// Finds the entry, then rejects cycles of calls and components nothing reaches.
 fn graph_checks(file: &ScenarioFile, comps: &[ComponentModel], r: &mut Resolver) -> Option<CompId> {
     let mut g = DiGraphMap::<CompId, ()>::new();
@@ -299,18 +374,33 @@ fn graph_checks(file: &ScenarioFile, comps: &[ComponentModel], r: &mut Resolver)
             g.add_edge(i as CompId, t, ());
         }
     }
-    if let Err(cycle) = toposort(&g, None) {
-        let name = &comps[cycle.node_id() as usize].name;
-        r.problem(&["components", name], format!("component `{name}` is part of a cycle of calls"), "calls must form a tree or a DAG: remove the call that loops back");
+    if let Some(cycle) = find_cycle(&g, comps.len()) {
+        let names: Vec<&str> = cycle.iter().map(|i| comps[*i as usize].name.as_str()).collect();
+        let (from, to) = (names[names.len() - 2], names[names.len() - 1]);
+        let key = match comps[cycle[cycle.len() - 2] as usize].spec {
+            ComponentSpec::LoadBalancer(_) => "backends",
+            _ => "calls",
+        };
+        let help = format!("calls must form a tree or a DAG: remove the call from `{from}` to `{to}`");
+        r.problem(&["components", from, key], format!("calls form a cycle: {}", names.join(" -> ")), help);
         return None;
     }
     let entry = match &file.load.entry {
         Some(e) => r.component(&["load", "entry"], e)?,
         None => {
-            let roots: Vec<CompId> = g.nodes().filter(|n| g.neighbors_directed(*n, petgraph::Incoming).next().is_none()).collect();
+            let roots: Vec<CompId> =
+                g.nodes().filter(|n| g.neighbors_directed(*n, petgraph::Incoming).next().is_none()).collect();
             if roots.len() != 1 {
                 let names: Vec<&str> = roots.iter().map(|i| comps[*i as usize].name.as_str()).collect();
-                r.problem(&["load"], format!("cannot tell where traffic enters: {} components are called by nothing ({})", roots.len(), names.join(", ")), "set `entry = \"...\"` under [load], and connect or remove the others");
+                r.problem(
+                    &["load"],
+                    format!(
+                        "cannot tell where traffic enters: {} components are called by nothing ({})",
+                        roots.len(),
+                        names.join(", ")
+                    ),
+                    "set `entry = \"...\"` under [load], and connect or remove the others",
+                );
                 return None;
             }
             roots[0]
@@ -323,7 +413,11 @@ fn graph_checks(file: &ScenarioFile, comps: &[ComponentModel], r: &mut Resolver)
     }
     for (i, c) in comps.iter().enumerate() {
         if !reached.contains(&(i as CompId)) {
-            r.problem(&["components", &c.name], format!("nothing reaches component `{}` from the entry `{}`", c.name, comps[entry as usize].name), "call it from another component, or remove it");
+            r.problem(
+                &["components", &c.name],
+                format!("nothing reaches component `{}` from the entry `{}`", c.name, comps[entry as usize].name),
+                "call it from another component, or remove it",
+            );
         }
     }
     Some(entry)

@@ -56,7 +56,13 @@ impl DatabaseInput {
             None => read_time.clone(),
         };
         let cost = r.cost(&base, &self.instance_type, 1, self.usd_per_hour);
-        let spec = DatabaseSpec { connections, cores: cores.min(connections), queue, read_time: read_time?, write_time: write_time? };
+        let spec = DatabaseSpec {
+            connections,
+            cores: cores.min(connections),
+            queue,
+            read_time: read_time?,
+            write_time: write_time?,
+        };
         Some((spec, cost))
     }
 }

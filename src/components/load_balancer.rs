@@ -60,13 +60,25 @@ impl LoadBalancerInput {
         let backend = r.component(&at("backends"), &self.backends);
         let weights = self.weights.clone().unwrap_or_default();
         if self.policy == Policy::Weighted && weights.is_empty() {
-            r.problem(&at("policy"), "`policy = \"weighted\"` needs `weights`", "add `weights = [2, 1, 1]`, one per backend instance");
+            r.problem(
+                &at("policy"),
+                "`policy = \"weighted\"` needs `weights`",
+                "add `weights = [2, 1, 1]`, one per backend instance",
+            );
         }
         if weights.iter().any(|w| !(w.is_finite() && *w > 0.0)) {
-            r.problem(&at("weights"), "every weight must be greater than zero", "remove the instance instead of giving it weight 0");
+            r.problem(
+                &at("weights"),
+                "every weight must be greater than zero",
+                "remove the instance instead of giving it weight 0",
+            );
         }
         if self.policy != Policy::Weighted && !weights.is_empty() {
-            r.problem(&at("weights"), "`weights` is only used with `policy = \"weighted\"`", "set `policy = \"weighted\"` or remove `weights`");
+            r.problem(
+                &at("weights"),
+                "`weights` is only used with `policy = \"weighted\"`",
+                "set `policy = \"weighted\"` or remove `weights`",
+            );
         }
         let station = match &self.service_time {
             Some(t) => {
@@ -76,7 +88,11 @@ impl LoadBalancerInput {
             }
             None => {
                 if self.servers.is_some() || self.queue.is_some() {
-                    r.problem(&at("service_time"), "`servers` and `queue` need a `service_time`", "add `service_time = \"50us\"`, or remove them");
+                    r.problem(
+                        &at("service_time"),
+                        "`servers` and `queue` need a `service_time`",
+                        "add `service_time = \"50us\"`, or remove them",
+                    );
                 }
                 None
             }
@@ -169,7 +185,11 @@ impl LoadBalancer {
             Policy::PowerOfTwo => {
                 let a = self.rng.random_range(0..n);
                 let b = self.rng.random_range(0..n);
-                if self.open[b] < self.open[a] { b } else { a }
+                if self.open[b] < self.open[a] {
+                    b
+                } else {
+                    a
+                }
             }
             Policy::Weighted => {
                 let total: f64 = self.spec.weights.iter().sum();

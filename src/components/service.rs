@@ -12,10 +12,10 @@ use crate::engine::windows::Totals;
 use crate::engine::Ctx;
 use crate::input::calls::CallsInput;
 use crate::model::CompId;
+use crate::model::Cost;
 use crate::rng::{stream, SimRng};
 use crate::units::Nanos;
 use crate::validate::Resolver;
-use crate::model::Cost;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -50,6 +50,8 @@ pub struct ServiceSpec {
 
 pub const DEFAULT_MAX_IN_FLIGHT: u32 = 200;
 pub const DEFAULT_QUEUE: u32 = 1_000;
+/// Instance indices travel in calls as `u16`.
+pub const MAX_INSTANCES: u32 = 10_000;
 
 impl ServiceInput {
     pub fn validate(&self, name: &str, r: &mut Resolver) -> Option<(ServiceSpec, Cost)> {
@@ -57,6 +59,13 @@ impl ServiceInput {
         let at = |k: &'static str| [base[0], base[1], k];
         let profile_cores = self.instance_type.as_ref().and_then(|t| r.catalog.get(t)).map(|p| p.cores);
         let instances = r.count(&at("instances"), self.instances, 1);
+        if instances > MAX_INSTANCES {
+            r.problem(
+                &at("instances"),
+                format!("{instances} instances is more than the {MAX_INSTANCES} a pool may have"),
+                "model a larger fleet as several pools behind a balancer",
+            );
+        }
         let cores = r.count(&at("cores"), self.cores, profile_cores.unwrap_or(1).max(1));
         let max_in_flight = r.count(&at("max_in_flight"), self.max_in_flight, DEFAULT_MAX_IN_FLIGHT);
         let queue = self.queue.unwrap_or(DEFAULT_QUEUE.min(r.limits.max_queue));
@@ -67,7 +76,8 @@ impl ServiceInput {
         }
         let plans = r.plans(&base, &self.calls);
         let cost = r.cost(&base, &self.instance_type, instances, self.usd_per_hour);
-        let spec = ServiceSpec { instances, cores, max_in_flight, queue, service_time: service_time?, plans, call_timeout };
+        let spec =
+            ServiceSpec { instances, cores, max_in_flight, queue, service_time: service_time?, plans, call_timeout };
         Some((spec, cost))
     }
 }

@@ -18,12 +18,17 @@ use calls::{Call, CallId, Op, Outcome, ReqId, Request, Slab, NO_INSTANCE, NO_PAR
 use event::Event;
 use heap::EventHeap;
 use metrics::{record, ClassMetrics, CompMetrics, LimitsHit};
+use std::collections::VecDeque;
 use windows::{Totals, Windows};
 
 /// What handlers may touch: the clock, the event set, the arenas and shared counters.
 pub struct Ctx {
     pub now: Nanos,
     heap: EventHeap<Event>,
+    /// Events due now (zero delay), in insertion order. Every heap entry due now was inserted
+    /// before them, so taking the heap's first keeps the global (time, sequence) order while
+    /// sparing most hops a heap push and pop.
+    due_now: VecDeque<Event>,
     pub calls: Slab<Call>,
     pub requests: Slab<Request>,
     latency: LatencyMatrix,
@@ -35,12 +40,42 @@ pub struct Ctx {
 impl Ctx {
     #[inline]
     pub fn schedule(&mut self, delay: Nanos, event: Event) {
-        self.heap.push(self.now.saturating_add(delay), event);
+        if delay == 0 {
+            self.due_now.push_back(event);
+        } else {
+            self.heap.push(self.now.saturating_add(delay), event);
+        }
+    }
+
+    /// The time of the next event, and whether it is one due now from the FIFO.
+    #[inline]
+    fn next_time(&self) -> Option<Nanos> {
+        if self.due_now.is_empty() {
+            self.heap.peek_time()
+        } else {
+            Some(self.now)
+        }
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<(Nanos, Event)> {
+        if self.heap.peek_time() == Some(self.now) || self.due_now.is_empty() {
+            self.heap.pop()
+        } else {
+            self.due_now.pop_front().map(|e| (self.now, e))
+        }
     }
 
     /// Sends a call from `parent` to `target`; `None` when the call arena is full (counted).
     #[inline]
-    pub fn call_out(&mut self, parent: CallId, target: CompId, op: Op, instance: u16, timeout: Option<Nanos>) -> Option<CallId> {
+    pub fn call_out(
+        &mut self,
+        parent: CallId,
+        target: CompId,
+        op: Op,
+        instance: u16,
+        timeout: Option<Nanos>,
+    ) -> Option<CallId> {
         let p = *self.calls.get(parent);
         let id = self.new_call(p.req, parent, target, op, instance)?;
         let delay = self.latency.get(p.comp, target);
@@ -53,7 +88,8 @@ impl Ctx {
     }
 
     fn new_call(&mut self, req: ReqId, parent: CallId, comp: CompId, op: Op, instance: u16) -> Option<CallId> {
-        self.stamp = self.stamp.wrapping_add(1);
+        // Stamp 0 marks a freed slot (see `free_call`), so it is never handed out.
+        self.stamp = self.stamp.wrapping_add(1).max(1);
         let call = Call {
             req,
             parent,
@@ -91,6 +127,13 @@ impl Ctx {
         }
         let delay = if parent == NO_PARENT { 0 } else { self.latency.get(comp, self.calls.get(parent).comp) };
         self.schedule(delay, Event::Reply(id));
+    }
+
+    /// Frees a call's slot; clearing the stamp makes any timeout still pending for it stale.
+    #[inline]
+    fn free_call(&mut self, id: CallId) {
+        self.calls.get_mut(id).stamp = 0;
+        self.calls.remove(id);
     }
 
     #[inline]
@@ -134,7 +177,6 @@ pub struct Simulation<'m> {
     ctx: Ctx,
     comps: Vec<Component>,
     source: Source,
-    total: ClassMetrics,
     classes: Vec<ClassMetrics>,
     windows: Windows,
     measuring: bool,
@@ -151,7 +193,12 @@ pub struct Simulation<'m> {
 impl<'m> Simulation<'m> {
     pub fn new(model: &'m Model, seed: u64) -> Self {
         let n = model.components.len();
-        let comps = model.components.iter().enumerate().map(|(i, c)| Component::build(model, i as CompId, seed, &c.spec)).collect();
+        let comps = model
+            .components
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Component::build(model, i as CompId, seed, &c.spec))
+            .collect();
         let horizon = model.duration + model.drain;
         let initial = (model.limits.max_calls as usize).min(1 << 16);
         Simulation {
@@ -159,6 +206,7 @@ impl<'m> Simulation<'m> {
             ctx: Ctx {
                 now: 0,
                 heap: EventHeap::with_capacity(initial),
+                due_now: VecDeque::with_capacity(1024),
                 calls: Slab::with_limit(model.limits.max_calls as usize),
                 requests: Slab::with_limit(model.limits.max_in_flight as usize),
                 latency: model.latency.clone(),
@@ -168,7 +216,6 @@ impl<'m> Simulation<'m> {
             },
             comps,
             source: Source::new(model, seed),
-            total: ClassMetrics::new(),
             classes: model.classes.iter().map(|_| ClassMetrics::new()).collect(),
             windows: Windows::new(model.window, horizon, n),
             measuring: model.warmup == 0,
@@ -188,7 +235,7 @@ impl<'m> Simulation<'m> {
         }
         let horizon = self.model.duration + self.model.drain;
         let stop = loop {
-            let Some(t) = self.ctx.heap.peek_time() else { break StopReason::Drained };
+            let Some(t) = self.ctx.next_time() else { break StopReason::Drained };
             if t > horizon {
                 self.ctx.limits_hit.sim_time = true;
                 break StopReason::TimeLimit;
@@ -198,12 +245,16 @@ impl<'m> Simulation<'m> {
                 break StopReason::EventLimit;
             }
             self.advance_clock_to(t);
-            let (now, event) = self.ctx.heap.pop().expect("peeked");
+            let (now, event) = self.ctx.pop().expect("peeked");
             self.ctx.now = now;
             self.events += 1;
             self.dispatch(event);
         };
-        let end = if stop == StopReason::Drained { self.ctx.now.max(self.model.duration) } else { horizon.min(self.ctx.now.max(self.model.duration)) };
+        let end = if stop == StopReason::Drained {
+            self.ctx.now.max(self.model.duration)
+        } else {
+            horizon.min(self.ctx.now.max(self.model.duration))
+        };
         self.finish(end, stop)
     }
 
@@ -279,7 +330,6 @@ impl<'m> Simulation<'m> {
         self.windows.arrival();
         let measured = self.measuring;
         if measured {
-            self.total.outcomes.arrived += 1;
             self.classes[class as usize].outcomes.arrived += 1;
             self.unresolved += 1;
         }
@@ -312,7 +362,7 @@ impl<'m> Simulation<'m> {
 
     fn on_reply(&mut self, id: CallId) {
         let call = *self.ctx.calls.get(id);
-        self.ctx.calls.remove(id);
+        self.ctx.free_call(id);
         if call.abandoned {
             if call.parent == NO_PARENT {
                 self.ctx.requests.remove(call.req);
@@ -333,7 +383,8 @@ impl<'m> Simulation<'m> {
     fn on_timeout(&mut self, id: CallId, stamp: u32) {
         let call = *self.ctx.calls.get(id);
         if call.stamp != stamp || call.abandoned {
-            return; // answered in time; the slot may hold another call by now
+            // Answered in time: the slot is free (stamp 0) or holds another call by now.
+            return;
         }
         self.ctx.calls.get_mut(id).abandoned = true;
         if call.parent == NO_PARENT {
@@ -365,16 +416,16 @@ impl<'m> Simulation<'m> {
             return;
         }
         self.unresolved -= 1;
-        for m in [&mut self.total, &mut self.classes[req.class as usize]] {
-            match outcome {
-                Outcome::Ok => {
-                    m.outcomes.completed += 1;
-                    record(&mut m.latency, latency);
-                }
-                Outcome::Failed => m.outcomes.failed += 1,
-                Outcome::Rejected => m.outcomes.rejected += 1,
-                Outcome::TimedOut => m.outcomes.timed_out += 1,
+        // Only per class: the total is their sum, formed once at the end of the run.
+        let m = &mut self.classes[req.class as usize];
+        match outcome {
+            Outcome::Ok => {
+                m.outcomes.completed += 1;
+                record(&mut m.latency, latency);
             }
+            Outcome::Failed => m.outcomes.failed += 1,
+            Outcome::Rejected => m.outcomes.rejected += 1,
+            Outcome::TimedOut => m.outcomes.timed_out += 1,
         }
     }
 
@@ -396,13 +447,18 @@ impl<'m> Simulation<'m> {
             self.in_system_change(end, true);
             self.in_system -= 1;
         }
+        let mut total = ClassMetrics::new();
+        for c in &self.classes {
+            total.outcomes.add(&c.outcomes);
+            total.latency.add(&c.latency).expect("same bounds");
+        }
         RunData {
             seed: self.seed,
             end,
             measured_from: self.model.warmup.min(end),
             events: self.events,
             stop,
-            total: self.total,
+            total,
             classes: self.classes,
             comp_metrics: self.ctx.comp_metrics,
             components: self.comps,

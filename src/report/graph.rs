@@ -29,7 +29,10 @@ pub fn dot(model: &Model) -> String {
     }
     out.push_str(&format!("    users -> \"{}\";\n", model.components[model.load.entry as usize].name));
     for (a, b) in model.edges() {
-        out.push_str(&format!("    \"{}\" -> \"{}\";\n", model.components[a as usize].name, model.components[b as usize].name));
+        out.push_str(&format!(
+            "    \"{}\" -> \"{}\";\n",
+            model.components[a as usize].name, model.components[b as usize].name
+        ));
     }
     out.push_str("}\n");
     out

@@ -84,7 +84,11 @@ pub fn render(s: &Summary) -> String {
         s.cost.usd_per_month, s.cost.usd_per_million_requests
     );
     let l = &s.limits;
-    if l.rejected_at_max_in_flight > 0 || l.refused_at_max_calls > 0 || l.stopped_at_max_events || l.stopped_at_drain_end {
+    if l.rejected_at_max_in_flight > 0
+        || l.refused_at_max_calls > 0
+        || l.stopped_at_max_events
+        || l.stopped_at_drain_end
+    {
         let _ = writeln!(
             o,
             "LIMITS HIT: {} arrivals rejected at max_in_flight={}, {} calls refused at max_calls={}, stopped at max_events: {}, stopped at drain end: {}",

@@ -45,7 +45,11 @@ fn conservation_littles_law_and_utilization_on_every_scenario() {
             if c.service_s_mean > 0.0 && c.servers > 0 {
                 // Utilization law U = X S / c, with the measured throughput and service time.
                 let law = c.throughput_per_s * c.service_s_mean / f64::from(c.servers);
-                assert!((c.utilization - law).abs() < 0.02 + 0.02 * law, "{path}/{name}: U={} vs XS/c={law}", c.utilization);
+                assert!(
+                    (c.utilization - law).abs() < 0.02 + 0.02 * law,
+                    "{path}/{name}: U={} vs XS/c={law}",
+                    c.utilization
+                );
             }
         }
     }
@@ -70,7 +74,8 @@ fn same_seed_same_bytes_whatever_the_thread_count() {
 fn adding_a_component_leaves_the_arrivals_unchanged() {
     let base = crate::scenario("scenarios/queueing/mm1.toml");
     let text = std::fs::read_to_string(format!("{}/scenarios/queueing/mm1.toml", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    let extended = text.replace("service_time = \"exp(mean = 1ms)\"", "service_time = \"exp(mean = 1ms)\"\ncalls = [\"db.read\"]")
+    let extended = text
+        .replace("service_time = \"exp(mean = 1ms)\"", "service_time = \"exp(mean = 1ms)\"\ncalls = [\"db.read\"]")
         + "\n[components.db]\nkind = \"database\"\nconnections = 4\nread_time = \"exp(mean = 0.3ms)\"\n";
     let ext = stagesim::parse_scenario("extended.toml", &extended).unwrap();
     let opts = short();
@@ -78,7 +83,8 @@ fn adding_a_component_leaves_the_arrivals_unchanged() {
     let b = stagesim::run(&stagesim::runner::apply(&ext, &opts));
     assert_eq!(a.requests.arrived, b.requests.arrived);
     // Window by window while arrivals last (the runs may drain for different times after).
-    let arrivals = |s: &stagesim::Summary| s.windows.iter().filter(|w| w.t_s < 60.0).map(|w| w.arrivals_per_s).collect::<Vec<_>>();
+    let arrivals =
+        |s: &stagesim::Summary| s.windows.iter().filter(|w| w.t_s < 60.0).map(|w| w.arrivals_per_s).collect::<Vec<_>>();
     assert_eq!(arrivals(&a), arrivals(&b));
     assert!(b.latency_s.mean > a.latency_s.mean, "the database adds latency");
 }

@@ -21,7 +21,10 @@ fn check(what: &str, values: &[f64], theory: f64) {
     let (mean, sd) = mean_sd(values);
     let se = sd / (values.len() as f64).sqrt();
     let tol = 3.0 * se + 0.01 * theory;
-    assert!((mean - theory).abs() <= tol, "{what}: simulated {mean:.6} (se {se:.6}), theory {theory:.6}, tolerance {tol:.6}");
+    assert!(
+        (mean - theory).abs() <= tol,
+        "{what}: simulated {mean:.6} (se {se:.6}), theory {theory:.6}, tolerance {tol:.6}"
+    );
 }
 
 fn factorial(n: u32) -> f64 {
@@ -82,7 +85,11 @@ fn mm1_matches_theory() {
 fn mmc_matches_erlang_c() {
     let runs = reps("scenarios/queueing/mmc.toml");
     let (c, lambda, mu) = (8, 7200.0, 1000.0);
-    check("M/M/8 P(wait), Erlang C", &collect(&runs, |s| s.components["server"].wait_probability), erlang_c(c, lambda / mu));
+    check(
+        "M/M/8 P(wait), Erlang C",
+        &collect(&runs, |s| s.components["server"].wait_probability),
+        erlang_c(c, lambda / mu),
+    );
     check("M/M/8 mean sojourn", &collect(&runs, |s| s.latency_s.mean), mmc_mean_sojourn(c, lambda, mu));
     check("M/M/8 P99 sojourn", &collect(&runs, |s| s.latency_s.p99), mmc_sojourn_quantile(c, lambda, mu, 0.99));
 }
@@ -97,7 +104,11 @@ fn tandem_is_the_sum_of_its_stations() {
     for (name, c, mu) in stations {
         let pw = erlang_c(c, lambda / mu);
         check(&format!("{name} P(wait)"), &collect(&runs, |s| s.components[name].wait_probability), pw);
-        check(&format!("{name} utilization"), &collect(&runs, |s| s.components[name].utilization), lambda / (f64::from(c) * mu));
+        check(
+            &format!("{name} utilization"),
+            &collect(&runs, |s| s.components[name].utilization),
+            lambda / (f64::from(c) * mu),
+        );
         total += mmc_mean_sojourn(c, lambda, mu);
     }
     check("tandem mean sojourn", &collect(&runs, |s| s.latency_s.mean), total);
