@@ -18,6 +18,12 @@ pub struct Model {
     pub window: Nanos,
     pub replications: u32,
     pub load: Load,
+    pub keys: Keys,
+    pub users: Users,
+    /// Whether requests carry keys and users: only when the scenario or a component uses
+    /// them, since drawing costs time on every arrival.
+    pub draws_keys: bool,
+    pub draws_users: bool,
     pub classes: Vec<Class>,
     pub components: Vec<ComponentModel>,
     pub latency: LatencyMatrix,
@@ -29,6 +35,26 @@ pub struct Load {
     pub rate_per_s: f64,
     pub entry: CompId,
     pub timeout: Option<Nanos>,
+}
+
+/// The key space: `count` keys, key 0 the most popular.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Keys {
+    Uniform { count: u64 },
+    Zipf { count: u64, exponent: f64 },
+}
+
+/// Users by region: user ids are `0..count`; `regions` holds (name, share) pairs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Users {
+    pub count: u64,
+    pub regions: Vec<(String, f64)>,
+}
+
+impl Default for Users {
+    fn default() -> Self {
+        Users { count: 1_000_000, regions: vec![("default".into(), 1.0)] }
+    }
 }
 
 #[derive(Clone, Debug)]

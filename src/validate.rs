@@ -10,7 +10,7 @@ use crate::dist::Dist;
 use crate::engine::calls::Op;
 use crate::input::calls::{CallsInput, StepInput};
 use crate::input::ScenarioFile;
-use crate::model::{Class, CompId, ComponentModel, Cost, LatencyMatrix, Limits, Load, Model};
+use crate::model::{Class, CompId, ComponentModel, Cost, Keys, LatencyMatrix, Limits, Load, Model, Users};
 use crate::units::{parse_duration, parse_rate, Nanos};
 use petgraph::graphmap::DiGraphMap;
 use petgraph::visit::{depth_first_search, Control, DfsEvent};
@@ -240,6 +240,8 @@ pub fn build_model(
         .unwrap_or(1.0);
     let timeout = file.load.timeout.as_deref().and_then(|t| r.duration(&["load", "timeout"], t));
     let latency = links(file, &mut r);
+    let keys = keys(file, &mut r);
+    let users = users(file, &mut r);
     if components.len() == comps.len() {
         balancer_checks(&components, &mut r);
     }
@@ -258,6 +260,10 @@ pub fn build_model(
             window,
             replications,
             load: Load { rate_per_s: rate, entry, timeout },
+            keys,
+            users,
+            draws_keys: file.keys.is_some() || components.iter().any(|c| c.spec.needs_keys()),
+            draws_users: file.users.is_some() || components.iter().any(|c| c.spec.needs_users()),
             classes,
             components,
             latency,
@@ -284,6 +290,60 @@ fn balancer_checks(comps: &[ComponentModel], r: &mut Resolver) {
             r.problem(&["components", &c.name, "weights"], format!("`weights` has {e} of `{}`", backend.name), help);
         }
     }
+}
+
+fn keys(file: &ScenarioFile, r: &mut Resolver) -> Keys {
+    let Some(k) = &file.keys else { return Keys::Zipf { count: 1_000_000, exponent: 1.0 } };
+    if k.count == 0 {
+        r.problem(&["keys", "count"], "`count` must be at least 1", "the number of distinct keys, e.g. 1_000_000");
+    }
+    let count = k.count.max(1);
+    match k.popularity.as_deref().unwrap_or("zipf") {
+        "zipf" => {
+            let exponent = k.zipf_exponent.unwrap_or(1.0);
+            if !(exponent.is_finite() && exponent >= 0.0) {
+                r.problem(
+                    &["keys", "zipf_exponent"],
+                    "`zipf_exponent` must be zero or more",
+                    "1.0 is typical of web content",
+                );
+            }
+            Keys::Zipf { count, exponent: exponent.max(0.0) }
+        }
+        "uniform" => {
+            if k.zipf_exponent.is_some() {
+                r.problem(
+                    &["keys", "zipf_exponent"],
+                    "`zipf_exponent` only applies to `popularity = \"zipf\"`",
+                    "remove it",
+                );
+            }
+            Keys::Uniform { count }
+        }
+        other => {
+            r.problem(&["keys", "popularity"], format!("unknown popularity `{other}`"), "use \"zipf\" or \"uniform\"");
+            Keys::Uniform { count }
+        }
+    }
+}
+
+fn users(file: &ScenarioFile, r: &mut Resolver) -> Users {
+    let Some(u) = &file.users else { return Users::default() };
+    if u.count == 0 {
+        r.problem(&["users", "count"], "`count` must be at least 1", "the number of distinct users");
+    }
+    if u.regions.is_empty() {
+        return Users { count: u.count.max(1), regions: Users::default().regions };
+    }
+    let total: f64 = u.regions.values().sum();
+    if u.regions.values().any(|s| !(s.is_finite() && *s > 0.0)) || (total - 1.0).abs() > 1e-6 {
+        r.problem(
+            &["users", "regions"],
+            format!("region shares must be positive and sum to 1 (they sum to {total})"),
+            "for example `regions = { us-east = 0.6, eu-west = 0.4 }`",
+        );
+    }
+    Users { count: u.count.max(1), regions: u.regions.iter().map(|(k, v)| (k.clone(), *v)).collect() }
 }
 
 fn limits(file: &ScenarioFile) -> Limits {

@@ -102,6 +102,20 @@ impl ComponentSpec {
         }
     }
 
+    /// Whether this kind looks at request keys (caches, shards, replicas).
+    pub fn needs_keys(&self) -> bool {
+        match self {
+            ComponentSpec::LoadBalancer(_) | ComponentSpec::Service(_) | ComponentSpec::Database(_) => false,
+        }
+    }
+
+    /// Whether this kind looks at who sends a request (sessions, regions).
+    pub fn needs_users(&self) -> bool {
+        match self {
+            ComponentSpec::LoadBalancer(_) | ComponentSpec::Service(_) | ComponentSpec::Database(_) => false,
+        }
+    }
+
     /// Instances a balancer in front of this component spreads over.
     pub fn instances(&self) -> u32 {
         match self {

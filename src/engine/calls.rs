@@ -61,7 +61,11 @@ pub struct Request {
     /// Outcome already decided (timed out at the client); the tree may still be running.
     pub resolved: bool,
     pub arrived_at: Nanos,
+    /// The data key it touches (0 = most popular under Zipf).
     pub key: u64,
+    pub user: u32,
+    /// Index into the scenario's user regions.
+    pub region: u8,
     pub root: CallId,
 }
 

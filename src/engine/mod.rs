@@ -326,14 +326,24 @@ impl<'m> Simulation<'m> {
         if let Some(t) = self.source.next_after(now) {
             self.ctx.heap.push(t, Event::Arrival);
         }
-        let class = self.source.draw_class();
+        let draw = self.source.draw();
+        let class = draw.class;
         self.windows.arrival();
         let measured = self.measuring;
         if measured {
             self.classes[class as usize].outcomes.arrived += 1;
             self.unresolved += 1;
         }
-        let request = Request { class, measured, resolved: false, arrived_at: now, key: 0, root: NO_PARENT };
+        let request = Request {
+            class,
+            measured,
+            resolved: false,
+            arrived_at: now,
+            key: draw.key,
+            user: draw.user,
+            region: draw.region,
+            root: NO_PARENT,
+        };
         let Some(req) = self.ctx.requests.insert(request) else {
             self.ctx.limits_hit.in_flight += 1;
             self.resolve_untracked(class, measured, Outcome::Rejected);
@@ -356,7 +366,16 @@ impl<'m> Simulation<'m> {
 
     /// Counts the outcome of a request that never got an arena slot.
     fn resolve_untracked(&mut self, class: u8, measured: bool, outcome: Outcome) {
-        let r = Request { class, measured, resolved: false, arrived_at: self.ctx.now, key: 0, root: NO_PARENT };
+        let r = Request {
+            class,
+            measured,
+            resolved: false,
+            arrived_at: self.ctx.now,
+            key: 0,
+            user: 0,
+            region: 0,
+            root: NO_PARENT,
+        };
         self.resolve(&r, outcome);
     }
 

@@ -17,6 +17,10 @@ pub struct ScenarioFile {
     /// Request classes and their shares of the traffic; one class `default` if absent.
     #[serde(default)]
     pub requests: BTreeMap<String, f64>,
+    /// The key space requests touch, and its popularity.
+    pub keys: Option<KeysSection>,
+    /// Who sends the requests: how many users, and from which regions.
+    pub users: Option<UsersSection>,
     #[serde(default)]
     pub limits: LimitsSection,
     /// Read per kind in a second pass (see `components::parse_component`).
@@ -71,4 +75,23 @@ pub struct LinkInput {
     pub between: [String; 2],
     /// One-way latency; a call and its reply each pay it.
     pub latency: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeysSection {
+    pub count: u64,
+    /// `"zipf"` (default) or `"uniform"`.
+    pub popularity: Option<String>,
+    /// Zipf exponent s (default 1.0): P(rank k) is proportional to 1 / k^s.
+    pub zipf_exponent: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsersSection {
+    pub count: u64,
+    /// Share of users per region; a user always comes from the same region.
+    #[serde(default)]
+    pub regions: BTreeMap<String, f64>,
 }
