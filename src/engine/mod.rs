@@ -180,6 +180,7 @@ pub struct Simulation<'m> {
     classes: Vec<ClassMetrics>,
     windows: Windows,
     measuring: bool,
+    arrivals_over: bool,
     events: u64,
     /// Requests counted as arrived and not yet resolved.
     unresolved: u64,
@@ -219,6 +220,7 @@ impl<'m> Simulation<'m> {
             classes: model.classes.iter().map(|_| ClassMetrics::new()).collect(),
             windows: Windows::new(model.window, horizon, n),
             measuring: model.warmup == 0,
+            arrivals_over: false,
             events: 0,
             unresolved: 0,
             in_system: 0,
@@ -230,11 +232,17 @@ impl<'m> Simulation<'m> {
 
     /// Runs to the end and returns what was measured.
     pub fn run(mut self) -> RunData {
-        if let Some(t) = self.source.next_after(0) {
-            self.ctx.heap.push(t, Event::Arrival);
+        match self.source.next_after(0) {
+            Some(t) => self.ctx.heap.push(t, Event::Arrival),
+            None => self.arrivals_over = true,
         }
         let horizon = self.model.duration + self.model.drain;
         let stop = loop {
+            // Once arrivals are over and nothing is alive, what remains in the heap can only be
+            // stale timeouts: they must not stretch the run (and dilute its throughput).
+            if self.arrivals_over && self.ctx.calls.live() == 0 {
+                break StopReason::Drained;
+            }
             let Some(t) = self.ctx.next_time() else { break StopReason::Drained };
             if t > horizon {
                 self.ctx.limits_hit.sim_time = true;
@@ -323,8 +331,9 @@ impl<'m> Simulation<'m> {
 
     fn on_arrival(&mut self) {
         let now = self.ctx.now;
-        if let Some(t) = self.source.next_after(now) {
-            self.ctx.heap.push(t, Event::Arrival);
+        match self.source.next_after(now) {
+            Some(t) => self.ctx.heap.push(t, Event::Arrival),
+            None => self.arrivals_over = true,
         }
         let draw = self.source.draw();
         let class = draw.class;

@@ -3,7 +3,9 @@
 //! Statistical tests use fixed seeds (so they cannot flake) and state their tolerances;
 //! they are meant for `cargo test --release`, which is the project's test command.
 
+mod golden;
 mod invariants;
+mod limits;
 mod queueing;
 mod validation;
 
