@@ -42,6 +42,18 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Run every stage of a journey on the same traffic; print the stage table and write the report.
+    Journey {
+        file: String,
+        /// Where to write the report (default: reports/<journey file stem>/).
+        #[arg(long)]
+        out: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Check a scenario without running it.
     Validate { file: String },
     /// Print the call graph.
@@ -70,6 +82,9 @@ pub fn execute(cli: Cli) -> Result<String, Error> {
                 Format::Text => report::text::render(&summary),
                 Format::Json => serde_json::to_string_pretty(&summary).expect("summary serializes") + "\n",
             })
+        }
+        Command::Journey { file, out, format, quiet } => {
+            crate::journey_cli::journey(&file, out, matches!(format, Format::Json), quiet)
         }
         Command::Validate { file } => {
             let m = load_scenario(&file)?;

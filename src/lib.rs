@@ -12,6 +12,8 @@ pub mod diag;
 pub mod dist;
 pub mod engine;
 pub mod input;
+pub mod journey;
+pub mod journey_cli;
 pub mod load;
 pub mod model;
 pub mod report;

@@ -130,8 +130,8 @@ impl Doc<'_> {
     }
 }
 
-/// The span of the deepest existing key on `path`, pointing at its value.
-fn span_of(root: &Spanned<DeValue>, path: &[&str]) -> Range<usize> {
+/// The span of the deepest existing key on `path`, pointing at its value (used by journeys too).
+pub fn span_of(root: &Spanned<DeValue>, path: &[&str]) -> Range<usize> {
     let mut cur = root;
     let mut span = 0..0;
     for key in path {

@@ -1,4 +1,7 @@
 //! Renderers: they format a `Summary` or a `Model` and compute no statistics.
 
+pub mod charts;
+pub mod files;
 pub mod graph;
+pub mod journey_text;
 pub mod text;

@@ -1,0 +1,97 @@
+//! Naming the bottleneck: which component saturates first, why, and what relieves it.
+
+use crate::components::ComponentSpec;
+use crate::model::Model;
+use crate::summary::{ComponentSummary, Summary};
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    CpuUtilization,
+    ThreadExhaustion,
+    ConnectionExhaustion,
+    ReadLoad,
+    WriteLoad,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Bottleneck {
+    pub component: String,
+    pub kind: String,
+    pub cause: Cause,
+    /// The highest of the component's utilizations (cores, threads, connections).
+    pub saturation: f64,
+    pub sentence: String,
+    pub relieved_by: String,
+}
+
+fn extra(c: &ComponentSummary, key: &str) -> f64 {
+    c.extra.get(key).copied().unwrap_or(0.0)
+}
+
+/// Saturation of a component: its busiest resource.
+pub fn saturation(c: &ComponentSummary) -> f64 {
+    c.utilization.max(extra(c, "threads_utilization")).max(extra(c, "connections_utilization"))
+}
+
+fn cause(spec: &ComponentSpec, c: &ComponentSummary) -> Cause {
+    let cpu_bound = c.utilization >= 0.85;
+    match spec {
+        ComponentSpec::Service(_) if !cpu_bound && extra(c, "threads_utilization") >= 0.9 => Cause::ThreadExhaustion,
+        ComponentSpec::Service(_) | ComponentSpec::LoadBalancer(_) => Cause::CpuUtilization,
+        ComponentSpec::Database(_) if !cpu_bound && extra(c, "connections_utilization") >= 0.9 => {
+            Cause::ConnectionExhaustion
+        }
+        ComponentSpec::Database(d) => {
+            let reads = extra(c, "reads") * d.read_time.mean_secs();
+            let writes = extra(c, "writes") * d.write_time.mean_secs();
+            if writes > reads {
+                Cause::WriteLoad
+            } else {
+                Cause::ReadLoad
+            }
+        }
+    }
+}
+
+fn explain(cause: Cause) -> (&'static str, &'static str) {
+    match cause {
+        Cause::CpuUtilization => (
+            "its cores are busy nearly all the time",
+            "more instances behind a load balancer (horizontal scaling), or autoscaling",
+        ),
+        Cause::ThreadExhaustion => (
+            "its worker threads are all held waiting on slow downstream calls while its CPU has room",
+            "speeding up the dependency: a cache in front of it, read replicas, or a queue for slow work",
+        ),
+        Cause::ConnectionExhaustion => (
+            "its connections are all taken while its CPU has room",
+            "a connection pooler (PgBouncer-style) or a larger connection limit",
+        ),
+        Cause::ReadLoad => ("reads keep its cores busy", "a cache for popular reads, then read replicas"),
+        Cause::WriteLoad => {
+            ("write load on the primary keeps its cores busy", "a message queue for deferrable writes, then sharding")
+        }
+    }
+}
+
+/// The component that saturates first in a run, with a sentence saying why.
+pub fn bottleneck(model: &Model, s: &Summary) -> Option<Bottleneck> {
+    let (comp, c) = model
+        .components
+        .iter()
+        .filter_map(|m| s.components.get(&m.name).map(|c| (m, c)))
+        .max_by(|a, b| saturation(a.1).total_cmp(&saturation(b.1)).then_with(|| b.0.name.cmp(&a.0.name)))?;
+    let cause = cause(&comp.spec, c);
+    let (why, fix) = explain(cause);
+    let sat = saturation(c);
+    Some(Bottleneck {
+        component: comp.name.clone(),
+        kind: c.kind.clone(),
+        cause,
+        saturation: sat,
+        sentence: format!("`{}` ({}) saturates first at {:.0}%: {why}.", comp.name, c.kind, sat * 100.0),
+        relieved_by: fix.to_string(),
+    })
+}

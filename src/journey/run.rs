@@ -1,0 +1,254 @@
+//! Running a journey: every stage at every load of the ladder, and a capacity search per
+//! stage, all on the same traffic (same seed, same streams). Points run in parallel; results
+//! are gathered in (stage, rate) order, so the output does not depend on thread count.
+
+use super::analysis::{bottleneck, Bottleneck};
+use super::{Criteria, Journey, Stage};
+use crate::model::Model;
+use crate::runner;
+use crate::summary::{Summary, Window};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub const JOURNEY_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct JourneySummary {
+    pub schema_version: u32,
+    pub journey: String,
+    pub description: String,
+    pub seed: u64,
+    pub replications: u32,
+    pub point_duration_s: f64,
+    pub criteria: CriteriaSummary,
+    pub rates_per_s: Vec<f64>,
+    pub stages: Vec<StageSummary>,
+    /// The time series of one chosen run: the last stage at the highest ladder load.
+    pub timeseries: Option<TimeSeries>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct CriteriaSummary {
+    pub latency_s_p99_max: f64,
+    pub error_ratio_max: f64,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct TimeSeries {
+    pub stage: String,
+    pub rate_per_s: f64,
+    pub window_s: f64,
+    pub windows: Vec<Window>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct StageSummary {
+    pub name: String,
+    pub description: String,
+    pub origin: String,
+    pub components: BTreeMap<String, String>,
+    /// Highest rate that met the criteria (capacity search), if searched.
+    pub capacity_per_s: Option<f64>,
+    pub capacity_users: Option<f64>,
+    pub points: Vec<Point>,
+    pub bottleneck: Option<Bottleneck>,
+    pub cost_usd_per_month: f64,
+    /// At capacity (or at the highest passing ladder load).
+    pub cost_usd_per_million_requests: Option<f64>,
+    pub change: Option<Change>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Point {
+    pub rate_per_s: f64,
+    pub users: Option<f64>,
+    pub meets_criteria: bool,
+    pub throughput_per_s: f64,
+    pub error_ratio: f64,
+    pub latency_s_p50: f64,
+    pub latency_s_p99: f64,
+    pub latency_s_p999: f64,
+    pub latency_s_p99_ci95: Option<crate::stats::Ci>,
+    pub utilization: BTreeMap<String, f64>,
+}
+
+/// The difference from the previous stage.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Change {
+    pub from_stage: String,
+    pub capacity_ratio: Option<f64>,
+    pub cost_usd_per_month_delta: f64,
+    /// Ratio of P99 to the previous stage's P99 at each ladder load both ran.
+    pub latency_s_p99_ratio: Vec<Option<f64>>,
+}
+
+fn meets(s: &Summary, c: &Criteria) -> bool {
+    s.requests.completed > 0
+        && s.latency_s.p99 <= c.p99_s
+        && s.requests.error_ratio <= c.error_ratio
+        && !s.limits.stopped_at_drain_end
+        && !s.limits.stopped_at_max_events
+}
+
+/// The stage's model at one load, on the journey's traffic.
+pub fn at_rate(j: &Journey, model: &Model, rate: f64) -> Model {
+    let mut m = model.clone();
+    m.load.rate_per_s = rate;
+    m.seed = j.seed;
+    m.duration = j.duration;
+    m.warmup = j.warmup;
+    m.replications = j.replications;
+    m
+}
+
+fn point(j: &Journey, s: &Summary, rate: f64) -> Point {
+    Point {
+        rate_per_s: rate,
+        users: j.users_at(rate),
+        meets_criteria: meets(s, &j.criteria),
+        throughput_per_s: s.throughput_per_s,
+        error_ratio: s.requests.error_ratio,
+        latency_s_p50: s.latency_s.p50,
+        latency_s_p99: s.latency_s.p99,
+        latency_s_p999: s.latency_s.p999,
+        latency_s_p99_ci95: s.latency_s.p99_ci95,
+        utilization: s.components.iter().map(|(k, c)| (k.clone(), c.utilization)).collect(),
+    }
+}
+
+/// Highest rate meeting the criteria: bracket by doubling or halving, then bisect on a log
+/// scale to about 1.5%. Starts from the ladder's results when there are some.
+fn capacity(j: &Journey, stage: &Stage, ladder: &[(f64, bool)]) -> (Option<f64>, Option<Summary>) {
+    let eval = |r: f64| {
+        let s = runner::run(&at_rate(j, &stage.model, r));
+        (meets(&s, &j.criteria), s)
+    };
+    let mut lo = ladder.iter().rev().find(|(_, ok)| *ok).map(|(r, _)| *r);
+    let mut hi = ladder.iter().find(|(r, ok)| !*ok && lo.is_none_or(|l| *r > l)).map(|(r, _)| *r);
+    let mut best: Option<Summary> = None;
+    let mut probe = lo.or(hi).unwrap_or(100.0);
+    for _ in 0..40 {
+        if lo.is_some() && hi.is_some() {
+            break;
+        }
+        let (ok, s) = eval(probe);
+        if ok {
+            lo = Some(probe);
+            best = Some(s);
+            probe *= 2.0;
+        } else {
+            hi = Some(probe);
+            probe /= 2.0;
+        }
+        if !(0.01..=1e8).contains(&probe) {
+            break;
+        }
+    }
+    let (Some(mut l), Some(mut h)) = (lo, hi) else { return (lo, best) };
+    while h / l > 1.015 {
+        let mid = (l * h).sqrt();
+        let (ok, s) = eval(mid);
+        if ok {
+            l = mid;
+            best = Some(s);
+        } else {
+            h = mid;
+        }
+    }
+    (Some(l), best)
+}
+
+/// Runs the whole journey. `progress` is told each time a load point finishes.
+pub fn run_journey(j: &Journey, progress: &(dyn Fn() + Sync)) -> JourneySummary {
+    let jobs: Vec<(usize, f64)> = (0..j.stages.len()).flat_map(|s| j.rates.iter().map(move |r| (s, *r))).collect();
+    let results: Vec<Summary> = jobs
+        .par_iter()
+        .map(|(s, r)| {
+            let out = runner::run(&at_rate(j, &j.stages[*s].model, *r));
+            progress();
+            out
+        })
+        .collect();
+    let per_stage: Vec<Vec<&Summary>> =
+        (0..j.stages.len()).map(|s| results.iter().skip(s * j.rates.len()).take(j.rates.len()).collect()).collect();
+    let searched: Vec<(Option<f64>, Option<Summary>)> = (0..j.stages.len())
+        .into_par_iter()
+        .map(|s| {
+            if !j.capacity_search {
+                return (None, None);
+            }
+            let ladder: Vec<(f64, bool)> =
+                j.rates.iter().zip(&per_stage[s]).map(|(r, x)| (*r, meets(x, &j.criteria))).collect();
+            let out = capacity(j, &j.stages[s], &ladder);
+            progress();
+            out
+        })
+        .collect();
+    let mut stages: Vec<StageSummary> = Vec::new();
+    for (i, stage) in j.stages.iter().enumerate() {
+        let summary = stage_summary(j, stage, &per_stage[i], &searched[i], stages.last());
+        stages.push(summary);
+    }
+    let timeseries = per_stage.last().and_then(|p| p.last()).map(|s| TimeSeries {
+        stage: j.stages.last().map(|s| s.name.clone()).unwrap_or_default(),
+        rate_per_s: *j.rates.last().unwrap_or(&0.0),
+        window_s: s.window_s,
+        windows: s.windows.clone(),
+    });
+    JourneySummary {
+        schema_version: JOURNEY_SCHEMA_VERSION,
+        journey: j.name.clone(),
+        description: j.description.clone(),
+        seed: j.seed,
+        replications: j.replications,
+        point_duration_s: j.duration as f64 / 1e9,
+        criteria: CriteriaSummary { latency_s_p99_max: j.criteria.p99_s, error_ratio_max: j.criteria.error_ratio },
+        rates_per_s: j.rates.clone(),
+        stages,
+        timeseries,
+    }
+}
+
+fn stage_summary(
+    j: &Journey,
+    stage: &Stage,
+    runs: &[&Summary],
+    searched: &(Option<f64>, Option<Summary>),
+    prev: Option<&StageSummary>,
+) -> StageSummary {
+    let points: Vec<Point> = runs.iter().zip(&j.rates).map(|(s, r)| point(j, s, *r)).collect();
+    // Diagnose at the first load that breaks the criteria; else at the highest load run.
+    let first_fail = runs.iter().zip(&points).find(|(_, p)| !p.meets_criteria).map(|(s, _)| *s);
+    let diagnosed = first_fail.or(runs.last().copied()).or(searched.1.as_ref());
+    let at_capacity =
+        searched.1.as_ref().or(runs.iter().zip(&points).rev().find(|(_, p)| p.meets_criteria).map(|(s, _)| *s));
+    let cost =
+        stage.model.components.iter().map(|c| c.cost.usd_per_hour()).sum::<f64>() * crate::summary::HOURS_PER_MONTH;
+    let capacity = searched.0;
+    let change = prev.map(|p| Change {
+        from_stage: p.name.clone(),
+        capacity_ratio: capacity.zip(p.capacity_per_s).map(|(a, b)| a / b),
+        cost_usd_per_month_delta: cost - p.cost_usd_per_month,
+        latency_s_p99_ratio: points
+            .iter()
+            .zip(&p.points)
+            .map(|(a, b)| {
+                (b.latency_s_p99 > 0.0 && a.throughput_per_s > 0.0).then(|| a.latency_s_p99 / b.latency_s_p99)
+            })
+            .collect(),
+    });
+    StageSummary {
+        name: stage.name.clone(),
+        description: stage.description.clone(),
+        origin: stage.origin.clone(),
+        components: stage.model.components.iter().map(|c| (c.name.clone(), c.spec.kind_name().to_string())).collect(),
+        capacity_per_s: capacity,
+        capacity_users: capacity.and_then(|c| j.users_at(c)),
+        points,
+        bottleneck: diagnosed.and_then(|s| bottleneck(&stage.model, s)),
+        cost_usd_per_month: cost,
+        cost_usd_per_million_requests: at_capacity.map(|s| s.cost.usd_per_million_requests),
+        change,
+    }
+}

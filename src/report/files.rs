@@ -1,0 +1,137 @@
+//! The files of a journey report: `summary.json`, `report.md` and a self-contained
+//! `report.html` with inline SVG charts.
+
+use super::charts;
+use crate::journey::run::{JourneySummary, StageSummary};
+use crate::units::human_secs;
+use std::fmt::Write;
+use std::path::Path;
+
+pub fn write_journey(dir: &str, j: &JourneySummary) -> std::io::Result<()> {
+    let dir = Path::new(dir);
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join("summary.json"), serde_json::to_string_pretty(j).expect("serializes") + "\n")?;
+    std::fs::write(dir.join("report.md"), markdown(j))?;
+    std::fs::write(dir.join("report.html"), html(j))?;
+    Ok(())
+}
+
+fn cap(s: &StageSummary) -> String {
+    s.capacity_per_s.map_or("-".into(), |c| format!("{c:.0}/s"))
+}
+
+fn users(u: Option<f64>) -> String {
+    u.map_or("-".into(), |u| format!("{u:.0}"))
+}
+
+fn change(s: &StageSummary) -> String {
+    let Some(c) = &s.change else { return String::new() };
+    let mut out = Vec::new();
+    if let Some(r) = c.capacity_ratio {
+        out.push(format!("capacity x{r:.2}"));
+    }
+    out.push(format!("cost {:+.0} USD/month", c.cost_usd_per_month_delta));
+    out.join(", ")
+}
+
+/// The stage table in Markdown.
+pub fn markdown(j: &JourneySummary) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "# {}\n\n{}\n", j.journey, j.description);
+    let _ = writeln!(
+        o,
+        "Criteria: P99 <= {}, error ratio <= {:.2}%. Each point: {} replication(s) of {} simulated, seed {}; every stage sees the same requests.\n",
+        human_secs(j.criteria.latency_s_p99_max),
+        j.criteria.error_ratio_max * 100.0,
+        j.replications,
+        human_secs(j.point_duration_s),
+        j.seed
+    );
+    let mut head = String::from("| # | stage | capacity | users at capacity | USD/month | USD per M req |");
+    let mut rule = String::from("|---|---|---|---|---|---|");
+    for r in &j.rates_per_s {
+        let _ = write!(head, " p99 @ {r:.0}/s |");
+        rule.push_str("---|");
+    }
+    let _ = writeln!(o, "{head} change |\n{rule}---|");
+    for (i, s) in j.stages.iter().enumerate() {
+        let per_m = s.cost_usd_per_million_requests.map_or("-".into(), |c| format!("{c:.3}"));
+        let mut row = format!(
+            "| {} | {} | {} | {} | {:.0} | {per_m} |",
+            i + 1,
+            s.name,
+            cap(s),
+            users(s.capacity_users),
+            s.cost_usd_per_month
+        );
+        for p in &s.points {
+            let mark = if p.meets_criteria { "" } else { " ✗" };
+            let _ = write!(row, " {}{mark} |", human_secs(p.latency_s_p99));
+        }
+        let _ = writeln!(o, "{row} {} |", change(s));
+    }
+    let _ = writeln!(o, "\n✗ = misses the criteria at that load.\n\n## Bottlenecks\n");
+    for (i, s) in j.stages.iter().enumerate() {
+        if let Some(b) = &s.bottleneck {
+            let _ = writeln!(o, "{}. **{}** — {} Relieved by {}.", i + 1, s.name, b.sentence, b.relieved_by);
+        }
+    }
+    o
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// A self-contained HTML page: tables and inline SVG charts, no external assets.
+pub fn html(j: &JourneySummary) -> String {
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\n<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}}table{{border-collapse:collapse;font-size:13px}}td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right}}td:nth-child(2){{text-align:left}}.miss{{color:#c00}}figure{{margin:1em 0}}</style></head><body>\n",
+        escape(&j.journey)
+    );
+    let _ = writeln!(o, "<h1>{}</h1><p>{}</p>", escape(&j.journey), escape(&j.description));
+    let _ = writeln!(
+        o,
+        "<h2>Stages</h2><table><tr><th>#</th><th>stage</th><th>capacity</th><th>users</th><th>USD/month</th>"
+    );
+    for r in &j.rates_per_s {
+        let _ = write!(o, "<th>p99 @ {r:.0}/s</th>");
+    }
+    let _ = writeln!(o, "<th>bottleneck</th></tr>");
+    for (i, s) in j.stages.iter().enumerate() {
+        let _ = write!(
+            o,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0}</td>",
+            i + 1,
+            escape(&s.name),
+            cap(s),
+            users(s.capacity_users),
+            s.cost_usd_per_month
+        );
+        for p in &s.points {
+            let class = if p.meets_criteria { "" } else { " class=\"miss\"" };
+            let _ = write!(o, "<td{class}>{}</td>", human_secs(p.latency_s_p99));
+        }
+        let b =
+            s.bottleneck.as_ref().map_or(String::new(), |b| format!("{} Relieved by {}.", b.sentence, b.relieved_by));
+        let _ = writeln!(o, "<td style=\"text-align:left\">{}</td></tr>", escape(&b));
+    }
+    let _ = writeln!(o, "</table>");
+    for (title, svg) in [
+        ("Latency versus load", charts::latency_vs_load(j)),
+        ("Capacity and cost", charts::capacity_and_cost(j)),
+        ("Utilization", charts::utilization_map(j)),
+    ] {
+        let _ = writeln!(o, "<h2>{title}</h2><figure>{svg}</figure>");
+    }
+    if let Some(ts) = &j.timeseries {
+        let _ = writeln!(o, "<h2>Time series: {} at {:.0}/s</h2>", escape(&ts.stage), ts.rate_per_s);
+        for (_, svg) in charts::timeseries(j) {
+            let _ = writeln!(o, "<figure>{svg}</figure>");
+        }
+    }
+    o.push_str("</body></html>\n");
+    o
+}

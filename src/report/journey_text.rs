@@ -1,0 +1,66 @@
+//! The terminal table of a journey: one row per stage.
+
+use crate::journey::run::JourneySummary;
+use crate::units::human_secs;
+use std::fmt::Write;
+
+fn rate(r: f64) -> String {
+    if r >= 1e6 {
+        format!("{:.1}M/s", r / 1e6)
+    } else if r >= 1e3 {
+        format!("{:.1}k/s", r / 1e3)
+    } else {
+        format!("{r:.0}/s")
+    }
+}
+
+fn users(u: Option<f64>) -> String {
+    match u {
+        Some(u) if u >= 1e6 => format!("{:.1}M", u / 1e6),
+        Some(u) if u >= 1e3 => format!("{:.0}k", u / 1e3),
+        Some(u) => format!("{u:.0}"),
+        None => "-".into(),
+    }
+}
+
+pub fn render(j: &JourneySummary) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "{}", j.journey);
+    let _ = writeln!(
+        o,
+        "criteria: p99 <= {}, errors <= {:.2}%  |  {} replication(s) of {} per point, seed {}\n",
+        human_secs(j.criteria.latency_s_p99_max),
+        j.criteria.error_ratio_max * 100.0,
+        j.replications,
+        human_secs(j.point_duration_s),
+        j.seed
+    );
+    let mut header = format!("{:<3} {:<44} {:>10} {:>8} {:>10} ", "#", "stage", "capacity", "users", "usd/month");
+    for r in &j.rates_per_s {
+        let _ = write!(header, " {:>11}", format!("p99@{}", rate(*r)));
+    }
+    let _ = writeln!(o, "{header}");
+    for (i, s) in j.stages.iter().enumerate() {
+        let cap = s.capacity_per_s.map_or("-".into(), rate);
+        let mut line = format!(
+            "{:<3} {:<44} {:>10} {:>8} {:>10.0} ",
+            i + 1,
+            s.name.chars().take(44).collect::<String>(),
+            cap,
+            users(s.capacity_users),
+            s.cost_usd_per_month
+        );
+        for p in &s.points {
+            let mark = if p.meets_criteria { "" } else { "!" };
+            let _ = write!(line, " {:>11}", format!("{}{}", human_secs(p.latency_s_p99), mark));
+        }
+        let _ = writeln!(o, "{line}");
+    }
+    let _ = writeln!(o, "\n! = misses the criteria at that load\n");
+    for (i, s) in j.stages.iter().enumerate() {
+        if let Some(b) = &s.bottleneck {
+            let _ = writeln!(o, "{:<3} {} Relieved by {}.", i + 1, b.sentence, b.relieved_by);
+        }
+    }
+    o
+}
