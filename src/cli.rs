@@ -54,6 +54,30 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Back-of-the-envelope capacity per component, next to what the simulation measures.
+    Explain {
+        file: String,
+        /// The user request rate to explain (default: the scenario's).
+        #[arg(long)]
+        load: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Vary one numeric key over a range (in parallel) and report the curve and its knee.
+    Sweep {
+        file: String,
+        /// A dotted key, e.g. components.app.instances.
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        from: f64,
+        #[arg(long)]
+        to: f64,
+        #[arg(long, default_value_t = 1.0)]
+        step: f64,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Check a scenario without running it.
     Validate { file: String },
     /// Print the call graph.
@@ -85,6 +109,28 @@ pub fn execute(cli: Cli) -> Result<String, Error> {
         }
         Command::Journey { file, out, format, quiet } => {
             crate::journey_cli::journey(&file, out, matches!(format, Format::Json), quiet)
+        }
+        Command::Explain { file, load, format } => {
+            let mut model = load_scenario(&file)?;
+            if let Some(l) = load {
+                model.load.rate_per_s =
+                    crate::units::parse_rate(&l).map_err(|e| Error::Usage(format!("--load: {e}")))?;
+            }
+            let measured = run(&model);
+            let e = crate::explain::explain(&model, Some(&measured));
+            Ok(match format {
+                Format::Text => report::explain_text::render(&e),
+                Format::Json => serde_json::to_string_pretty(&e).expect("serializes") + "\n",
+            })
+        }
+        Command::Sweep { file, key, from, to, step, format } => {
+            let values = crate::sweep::values(from, to, step).map_err(Error::Usage)?;
+            let text = std::fs::read_to_string(&file).map_err(|source| Error::Io { path: file.clone(), source })?;
+            let s = crate::sweep::sweep(&file, &text, &key, &values)?;
+            Ok(match format {
+                Format::Text => report::sweep_text::render(&s),
+                Format::Json => serde_json::to_string_pretty(&s).expect("serializes") + "\n",
+            })
         }
         Command::Validate { file } => {
             let m = load_scenario(&file)?;

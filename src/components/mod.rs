@@ -8,7 +8,7 @@ pub mod pool;
 pub mod service;
 
 use crate::calls_model::Plan;
-use crate::engine::calls::{CallId, Outcome};
+use crate::engine::calls::{CallId, Op, Outcome};
 use crate::engine::station::StationStats;
 use crate::engine::windows::Totals;
 use crate::engine::Ctx;
@@ -121,6 +121,28 @@ impl ComponentSpec {
         match self {
             ComponentSpec::Service(s) => s.instances,
             ComponentSpec::LoadBalancer(_) | ComponentSpec::Database(_) => 1,
+        }
+    }
+
+    /// Calls this component makes downstream per call it receives (for `explain`):
+    /// (target, operation, expected calls).
+    pub fn forwards(&self, class: usize) -> Vec<(CompId, Op, f64)> {
+        match self {
+            ComponentSpec::LoadBalancer(s) => vec![(s.backend, Op::Default, 1.0)],
+            ComponentSpec::Service(s) => s.plans[class].iter().flatten().map(|t| (t.comp, t.op, 1.0)).collect(),
+            ComponentSpec::Database(_) => Vec::new(),
+        }
+    }
+
+    /// Mean work one call of `op` puts on one of this component's servers, in seconds.
+    pub fn mean_work_s(&self, op: Op) -> f64 {
+        match self {
+            ComponentSpec::Service(s) => s.service_time.mean_secs(),
+            ComponentSpec::Database(s) => match op {
+                Op::Write => s.write_time.mean_secs(),
+                Op::Read | Op::Default => s.read_time.mean_secs(),
+            },
+            ComponentSpec::LoadBalancer(s) => s.station.as_ref().map_or(0.0, |(_, _, d)| d.mean_secs()),
         }
     }
 

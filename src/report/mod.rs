@@ -1,7 +1,9 @@
 //! Renderers: they format a `Summary` or a `Model` and compute no statistics.
 
 pub mod charts;
+pub mod explain_text;
 pub mod files;
 pub mod graph;
 pub mod journey_text;
+pub mod sweep_text;
 pub mod text;
