@@ -25,6 +25,16 @@ fn palette(i: usize) -> RGBColor {
 
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
+/// Label for a categorical axis whose cells span [i, i+1): only the centres get a label.
+fn centre_label(v: f64, names: &[String]) -> String {
+    let k = v - 0.5;
+    if k >= 0.0 && (k - k.round()).abs() < 1e-6 {
+        names.get(k.round() as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
 /// P99 latency versus offered load, one line per stage, log-log: the hockey sticks.
 pub fn latency_vs_load(j: &JourneySummary) -> String {
     let mut svg = String::new();
@@ -80,6 +90,7 @@ fn draw_capacity(j: &JourneySummary, svg: &mut String) -> DrawResult {
     let caps: Vec<f64> = j.stages.iter().map(|s| s.capacity_per_s.unwrap_or(0.0)).collect();
     let cmax = caps.iter().copied().fold(1.0, f64::max);
     let costmax = j.stages.iter().map(|s| s.cost_usd_per_month).fold(1.0, f64::max);
+    let names: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
     let mut chart = ChartBuilder::on(&root)
         .caption("Capacity (bars) and cost per month (line) by stage", ("sans-serif", 18))
         .margin(10)
@@ -92,7 +103,8 @@ fn draw_capacity(j: &JourneySummary, svg: &mut String) -> DrawResult {
         .configure_mesh()
         .x_desc("stage")
         .y_desc("capacity (req/s)")
-        .x_label_formatter(&|x| format!("{}", *x as usize + 1))
+        .x_labels(2 * n + 1)
+        .x_label_formatter(&|x| centre_label(*x, &names))
         .draw()?;
     chart.configure_secondary_axes().y_desc("USD/month").draw()?;
     chart.draw_series(
@@ -128,13 +140,15 @@ fn draw_utilization(j: &JourneySummary, svg: &mut String) -> DrawResult {
         .x_label_area_size(24)
         .y_label_area_size(110)
         .build_cartesian_2d(0f64..j.stages.len().max(1) as f64, 0f64..rows as f64)?;
+    let stage_names: Vec<String> = (1..=j.stages.len()).map(|i| i.to_string()).collect();
+    let comp_names: Vec<String> = comps.iter().map(|c| c.to_string()).collect();
     chart
         .configure_mesh()
         .disable_mesh()
-        .x_labels(j.stages.len())
-        .y_labels(rows)
-        .x_label_formatter(&|x| format!("{}", *x as usize + 1))
-        .y_label_formatter(&|y| comps.get(*y as usize).map_or(String::new(), |c| c.to_string()))
+        .x_labels(2 * j.stages.len() + 1)
+        .y_labels(2 * rows + 1)
+        .x_label_formatter(&|x| centre_label(*x, &stage_names))
+        .y_label_formatter(&|y| centre_label(*y, &comp_names))
         .draw()?;
     for (si, s) in j.stages.iter().enumerate() {
         let Some(p) = s.points.last() else { continue };

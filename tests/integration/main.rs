@@ -7,6 +7,7 @@ mod golden;
 mod invariants;
 mod limits;
 mod queueing;
+mod report;
 mod validation;
 
 use stagesim::runner::{apply, run, RunOptions};

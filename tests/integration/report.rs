@@ -1,0 +1,59 @@
+//! Journey reports: the files are written, and the HTML renders in a real headless browser.
+
+use stagesim::journey::{load_journey, run::run_journey};
+use std::process::Command;
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn chromium() -> Option<&'static str> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| std::path::Path::new(p).exists())
+}
+
+#[test]
+fn journey_extends_and_writes_its_report() {
+    let j = load_journey(&fixture("small-journey.toml")).unwrap();
+    assert_eq!(j.stages.len(), 2);
+    assert_eq!(j.stages[1].model.components.len(), 2, "the second stage extends the first");
+    let s = run_journey(&j, &|| {});
+    let (one, two) = (&s.stages[0], &s.stages[1]);
+    // One server of 2 cores at 5 ms tops out below 400/s; two servers near twice that.
+    let (c1, c2) = (one.capacity_per_s.unwrap(), two.capacity_per_s.unwrap());
+    assert!(c1 < 400.0 && c2 > 1.6 * c1, "capacities {c1} and {c2}");
+    assert!(one.points[2].latency_s_p99 > two.points[2].latency_s_p99);
+    assert_eq!(one.bottleneck.as_ref().unwrap().component, "app");
+    let dir = std::env::temp_dir().join(format!("stagesim-report-{}", std::process::id()));
+    stagesim::report::files::write_journey(dir.to_str().unwrap(), &s).unwrap();
+    for f in ["summary.json", "report.md", "report.html"] {
+        assert!(dir.join(f).metadata().unwrap().len() > 500, "{f}");
+    }
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.matches("<svg").count() >= 4, "charts are inline SVG");
+    assert!(!html.contains("src=\"http"), "self-contained");
+    render_in_browser(&dir.join("report.html"));
+}
+
+/// Loads the page in headless Chromium and checks the DOM it built: the charts are there
+/// and have their axes' text. CI installs Chromium (see .ci/run); elsewhere it is required
+/// only when CI is set.
+fn render_in_browser(page: &std::path::Path) {
+    let Some(bin) = chromium() else {
+        assert!(std::env::var_os("CI").is_none(), "CI must have Chromium (.ci/run installs it)");
+        eprintln!("chromium not installed: browser check skipped outside CI");
+        return;
+    };
+    let profile = std::env::temp_dir().join(format!("stagesim-chromium-{}", std::process::id()));
+    let out = Command::new(bin)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"])
+        .args(["--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(dom.contains("<svg"), "the browser built the SVG charts");
+    assert!(dom.contains("P99 latency vs offered load") && dom.contains("requests/s"), "chart text rendered");
+    assert!(dom.contains("Two servers behind a balancer"), "stage table rendered");
+}
