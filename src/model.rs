@@ -14,6 +14,8 @@ pub struct Model {
     pub seed: u64,
     pub duration: Nanos,
     pub warmup: Nanos,
+    /// Detect the warm-up (MSER-5 on a pilot run) instead of using `warmup`.
+    pub warmup_auto: bool,
     pub drain: Nanos,
     pub window: Nanos,
     pub replications: u32,

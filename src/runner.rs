@@ -35,8 +35,62 @@ pub fn run_once(model: &Model, replication: u32) -> RunData {
     Simulation::new(model, replication_seed(model.seed, replication)).run()
 }
 
+/// MSER-5: the truncation point minimising the standard error of the remaining mean,
+/// searched over the first half of a series of batch means (the windows).
+pub fn mser_truncation(ys: &[f64]) -> usize {
+    let n = ys.len();
+    let mut best = (f64::INFINITY, 0);
+    for d in 0..n / 2 {
+        let tail = &ys[d..];
+        let m = tail.iter().sum::<f64>() / tail.len() as f64;
+        let sse: f64 = tail.iter().map(|y| (y - m).powi(2)).sum();
+        let score = sse / (tail.len() as f64).powi(2);
+        if score < best.0 {
+            best = (score, d);
+        }
+    }
+    best.1
+}
+
+/// Picks the warm-up from a pilot run of replication 0: MSER-5 over its windows' mean
+/// latency (the windows are the batches).
+pub fn detect_warmup(model: &Model) -> u64 {
+    let mut pilot = model.clone();
+    pilot.warmup = 0;
+    let run = run_once(&pilot, 0);
+    let rows: Vec<_> = run.windows.rows.iter().filter(|w| w.start < model.duration).collect();
+    let ys: Vec<f64> = rows.iter().map(|w| w.latency_mean_ns).collect();
+    let d = mser_truncation(&ys);
+    rows.get(d).map_or(0, |w| w.start)
+}
+
 /// All replications of a model, summarised.
 pub fn run(model: &Model) -> Summary {
+    if model.warmup_auto {
+        let mut m = model.clone();
+        m.warmup = detect_warmup(model);
+        m.warmup_auto = true;
+        return run_fixed(&m);
+    }
+    run_fixed(model)
+}
+
+fn run_fixed(model: &Model) -> Summary {
     let runs: Vec<RunData> = (0..model.replications).into_par_iter().map(|r| run_once(model, r)).collect();
     Summary::build(model, &runs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mser_truncation;
+
+    #[test]
+    fn mser_cuts_an_initial_transient() {
+        // Ten high values, then noise around 1: the cut lands at the end of the transient.
+        let mut ys: Vec<f64> = (0..10).map(|i| 10.0 - i as f64 * 0.5).collect();
+        ys.extend((0..90).map(|i| 1.0 + if i % 2 == 0 { 0.05 } else { -0.05 }));
+        let d = mser_truncation(&ys);
+        assert!((9..=11).contains(&d), "{d}");
+        assert_eq!(mser_truncation(&[1.0; 50]), 0);
+    }
 }

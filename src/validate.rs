@@ -202,7 +202,11 @@ pub fn build_model(
     let s = &file.scenario;
     let parsed_duration = r.duration(&["scenario", "duration"], &s.duration);
     let duration = parsed_duration.unwrap_or(1);
-    let warmup = s.warmup.as_deref().and_then(|w| r.duration(&["scenario", "warmup"], w)).unwrap_or(0);
+    let warmup_auto = s.warmup.as_deref() == Some("auto");
+    let warmup = match s.warmup.as_deref() {
+        Some("auto") | None => 0,
+        Some(w) => r.duration(&["scenario", "warmup"], w).unwrap_or(0),
+    };
     if duration == 0 {
         r.problem(&["scenario", "duration"], "`duration` must be greater than zero", "for example \"10m\"");
     }
@@ -256,6 +260,7 @@ pub fn build_model(
             seed: s.seed.unwrap_or(1),
             duration,
             warmup,
+            warmup_auto,
             drain,
             window,
             replications,

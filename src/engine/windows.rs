@@ -26,6 +26,7 @@ pub struct WindowRow {
     pub completed: u64,
     pub errors: u64,
     pub latency_p99_ns: u64,
+    pub latency_mean_ns: f64,
     pub in_flight: u64,
     /// Per component: (utilization, mean queue length).
     pub comps: Vec<(f64, f64)>,
@@ -102,6 +103,7 @@ impl Windows {
             completed: self.completed,
             errors: self.errors,
             latency_p99_ns: if self.completed == 0 { 0 } else { self.hist.value_at_quantile(0.99) },
+            latency_mean_ns: if self.completed == 0 { 0.0 } else { self.hist.mean() },
             in_flight,
             comps,
         });

@@ -37,6 +37,7 @@ pub struct ScenarioSection {
     #[serde(default)]
     pub description: String,
     pub duration: String,
+    /// A duration, or "auto" to detect it (MSER-5 over the windows of a pilot run).
     pub warmup: Option<String>,
     pub seed: Option<u64>,
     /// Width of a time-series window.

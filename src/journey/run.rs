@@ -98,6 +98,7 @@ pub fn at_rate(j: &Journey, model: &Model, rate: f64) -> Model {
     m.seed = j.seed;
     m.duration = j.duration;
     m.warmup = j.warmup;
+    m.warmup_auto = false;
     m.replications = j.replications;
     m
 }

@@ -88,3 +88,16 @@ fn adding_a_component_leaves_the_arrivals_unchanged() {
     assert_eq!(arrivals(&a), arrivals(&b));
     assert!(b.latency_s.mean > a.latency_s.mean, "the database adds latency");
 }
+
+#[test]
+fn detected_warmup_is_reported_and_bounded() {
+    let text = std::fs::read_to_string(format!("{}/scenarios/queueing/mm1.toml", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let auto = text.replace("warmup = \"10s\"", "warmup = \"auto\"");
+    let m = stagesim::parse_scenario("auto.toml", &auto).unwrap();
+    let s = stagesim::run(&stagesim::runner::apply(&m, &short()));
+    assert!(s.warmup_detected);
+    assert!(s.warmup_s <= 30.0, "MSER searches the first half only: {}", s.warmup_s);
+    assert!((s.measured_s + s.warmup_s - s.simulated_s).abs() < 1e-6);
+    let r = &s.requests;
+    assert_eq!(r.arrived, r.completed + r.failed + r.rejected + r.timed_out + r.in_flight);
+}
