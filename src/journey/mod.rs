@@ -5,6 +5,7 @@
 //! by key) or removed (`remove = ["x"]`). Every stage is validated as a full scenario.
 
 pub mod analysis;
+pub mod claims;
 pub mod merge;
 pub mod run;
 
@@ -24,6 +25,8 @@ struct JourneyFile {
     load: LoadSection,
     #[serde(default)]
     capacity: CapacitySection,
+    #[serde(default)]
+    claims: Vec<ClaimInput>,
     /// Read per stage from the spanned tree (see `stages`), so errors keep their positions.
     #[serde(rename = "stages")]
     _stages: Vec<serde::de::IgnoredAny>,
@@ -75,6 +78,16 @@ struct CapacitySection {
     errors: Option<f64>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClaimInput {
+    /// 1-based stage number.
+    stage: usize,
+    says: String,
+    source: String,
+    check: String,
+}
+
 #[derive(Clone, Debug)]
 pub struct Stage {
     pub name: String,
@@ -105,6 +118,7 @@ pub struct Journey {
     /// Requests per user per day and peak-to-average ratio, when the journey speaks in users.
     pub users: Option<(f64, f64)>,
     pub stages: Vec<Stage>,
+    pub claims: Vec<claims::Claim>,
 }
 
 impl Journey {
@@ -114,13 +128,19 @@ impl Journey {
     }
 }
 
-/// Log-spaced rates from `from` to `to` inclusive.
+/// Log-spaced rates from `from` to `to` inclusive, rounded to two significant figures so
+/// that reports and claims can name them ("p99@130/s").
 pub fn ladder(from: f64, to: f64, steps: u32) -> Vec<f64> {
     if steps <= 1 {
         return vec![from];
     }
     let r = (to / from).ln() / f64::from(steps - 1);
-    (0..steps).map(|i| (from.ln() + r * f64::from(i)).exp()).collect()
+    (0..steps).map(|i| two_figures((from.ln() + r * f64::from(i)).exp())).collect()
+}
+
+fn two_figures(x: f64) -> f64 {
+    let scale = 10f64.powi(x.log10().floor() as i32 - 1);
+    (x / scale).round() * scale
 }
 
 struct Ctx<'a> {
@@ -206,7 +226,29 @@ fn build(cx: &mut Ctx, f: &JourneyFile, table: &DeTable) -> Option<Journey> {
         None => None,
     };
     let stages = stages(cx, table);
+    let n = stages.as_ref().map_or(0, Vec::len);
+    let mut parsed = Vec::new();
+    for (i, c) in f.claims.iter().enumerate() {
+        let idx = i.to_string();
+        if c.stage == 0 || c.stage > n {
+            cx.problem(
+                &["claims", &idx, "stage"],
+                &format!("there is no stage {}", c.stage),
+                &format!("stages are numbered 1 to {n}"),
+            );
+            continue;
+        }
+        match claims::parse(c.stage, &c.says, &c.source, &c.check, &rates) {
+            Ok(claim) => parsed.push(claim),
+            Err(e) => cx.problem(
+                &["claims", &idx, "check"],
+                &e,
+                "for example \"capacity > previous * 1.5\" or \"cache.hit_ratio@1000/s > 0.8\"",
+            ),
+        }
+    }
     Some(Journey {
+        claims: parsed,
         name: j.name.clone(),
         description: j.description.clone(),
         file: cx.file.to_string(),
@@ -364,6 +406,7 @@ mod tests {
     fn ladder_is_log_spaced_and_inclusive() {
         let l = ladder(10.0, 10_000.0, 4);
         let want = [10.0, 100.0, 1000.0, 10_000.0];
+        assert_eq!(ladder(50.0, 5000.0, 6), vec![50.0, 130.0, 320.0, 790.0, 2000.0, 5000.0]);
         for (a, b) in l.iter().zip(want) {
             assert!((a - b).abs() / b < 1e-9);
         }

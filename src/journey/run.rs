@@ -26,6 +26,8 @@ pub struct JourneySummary {
     pub stages: Vec<StageSummary>,
     /// The time series of one chosen run: the last stage at the highest ladder load.
     pub timeseries: Option<TimeSeries>,
+    /// The articles' claims, judged by the numbers.
+    pub claims: Vec<super::claims::Verdict>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -71,6 +73,8 @@ pub struct Point {
     pub latency_s_p999: f64,
     pub latency_s_p99_ci95: Option<crate::stats::Ci>,
     pub utilization: BTreeMap<String, f64>,
+    /// Every numeric field of every component's summary at this load (for claims and charts).
+    pub components: BTreeMap<String, BTreeMap<String, f64>>,
 }
 
 /// The difference from the previous stage.
@@ -115,7 +119,29 @@ fn point(j: &Journey, s: &Summary, rate: f64) -> Point {
         latency_s_p999: s.latency_s.p999,
         latency_s_p99_ci95: s.latency_s.p99_ci95,
         utilization: s.components.iter().map(|(k, c)| (k.clone(), c.utilization)).collect(),
+        components: s.components.iter().map(|(k, c)| (k.clone(), numeric_fields(c))).collect(),
     }
+}
+
+/// The numeric fields of a component summary, by their JSON names (nested ones dotted).
+fn numeric_fields(c: &crate::summary::ComponentSummary) -> BTreeMap<String, f64> {
+    fn walk(prefix: &str, v: &serde_json::Value, out: &mut BTreeMap<String, f64>) {
+        match v {
+            serde_json::Value::Number(n) => {
+                out.insert(prefix.to_string(), n.as_f64().unwrap_or(0.0));
+            }
+            serde_json::Value::Object(m) => {
+                for (k, v) in m {
+                    let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                    walk(&key, v, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk("", &serde_json::to_value(c).expect("serializes"), &mut out);
+    out
 }
 
 /// Highest rate meeting the criteria: bracket by doubling or halving, then bisect on a log
@@ -206,6 +232,7 @@ pub fn run_journey(j: &Journey, progress: &(dyn Fn() + Sync)) -> JourneySummary 
         point_duration_s: j.duration as f64 / 1e9,
         criteria: CriteriaSummary { latency_s_p99_max: j.criteria.p99_s, error_ratio_max: j.criteria.error_ratio },
         rates_per_s: j.rates.clone(),
+        claims: j.claims.iter().map(|c| super::claims::judge(c, &stages)).collect(),
         stages,
         timeseries,
     }

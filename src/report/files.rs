@@ -70,13 +70,41 @@ pub fn markdown(j: &JourneySummary) -> String {
         }
         let _ = writeln!(o, "{row} {} |", change(s));
     }
-    let _ = writeln!(o, "\n✗ = misses the criteria at that load.\n\n## Bottlenecks\n");
+    let _ = writeln!(o, "\n✗ = misses the criteria at that load.\n");
+    claims_md(j, &mut o);
+    let _ = writeln!(o, "## Bottlenecks\n");
     for (i, s) in j.stages.iter().enumerate() {
         if let Some(b) = &s.bottleneck {
             let _ = writeln!(o, "{}. **{}** — {} Relieved by {}.", i + 1, s.name, b.sentence, b.relieved_by);
         }
     }
     o
+}
+
+fn verdict_line(v: &crate::journey::claims::Verdict) -> String {
+    let fmt = |x: Option<f64>| x.map_or("n/a".to_string(), |x| format!("{x:.4}"));
+    let tail = if v.holds { "holds" } else { "**the simulation disagrees with the article here**" };
+    format!(
+        "stage {}: \"{}\" ({}) — `{}`: {} vs {} — {tail}",
+        v.stage,
+        v.says,
+        v.source,
+        v.check,
+        fmt(v.value),
+        fmt(v.bound)
+    )
+}
+
+fn claims_md(j: &JourneySummary, o: &mut String) {
+    if j.claims.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "## Claims from the articles\n");
+    for v in &j.claims {
+        let mark = if v.holds { "✓" } else { "✗" };
+        let _ = writeln!(o, "- {mark} {}", verdict_line(v));
+    }
+    let _ = writeln!(o);
 }
 
 fn escape(s: &str) -> String {
@@ -119,6 +147,14 @@ pub fn html(j: &JourneySummary) -> String {
         let _ = writeln!(o, "<td style=\"text-align:left\">{}</td></tr>", escape(&b));
     }
     let _ = writeln!(o, "</table>");
+    if !j.claims.is_empty() {
+        let _ = writeln!(o, "<h2>Claims from the articles</h2><ul>");
+        for v in &j.claims {
+            let (mark, class) = if v.holds { ("✓", "") } else { ("✗", " class=\"miss\"") };
+            let _ = writeln!(o, "<li{class}>{mark} {}</li>", escape(&verdict_line(v).replace("**", "")));
+        }
+        let _ = writeln!(o, "</ul>");
+    }
     for (title, svg) in [
         ("Latency versus load", charts::latency_vs_load(j)),
         ("Capacity and cost", charts::capacity_and_cost(j)),

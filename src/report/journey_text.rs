@@ -57,6 +57,13 @@ pub fn render(j: &JourneySummary) -> String {
         let _ = writeln!(o, "{line}");
     }
     let _ = writeln!(o, "\n! = misses the criteria at that load\n");
+    for v in &j.claims {
+        let mark = if v.holds { "holds   " } else { "DISAGREE" };
+        let _ = writeln!(o, "claim {mark} stage {}: {} [{}]", v.stage, v.says, v.check);
+    }
+    if !j.claims.is_empty() {
+        let _ = writeln!(o);
+    }
     for (i, s) in j.stages.iter().enumerate() {
         if let Some(b) = &s.bottleneck {
             let _ = writeln!(o, "{:<3} {} Relieved by {}.", i + 1, b.sentence, b.relieved_by);

@@ -5,6 +5,7 @@
 
 mod golden;
 mod invariants;
+mod journeys;
 mod limits;
 mod queueing;
 mod report;

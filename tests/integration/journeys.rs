@@ -1,0 +1,51 @@
+//! Every shipped journey runs, and every claim it carries from the articles holds in the
+//! numbers. A claim the simulation cannot bear out must be removed from the journey and
+//! discussed in its report, never loosened here.
+
+use stagesim::journey::{load_journey, run::run_journey};
+use std::path::Path;
+
+fn journeys() -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(&root).unwrap() {
+        let p = e.unwrap().path().join("journey.toml");
+        if p.exists() {
+            out.push(p.to_string_lossy().into_owned());
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn every_journey_runs_and_its_claims_hold() {
+    let all = journeys();
+    assert!(!all.is_empty());
+    for path in all {
+        let j = load_journey(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let s = run_journey(&j, &|| {});
+        assert_eq!(s.stages.len(), j.stages.len());
+        assert!(!s.claims.is_empty(), "{path}: a journey states the articles' claims");
+        for v in &s.claims {
+            assert!(
+                v.holds,
+                "{path}: stage {} claim `{}` ({}): {:?} vs {:?}",
+                v.stage, v.says, v.check, v.value, v.bound
+            );
+        }
+        for st in &s.stages {
+            assert!(st.bottleneck.is_some(), "{path}: stage `{}` names its bottleneck", st.name);
+        }
+    }
+}
+
+#[test]
+fn journey_output_is_deterministic() {
+    let path = format!("{}/tests/fixtures/small-journey.toml", env!("CARGO_MANIFEST_DIR"));
+    let j = load_journey(&path).unwrap();
+    let a = serde_json::to_string(&run_journey(&j, &|| {})).unwrap();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let b = pool.install(|| serde_json::to_string(&run_journey(&j, &|| {})).unwrap());
+    assert_eq!(a, b);
+}
