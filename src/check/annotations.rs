@@ -5,6 +5,7 @@
 use super::baseline::{BaselineStatus, Change};
 use super::evaluate::Outcome;
 use super::Report;
+use crate::units::human_secs;
 use std::fmt::Write;
 
 /// Escapes a workflow command's message.
@@ -46,6 +47,15 @@ pub fn render(r: &Report) -> String {
         if b.status == BaselineStatus::NoEntry {
             let m = format!("{} has no entry for this scenario: nothing was compared", b.file);
             out.push_str(&command("warning", &s.file, None, "stagesim: no baseline entry", &m));
+        }
+        if let Some(d) = b.duration_mismatch_s {
+            let m = format!(
+                "{} was recorded with {} per replication, this run simulated {}: compare like with like",
+                b.file,
+                human_secs(d),
+                human_secs(s.duration_s)
+            );
+            out.push_str(&command("warning", &s.file, None, "stagesim: baseline duration differs", &m));
         }
         for c in b.comparisons.iter().filter(|c| c.change == Change::Regression) {
             // A thresholded metric points at its threshold; a key metric at the file.

@@ -34,6 +34,8 @@ pub struct BaselineEntry {
     pub scenario: String,
     pub stagesim_version: String,
     pub seed: u64,
+    /// Simulated duration of each replication: compare like with like.
+    pub duration_s: f64,
     pub replications: u32,
     pub metrics: BTreeMap<String, MetricEstimate>,
 }
@@ -124,6 +126,10 @@ pub struct BaselineReport {
     /// The stagesim version that wrote the entry.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline_version: Option<String>,
+    /// The entry's simulated duration per replication, when it differs from this run's:
+    /// shorter runs have noisier, slightly biased tail percentiles, so say so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_mismatch_s: Option<f64>,
     pub comparisons: Vec<Comparison>,
     /// Measured now, absent from the baseline (a new threshold): not compared.
     pub new_metrics: Vec<String>,
@@ -142,6 +148,7 @@ pub fn compare(
     file: &str,
     entry: &BaselineEntry,
     current: &BTreeMap<String, MetricEstimate>,
+    duration_s: f64,
     tolerance: f64,
 ) -> BaselineReport {
     let mut comparisons = Vec::new();
@@ -157,6 +164,7 @@ pub fn compare(
         status: BaselineStatus::Compared,
         tolerance,
         baseline_version: Some(entry.stagesim_version.clone()),
+        duration_mismatch_s: (entry.duration_s != duration_s).then_some(entry.duration_s),
         comparisons,
         new_metrics,
         dropped_metrics: entry.metrics.keys().filter(|k| !current.contains_key(*k)).cloned().collect(),
@@ -254,8 +262,14 @@ mod tests {
         let mut b = Baseline::default();
         let mut metrics = BTreeMap::new();
         metrics.insert("latency.p(99)".to_string(), metric(0.0231, 0.001, true));
-        let entry =
-            BaselineEntry { scenario: "s".into(), stagesim_version: "0.1.0".into(), seed: 7, replications: 5, metrics };
+        let entry = BaselineEntry {
+            scenario: "s".into(),
+            stagesim_version: "0.1.0".into(),
+            seed: 7,
+            duration_s: 120.0,
+            replications: 5,
+            metrics,
+        };
         b.scenarios.insert("scenarios/ci/capacity.toml".into(), entry);
         let bytes = to_bytes(&b);
         let back: Baseline = serde_json::from_str(&bytes).unwrap();

@@ -101,6 +101,8 @@ pub struct ScenarioReport {
     pub file: String,
     pub scenario: String,
     pub seed: u64,
+    /// Simulated duration of each replication (a `--duration` override shows here).
+    pub duration_s: f64,
     pub replications: u32,
     /// Replications after each batch: more than one entry means an inconclusive threshold
     /// asked for more.
@@ -137,13 +139,14 @@ pub fn check(files: &[String], opts: &CheckOptions) -> Result<(Report, Option<Ba
                     status: BaselineStatus::Written,
                     tolerance: opts.tolerance,
                     baseline_version: Some(env!("CARGO_PKG_VERSION").to_string()),
+                    duration_mismatch_s: None,
                     comparisons: Vec::new(),
                     new_metrics: Vec::new(),
                     dropped_metrics: Vec::new(),
                 }
             } else {
                 match b.scenarios.get(&s.file) {
-                    Some(e) => baseline::compare(path, e, &s.metrics, opts.tolerance),
+                    Some(e) => baseline::compare(path, e, &s.metrics, s.duration_s, opts.tolerance),
                     None => no_entry(path, opts.tolerance),
                 }
             };
@@ -201,6 +204,7 @@ fn no_entry(path: &str, tolerance: f64) -> BaselineReport {
         status: BaselineStatus::NoEntry,
         tolerance,
         baseline_version: None,
+        duration_mismatch_s: None,
         comparisons: Vec::new(),
         new_metrics: Vec::new(),
         dropped_metrics: Vec::new(),
@@ -212,6 +216,7 @@ fn entry(s: &ScenarioReport) -> BaselineEntry {
         scenario: s.scenario.clone(),
         stagesim_version: env!("CARGO_PKG_VERSION").to_string(),
         seed: s.seed,
+        duration_s: s.duration_s,
         replications: s.replications,
         metrics: s.metrics.clone(),
     }
@@ -245,6 +250,7 @@ fn check_scenario(file: &str, opts: &CheckOptions) -> Result<ScenarioReport, Err
         file: scenario_key(file),
         scenario: model.name.clone(),
         seed: model.seed,
+        duration_s: crate::units::ns_to_secs(model.duration),
         replications: n,
         batches,
         status: Outcome::Pass,

@@ -5,7 +5,7 @@
 //! (the format requires it), families sorted by name; the text ends in `# EOF`.
 
 use super::evaluate::{Estimate, Outcome};
-use super::Report;
+use super::{Report, ScenarioReport};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -64,55 +64,60 @@ fn number(v: f64) -> String {
     }
 }
 
+/// Adds one scenario's samples to their families.
+fn scenario(fams: &mut Families, s: &ScenarioReport) {
+    let scenario = s.file.as_str();
+    let f = fams.family("stagesim_replications", "gauge", None, "Replications the estimates are made of.");
+    f.samples.push(format!("stagesim_replications{} {}", label_set(&[("scenario", scenario)]), s.replications));
+    for m in s.metrics.values() {
+        let mut labels = vec![("scenario", scenario)];
+        if let Some(c) = &m.class {
+            labels.push(("class", c));
+        }
+        if let Some(c) = &m.component {
+            labels.push(("component", c));
+        }
+        match m.family.as_str() {
+            "latency" => {
+                labels.push(("stat", &m.stat));
+                let help = "Request latency statistic, mean over replications with its 95% CI.";
+                fams.estimate("stagesim_latency_seconds", Some("seconds"), help, &labels, &m.estimate);
+            }
+            "errors" | "throughput" | "cost" => {
+                let name = format!("stagesim_{}_{}", m.family, sanitize(&m.stat));
+                let help = format!("{} {}, mean over replications with its 95% CI.", m.family, m.stat);
+                fams.estimate(&name, None, &help, &labels, &m.estimate);
+            }
+            // Component fields are all exported below.
+            _ => {}
+        }
+    }
+    for (component, fields) in &s.components {
+        for (field, e) in fields {
+            let name = format!("stagesim_component_{}", sanitize(field));
+            let help = format!("Component summary field `{field}`, mean over replications with its 95% CI.");
+            fams.estimate(&name, None, &help, &[("scenario", scenario), ("component", component)], e);
+        }
+    }
+    let f = fams.family("stagesim_threshold", "stateset", None, "Verdict of each threshold.");
+    for t in &s.thresholds {
+        for state in [Outcome::Pass, Outcome::Fail, Outcome::Inconclusive] {
+            let l = [("scenario", scenario), ("threshold", t.name.as_str()), ("stagesim_threshold", state.label())];
+            f.samples.push(format!("stagesim_threshold{} {}", label_set(&l), u8::from(t.outcome == state)));
+        }
+    }
+    let f = fams.family("stagesim_regression", "gauge", None, "1 when a metric regressed against the baseline.");
+    for c in s.baseline.iter().flat_map(|b| &b.comparisons) {
+        let l = [("scenario", scenario), ("metric", c.metric.as_str())];
+        let regressed = c.change == super::baseline::Change::Regression;
+        f.samples.push(format!("stagesim_regression{} {}", label_set(&l), u8::from(regressed)));
+    }
+}
+
 pub fn render(r: &Report) -> String {
     let mut fams = Families::default();
     for s in &r.scenarios {
-        let scenario = s.file.as_str();
-        let f = fams.family("stagesim_replications", "gauge", None, "Replications the estimates are made of.");
-        f.samples.push(format!("stagesim_replications{} {}", label_set(&[("scenario", scenario)]), s.replications));
-        for m in s.metrics.values() {
-            let mut labels = vec![("scenario", scenario)];
-            if let Some(c) = &m.class {
-                labels.push(("class", c));
-            }
-            if let Some(c) = &m.component {
-                labels.push(("component", c));
-            }
-            match m.family.as_str() {
-                "latency" => {
-                    labels.push(("stat", &m.stat));
-                    let help = "Request latency statistic, mean over replications with its 95% CI.";
-                    fams.estimate("stagesim_latency_seconds", Some("seconds"), help, &labels, &m.estimate);
-                }
-                "errors" | "throughput" | "cost" => {
-                    let name = format!("stagesim_{}_{}", m.family, sanitize(&m.stat));
-                    let help = format!("{} {}, mean over replications with its 95% CI.", m.family, m.stat);
-                    fams.estimate(&name, None, &help, &labels, &m.estimate);
-                }
-                // Component fields are all exported below.
-                _ => {}
-            }
-        }
-        for (component, fields) in &s.components {
-            for (field, e) in fields {
-                let name = format!("stagesim_component_{}", sanitize(field));
-                let help = format!("Component summary field `{field}`, mean over replications with its 95% CI.");
-                fams.estimate(&name, None, &help, &[("scenario", scenario), ("component", component)], e);
-            }
-        }
-        let f = fams.family("stagesim_threshold", "stateset", None, "Verdict of each threshold.");
-        for t in &s.thresholds {
-            for state in [Outcome::Pass, Outcome::Fail, Outcome::Inconclusive] {
-                let l = [("scenario", scenario), ("threshold", t.name.as_str()), ("stagesim_threshold", state.label())];
-                f.samples.push(format!("stagesim_threshold{} {}", label_set(&l), u8::from(t.outcome == state)));
-            }
-        }
-        let f = fams.family("stagesim_regression", "gauge", None, "1 when a metric regressed against the baseline.");
-        for c in s.baseline.iter().flat_map(|b| &b.comparisons) {
-            let l = [("scenario", scenario), ("metric", c.metric.as_str())];
-            let regressed = c.change == super::baseline::Change::Regression;
-            f.samples.push(format!("stagesim_regression{} {}", label_set(&l), u8::from(regressed)));
-        }
+        scenario(&mut fams, s);
     }
     let mut out = String::new();
     for (name, f) in &fams.0 {

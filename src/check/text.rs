@@ -1,8 +1,10 @@
 //! The human-readable rendering of a check report (stdout, default format).
 
+use super::baseline::BaselineReport;
 use super::baseline::{BaselineStatus, Change};
 use super::evaluate::Outcome;
-use super::Report;
+use super::{Report, ScenarioReport};
+use crate::units::human_secs;
 use std::fmt::Write;
 
 fn tag(o: Outcome) -> &'static str {
@@ -26,36 +28,7 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(o, "  {:<12} {:<44} {}", tag(t.outcome), t.name, t.message);
         }
         if let Some(b) = &s.baseline {
-            match b.status {
-                BaselineStatus::Written => {
-                    let _ = writeln!(o, "  baseline {}: entry written ({} metrics)", b.file, s.metrics.len());
-                }
-                BaselineStatus::NoEntry => {
-                    let _ = writeln!(
-                        o,
-                        "  baseline {}: no entry for this scenario; add one with --update-baseline",
-                        b.file
-                    );
-                }
-                BaselineStatus::Compared => {
-                    let version = b.baseline_version.as_deref().unwrap_or("?");
-                    let _ = writeln!(o, "  baseline {} (written by stagesim {version}):", b.file);
-                    for c in &b.comparisons {
-                        let label = match c.change {
-                            Change::Regression => "REGRESSION",
-                            Change::Improvement => "improved",
-                            Change::Unchanged => "ok",
-                        };
-                        let _ = writeln!(o, "  {label:<12} {}", c.message);
-                    }
-                    for m in &b.new_metrics {
-                        let _ = writeln!(o, "  {:<12} {m}: not in the baseline yet", "new");
-                    }
-                    for m in &b.dropped_metrics {
-                        let _ = writeln!(o, "  {:<12} {m}: in the baseline, no longer measured", "dropped");
-                    }
-                }
-            }
+            baseline(&mut o, s, b);
         }
         let _ = writeln!(o);
     }
@@ -76,4 +49,41 @@ pub fn render(r: &Report) -> String {
         }
     );
     o
+}
+
+fn baseline(o: &mut String, s: &ScenarioReport, b: &BaselineReport) {
+    match b.status {
+        BaselineStatus::Written => {
+            let _ = writeln!(o, "  baseline {}: entry written ({} metrics)", b.file, s.metrics.len());
+        }
+        BaselineStatus::NoEntry => {
+            let _ = writeln!(o, "  baseline {}: no entry for this scenario; add one with --update-baseline", b.file);
+        }
+        BaselineStatus::Compared => {
+            let version = b.baseline_version.as_deref().unwrap_or("?");
+            let _ = writeln!(o, "  baseline {} (written by stagesim {version}):", b.file);
+            if let Some(d) = b.duration_mismatch_s {
+                let _ = writeln!(
+                    o,
+                    "  warning: the baseline simulated {} per replication, this run {}",
+                    human_secs(d),
+                    human_secs(s.duration_s)
+                );
+            }
+            for c in &b.comparisons {
+                let label = match c.change {
+                    Change::Regression => "REGRESSION",
+                    Change::Improvement => "improved",
+                    Change::Unchanged => "ok",
+                };
+                let _ = writeln!(o, "  {label:<12} {}", c.message);
+            }
+            for m in &b.new_metrics {
+                let _ = writeln!(o, "  {:<12} {m}: not in the baseline yet", "new");
+            }
+            for m in &b.dropped_metrics {
+                let _ = writeln!(o, "  {:<12} {m}: in the baseline, no longer measured", "dropped");
+            }
+        }
+    }
 }

@@ -324,104 +324,125 @@ fn bad_threshold(from: &str, to: &str, at: (&str, usize), key: &str, message: &s
     assert!(stderr.contains(&format!("{file}:{}:{}", d.line, d.column)), "{stderr}");
 }
 
-#[test]
-fn threshold_mistakes_point_at_the_element_and_the_part() {
-    let lat = "latency = [\"p(99) < 80ms\", \"p(50) < 20ms\"]";
+const LATENCY: &str = "latency = [\"p(99) < 80ms\", \"p(50) < 20ms\"]";
+const ERRORS: &str = "errors = [\"rate < 0.1%\"]";
+const DB_UTILIZATION: &str = "utilization = \"< 0.6\"";
+
+/// (replace, with, (unique text of the line, column), key, in the message, in the help)
+type Case = (&'static str, &'static str, (&'static str, usize), &'static str, &'static str, &'static str);
+
+const MISTAKES: &[Case] = &[
     // The second element's limit has no unit: the column is that of `20`.
-    bad_threshold(
-        lat,
+    (
+        LATENCY,
         "latency = [\"p(99) < 80ms\", \"p(50) < 20\"]",
         ("p(50) < 20\"", 37),
         "thresholds.latency.1",
         "no unit",
         "\"200ms\"",
-    );
-    bad_threshold(
-        lat,
+    ),
+    (
+        LATENCY,
         "latency = [\"p(97) < 80ms\"]",
         ("p(97)", 13),
         "thresholds.latency.0",
         "not a latency statistic",
         "p(99.9)",
-    );
-    bad_threshold(
-        lat,
+    ),
+    (
+        LATENCY,
         "latency = [\"p(99) == 80ms\"]",
         ("p(99) ==", 19),
         "thresholds.latency.0",
         "cannot be judged",
         "two thresholds",
-    );
-    bad_threshold(
-        lat,
+    ),
+    (
+        LATENCY,
         "latency = [\"p(99) 80ms\"]",
         ("p(99) 80ms", 13),
         "thresholds.latency.0",
         "no comparison",
         "p(99) < 200ms",
-    );
-    bad_threshold(
-        lat,
-        "latency = [80]",
-        ("latency = [80]", 12),
-        "thresholds.latency.0",
-        "must be a string",
-        "quote it",
-    );
-    bad_threshold(
-        "errors = [\"rate < 0.1%\"]",
-        "errors = [\"rate < 5\"]",
-        ("rate < 5", 19),
-        "thresholds.errors.0",
-        "not a ratio",
-        "0.1%",
-    );
-    bad_threshold(
-        "errors = [\"rate < 0.1%\"]",
+    ),
+    (LATENCY, "latency = [80]", ("latency = [80]", 12), "thresholds.latency.0", "must be a string", "quote it"),
+    (ERRORS, "errors = [\"rate < 5\"]", ("rate < 5", 19), "thresholds.errors.0", "not a ratio", "0.1%"),
+    (
+        ERRORS,
         "eror = [\"rate < 0.1%\"]",
         ("eror", 1),
         "thresholds.eror",
         "unknown threshold key",
         "did you mean `errors`",
-    );
-    bad_threshold(
+    ),
+    (
         "cost = [\"monthly_usd < 1500\"]",
         "cost = [\"monthly < 1500\"]",
         ("monthly <", 10),
         "thresholds.cost.0",
         "unknown cost statistic",
         "monthly_usd",
-    );
-    bad_threshold(
+    ),
+    (
         "[thresholds.components.db]",
         "[thresholds.components.dbx]",
         ("components.dbx", 24),
         "thresholds.components.dbx",
         "no component `dbx`",
         "did you mean `db`",
-    );
-    bad_threshold(
+    ),
+    (
         "[thresholds.classes.browse]",
         "[thresholds.classes.brows]",
         ("classes.brows", 21),
         "thresholds.classes.brows",
         "no request class `brows`",
         "did you mean `browse`",
-    );
-    bad_threshold(
-        "utilization = \"< 0.6\"",
+    ),
+    (
+        DB_UTILIZATION,
         "utilization = \"< 60ms\"",
         ("\"< 60ms", 18),
         "thresholds.components.db.utilization",
         "not in seconds",
         "plain number",
-    );
-    bad_threshold(
-        "utilization = \"< 0.6\"",
+    ),
+    (
+        DB_UTILIZATION,
         "utilization = \"utilization < 0.6\"",
         ("\"utilization < 0.6", 16),
         "thresholds.components.db.utilization",
         "the key already names the field",
         "< 0.8",
-    );
+    ),
+];
+
+#[test]
+fn threshold_mistakes_point_at_the_element_and_the_part() {
+    for (from, to, at, key, message, help) in MISTAKES {
+        bad_threshold(from, to, *at, key, message, help);
+    }
+}
+
+#[test]
+fn the_committed_baseline_holds_and_the_ci_examples_run_that_gate() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let baseline = "reports/baselines/capacity.json";
+    // Full length, as the examples run it.
+    let out = Command::new(env!("CARGO_BIN_EXE_stagesim"))
+        .current_dir(root)
+        .args(["check", MODEL, "--baseline", baseline, "--format", "json"])
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap();
+    let (stdout, _) = expect_exit(&out, 0);
+    let r = report(&stdout);
+    assert_eq!((r.status, r.counts.regressions), (Outcome::Pass, 0), "{stdout}");
+    assert_eq!(r.scenarios[0].baseline.as_ref().unwrap().status, BaselineStatus::Compared);
+    for example in ["examples/ci/github-actions.yml", "examples/ci/gitlab-ci.yml", "README.md"] {
+        let text = std::fs::read_to_string(Path::new(root).join(example)).unwrap();
+        for part in [format!("stagesim check {MODEL}"), format!("--baseline {baseline}"), "--junit".into()] {
+            assert!(text.contains(&part), "{example} should contain `{part}`");
+        }
+    }
 }
