@@ -21,6 +21,7 @@ pub struct CheckArgs {
     /// Write the baseline from this run instead of comparing with it.
     #[arg(long)]
     pub update_baseline: bool,
+    /// Verdict on stdout: a table for people, or the JSON report.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
     /// Also write a JUnit XML report to this file.
@@ -29,6 +30,7 @@ pub struct CheckArgs {
     /// Also write the final metrics as OpenMetrics text to this file.
     #[arg(long)]
     pub openmetrics: Option<String>,
+    /// Override the scenario's seed (another seed of the same model shows the noise).
     #[arg(long)]
     pub seed: Option<u64>,
     /// Override the simulated duration, e.g. "2m".
