@@ -3,7 +3,9 @@
 //! One `testsuite` per scenario, one `testcase` per threshold and per baseline comparison.
 //! A failed threshold or a regression is a `failure`; an inconclusive threshold is `skipped`
 //! (a `failure` with `--strict`). No timestamps or durations: the same inputs give the same
-//! bytes. Written by hand: the format is small, and the escaping below is all it needs.
+//! bytes. Written by hand rather than with quick-junit, which would bring chrono, uuid,
+//! quick-xml and more for a hundred lines of output (ARCHITECTURE.md keeps the dependency list
+//! short); the escaping below is all the format needs.
 
 use super::baseline::Change;
 use super::evaluate::Outcome;
