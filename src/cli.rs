@@ -86,6 +86,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "mermaid")]
         format: GraphFormat,
     },
+    /// Judge scenarios' [thresholds] and compare with a baseline: a CI gate (exit 1 on failure).
+    Check(crate::check::cli::CheckArgs),
 }
 
 /// Runs a parsed command; returns what to print on stdout.
@@ -140,6 +142,7 @@ pub fn execute(cli: Cli) -> Result<String, Error> {
                 m.components[m.load.entry as usize].name
             ))
         }
+        Command::Check(args) => crate::check::cli::execute(&args).map(|out| out.stdout),
         Command::Graph { file, format } => {
             let m = load_scenario(&file)?;
             Ok(match format {
@@ -159,6 +162,10 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
+    // `check` has its own exit code (1 when the gate fails) and writes files.
+    if let Command::Check(args) = &cli.command {
+        return crate::check::cli::main(args);
+    }
     match execute(cli) {
         Ok(out) => {
             use std::io::Write;

@@ -6,6 +6,7 @@
 
 pub mod calls_model;
 pub mod catalog;
+pub mod check;
 pub mod cli;
 pub mod components;
 pub mod diag;

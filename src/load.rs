@@ -5,6 +5,7 @@
 //! paths, resolved here against the spanned tree.
 
 use crate::catalog::Catalog;
+use crate::check::thresholds::{self, ThresholdSet};
 use crate::components::{parse_component, ComponentInput, KINDS};
 use crate::diag::{diagnostic_at, did_you_mean, Diagnostic, Error, Problem};
 use crate::input::ScenarioFile;
@@ -23,6 +24,18 @@ pub fn load_scenario(path: &str) -> Result<Model, Error> {
 
 /// Validates scenario text; `file` is only used in diagnostics.
 pub fn parse_scenario(file: &str, text: &str) -> Result<Model, Error> {
+    parse_scenario_checked(file, text).map(|(model, _)| model)
+}
+
+/// Reads and validates a scenario file and its `[thresholds]`.
+pub fn load_scenario_checked(path: &str) -> Result<(Model, ThresholdSet), Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_string(), source })?;
+    parse_scenario_checked(path, &text)
+}
+
+/// Validates scenario text and its `[thresholds]` (whose class and component names must
+/// exist in the model).
+pub fn parse_scenario_checked(file: &str, text: &str) -> Result<(Model, ThresholdSet), Error> {
     let doc = Doc { file, text };
     let table = DeTable::parse(text).map_err(|e| doc.invalid(vec![doc.toml_error(&e, &[], None)]))?;
     let root = Spanned::new(table.span(), DeValue::Table(table.get_ref().clone()));
@@ -30,11 +43,25 @@ pub fn parse_scenario(file: &str, text: &str) -> Result<Model, Error> {
     let file_input = parsed.map_err(|e| doc.invalid(vec![doc.toml_error(&e, &[], Some(root.get_ref()))]))?;
     let mut diags = Vec::new();
     let comps = component_inputs(&doc, table.get_ref(), &mut diags);
+    let thresholds = match table.get_ref().get("thresholds") {
+        Some(section) => thresholds::parse(section, &["thresholds"], text).unwrap_or_else(|problems| {
+            diags.extend(problems.iter().map(|p| doc.problem(p, &root)));
+            ThresholdSet::default()
+        }),
+        None => ThresholdSet::default(),
+    };
     if !diags.is_empty() {
         return Err(doc.invalid(diags));
     }
-    build_model(&file_input, &comps, &Catalog::shipped())
-        .map_err(|problems| doc.invalid(problems.iter().map(|p| doc.problem(p, &root)).collect()))
+    let model = build_model(&file_input, &comps, &Catalog::shipped())
+        .map_err(|problems| doc.invalid(problems.iter().map(|p| doc.problem(p, &root)).collect()))?;
+    let classes: Vec<&str> = model.classes.iter().map(|c| c.name.as_str()).collect();
+    let components: Vec<&str> = model.components.iter().map(|c| c.name.as_str()).collect();
+    let problems = thresholds.check_names(&classes, &components);
+    if !problems.is_empty() {
+        return Err(doc.invalid(problems.iter().map(|p| doc.problem(p, &root)).collect()));
+    }
+    Ok((model, thresholds))
 }
 
 fn component_inputs(doc: &Doc, table: &DeTable, diags: &mut Vec<Diagnostic>) -> Vec<(String, ComponentInput)> {

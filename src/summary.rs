@@ -61,6 +61,7 @@ pub struct Latency {
     pub mean: f64,
     pub p50: f64,
     pub p90: f64,
+    pub p95: f64,
     pub p99: f64,
     pub p999: f64,
     pub max: f64,
@@ -153,7 +154,7 @@ pub fn latency(h: &Histogram<u64>, per_rep: &[(f64, f64)]) -> Latency {
     let n = h.len();
     let q = |p: f64| if n == 0 { 0.0 } else { ns_to_secs(h.value_at_quantile(p)) };
     let mut too_few = Vec::new();
-    for (name, p) in [("p90", 0.9), ("p99", 0.99), ("p999", 0.999)] {
+    for (name, p) in [("p90", 0.9), ("p95", 0.95), ("p99", 0.99), ("p999", 0.999)] {
         if (n as f64) * (1.0 - p) < 10.0 {
             too_few.push(name.to_string());
         }
@@ -164,6 +165,7 @@ pub fn latency(h: &Histogram<u64>, per_rep: &[(f64, f64)]) -> Latency {
         mean: if n == 0 { 0.0 } else { h.mean() / 1e9 },
         p50: q(0.5),
         p90: q(0.9),
+        p95: q(0.95),
         p99: q(0.99),
         p999: q(0.999),
         max: if n == 0 { 0.0 } else { ns_to_secs(h.max()) },

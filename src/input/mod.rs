@@ -28,6 +28,9 @@ pub struct ScenarioFile {
     pub components: BTreeMap<String, serde::de::IgnoredAny>,
     #[serde(default)]
     pub links: Vec<LinkInput>,
+    /// What the model promises (`stagesim check`); read with spans in a second pass
+    /// (see `check::thresholds::parse`).
+    pub thresholds: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize)]

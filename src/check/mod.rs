@@ -1,0 +1,359 @@
+//! `stagesim check`: capacity regression gates for CI.
+//!
+//! A check runs each scenario in batches of replications, judges its `[thresholds]` with
+//! confidence intervals (`evaluate`), runs more replications while a threshold is
+//! inconclusive (up to a bound), measures the key metrics, and compares them with a committed
+//! baseline (`baseline`). The result is a serializable `Report`; the renderers (`text`,
+//! `junit`, `openmetrics`, `annotations`) only format it.
+//!
+//! Exit codes: 0 every threshold passed and nothing regressed (inconclusive thresholds are
+//! reported but pass unless `strict`), 1 a threshold failed or a metric regressed, 2 usage
+//! error, 3 invalid scenario or baseline, 4 I/O error.
+
+pub mod annotations;
+pub mod baseline;
+pub mod cli;
+pub mod evaluate;
+pub mod expr;
+pub mod junit;
+pub mod openmetrics;
+pub mod text;
+pub mod thresholds;
+
+use crate::diag::{diagnostic_at, did_you_mean, Error};
+use crate::load::parse_scenario_checked;
+use crate::model::Model;
+use crate::runner::{apply, run_once, RunOptions};
+use crate::summary::Summary;
+use baseline::{Baseline, BaselineEntry, BaselineReport, BaselineStatus};
+use evaluate::{Estimate, MetricEstimate, Missing, Outcome, ThresholdVerdict};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use thresholds::{MetricKey, ThresholdSet};
+
+pub const CHECK_SCHEMA_VERSION: u32 = 1;
+/// Exit code of a check whose gate failed (a threshold, a regression, or with `strict`, an
+/// inconclusive threshold).
+pub const EXIT_GATE_FAILED: i32 = 1;
+
+/// How a check runs; the command line fills it.
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    pub seed: Option<u64>,
+    pub duration_ns: Option<u64>,
+    /// Replications of the first batch (at least 2: one replication has no interval).
+    pub replications: u32,
+    /// Batches double the replications while a threshold is inconclusive, up to this.
+    pub max_replications: u32,
+    /// Relative change a regression must exceed (0.05 for 5%).
+    pub tolerance: f64,
+    pub baseline: Option<String>,
+    pub update_baseline: bool,
+    /// Inconclusive thresholds fail the gate.
+    pub strict: bool,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            seed: None,
+            duration_ns: None,
+            replications: 5,
+            max_replications: 30,
+            tolerance: 0.05,
+            baseline: None,
+            update_baseline: false,
+            strict: false,
+        }
+    }
+}
+
+/// The verdict of a whole check: what every renderer formats.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub stagesim_version: String,
+    pub status: Outcome,
+    pub exit_code: i32,
+    pub strict: bool,
+    pub tolerance: f64,
+    pub replications: u32,
+    pub max_replications: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<String>,
+    pub counts: Counts,
+    pub scenarios: Vec<ScenarioReport>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Counts {
+    pub thresholds: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub inconclusive: usize,
+    pub regressions: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioReport {
+    /// The scenario file as given (forward slashes, no leading `./`).
+    pub file: String,
+    pub scenario: String,
+    pub seed: u64,
+    /// Simulated duration of each replication (a `--duration` override shows here).
+    pub duration_s: f64,
+    pub replications: u32,
+    /// Replications after each batch: more than one entry means an inconclusive threshold
+    /// asked for more.
+    pub batches: Vec<u32>,
+    pub status: Outcome,
+    pub thresholds: Vec<ThresholdVerdict>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineReport>,
+    /// Key metrics and every thresholded metric, by id.
+    pub metrics: BTreeMap<String, MetricEstimate>,
+    /// Every numeric field of every component, for exporters.
+    pub components: BTreeMap<String, BTreeMap<String, Estimate>>,
+}
+
+/// Runs a check. Returns the report and, with `update_baseline`, the baseline to write.
+pub fn check(files: &[String], opts: &CheckOptions) -> Result<(Report, Option<Baseline>), Error> {
+    validate_options(files, opts)?;
+    let existing = match &opts.baseline {
+        Some(path) if opts.update_baseline && !std::path::Path::new(path).exists() => Some(Baseline::default()),
+        Some(path) => Some(baseline::read(path)?),
+        None => None,
+    };
+    let mut scenarios = Vec::new();
+    for file in files {
+        scenarios.push(check_scenario(file, opts)?);
+    }
+    let mut written = None;
+    if let (Some(path), Some(mut b)) = (&opts.baseline, existing) {
+        for s in &mut scenarios {
+            let report = if opts.update_baseline {
+                b.scenarios.insert(s.file.clone(), entry(s));
+                BaselineReport {
+                    file: path.clone(),
+                    status: BaselineStatus::Written,
+                    tolerance: opts.tolerance,
+                    baseline_version: Some(env!("CARGO_PKG_VERSION").to_string()),
+                    duration_mismatch_s: None,
+                    comparisons: Vec::new(),
+                    new_metrics: Vec::new(),
+                    dropped_metrics: Vec::new(),
+                }
+            } else {
+                match b.scenarios.get(&s.file) {
+                    Some(e) => baseline::compare(path, e, &s.metrics, s.duration_s, opts.tolerance),
+                    None => no_entry(path, opts.tolerance),
+                }
+            };
+            s.baseline = Some(report);
+            s.status = scenario_status(s);
+        }
+        if opts.update_baseline {
+            written = Some(b);
+        }
+    }
+    Ok((report(scenarios, opts), written))
+}
+
+fn validate_options(files: &[String], opts: &CheckOptions) -> Result<(), Error> {
+    if files.is_empty() {
+        return Err(Error::Usage("check needs at least one scenario file".into()));
+    }
+    if opts.replications < 2 {
+        return Err(Error::Usage(
+            "--replications must be at least 2: one replication has no confidence interval".into(),
+        ));
+    }
+    if opts.max_replications < opts.replications {
+        return Err(Error::Usage(format!(
+            "--max-replications ({}) must be at least --replications ({})",
+            opts.max_replications, opts.replications
+        )));
+    }
+    if !(opts.tolerance.is_finite() && opts.tolerance >= 0.0) {
+        return Err(Error::Usage("--tolerance must be zero or more, such as 5%".into()));
+    }
+    if opts.update_baseline && opts.baseline.is_none() {
+        return Err(Error::Usage("--update-baseline needs --baseline FILE".into()));
+    }
+    let mut keys: Vec<String> = files.iter().map(|f| scenario_key(f)).collect();
+    keys.sort();
+    if let Some(w) = keys.windows(2).find(|w| w[0] == w[1]) {
+        return Err(Error::Usage(format!("`{}` is given twice", w[0])));
+    }
+    Ok(())
+}
+
+/// A scenario file as baselines and reports name it: forward slashes, no leading `./`.
+pub fn scenario_key(file: &str) -> String {
+    let mut k = file.replace('\\', "/");
+    while let Some(rest) = k.strip_prefix("./") {
+        k = rest.to_string();
+    }
+    k
+}
+
+fn no_entry(path: &str, tolerance: f64) -> BaselineReport {
+    BaselineReport {
+        file: path.to_string(),
+        status: BaselineStatus::NoEntry,
+        tolerance,
+        baseline_version: None,
+        duration_mismatch_s: None,
+        comparisons: Vec::new(),
+        new_metrics: Vec::new(),
+        dropped_metrics: Vec::new(),
+    }
+}
+
+fn entry(s: &ScenarioReport) -> BaselineEntry {
+    BaselineEntry {
+        scenario: s.scenario.clone(),
+        stagesim_version: env!("CARGO_PKG_VERSION").to_string(),
+        seed: s.seed,
+        duration_s: s.duration_s,
+        replications: s.replications,
+        metrics: s.metrics.clone(),
+    }
+}
+
+fn check_scenario(file: &str, opts: &CheckOptions) -> Result<ScenarioReport, Error> {
+    let text = std::fs::read_to_string(file).map_err(|source| Error::Io { path: file.to_string(), source })?;
+    let (model, set) = parse_scenario_checked(file, &text)?;
+    let model = apply(&model, &RunOptions { seed: opts.seed, duration_ns: opts.duration_ns, replications: None });
+    let missing = |m: Vec<Missing>| missing_fields(file, &text, &set, m);
+    // A run of a simulated millisecond gives the summary's shape: a misspelt field fails in
+    // a second rather than after the whole check.
+    let probe = apply(&model, &RunOptions { duration_ns: Some(1_000_000), ..Default::default() });
+    evaluate::evaluate(&set.thresholds, &replicate(&probe, 0, 1)).map_err(missing)?;
+    let mut n = opts.replications;
+    let mut reps = replicate(&model, 0, n);
+    let mut batches = Vec::new();
+    let verdicts = loop {
+        let verdicts = evaluate::evaluate(&set.thresholds, &reps).map_err(missing)?;
+        batches.push(n);
+        if n >= opts.max_replications || verdicts.iter().all(|v| v.outcome != Outcome::Inconclusive) {
+            break verdicts;
+        }
+        let next = n.saturating_mul(2).min(opts.max_replications);
+        reps.extend(replicate(&model, n, next));
+        n = next;
+    };
+    let metrics = evaluate::measure(&measured(&set), &reps)
+        .map_err(|(m, known)| Error::Usage(format!("{file}: {m} (known: {})", known.join(", "))))?;
+    let mut s = ScenarioReport {
+        file: scenario_key(file),
+        scenario: model.name.clone(),
+        seed: model.seed,
+        duration_s: crate::units::ns_to_secs(model.duration),
+        replications: n,
+        batches,
+        status: Outcome::Pass,
+        thresholds: verdicts,
+        baseline: None,
+        metrics,
+        components: evaluate::component_fields(&reps),
+    };
+    s.status = scenario_status(&s);
+    Ok(s)
+}
+
+/// Replications `from..to` of a model, each summarised on its own, in replication order
+/// whatever the thread count.
+pub fn replicate(model: &Model, from: u32, to: u32) -> Vec<Summary> {
+    (from..to)
+        .into_par_iter()
+        .map(|r| {
+            let run = run_once(model, r);
+            Summary::build(model, std::slice::from_ref(&run))
+        })
+        .collect()
+}
+
+/// The key metrics, then every thresholded metric (its bad direction from its comparison).
+fn measured(set: &ThresholdSet) -> Vec<(MetricKey, bool)> {
+    let mut out: Vec<(MetricKey, bool)> = MetricKey::key_metrics()
+        .into_iter()
+        .map(|m| {
+            let worse = m.higher_is_worse();
+            (m, worse)
+        })
+        .collect();
+    out.extend(set.thresholds.iter().map(|t| (t.metric.clone(), t.cmp.higher_is_worse())));
+    out
+}
+
+fn missing_fields(file: &str, text: &str, set: &ThresholdSet, missing: Vec<Missing>) -> Error {
+    let diags = missing
+        .iter()
+        .map(|m| {
+            let t = &set.thresholds[m.threshold];
+            let asked = t.key.rsplit('.').find(|p| p.parse::<usize>().is_err()).unwrap_or("");
+            let help = match did_you_mean(asked, m.known.iter().map(String::as_str)) {
+                Some(s) => format!("did you mean `{s}`? Numeric fields: {}", m.known.join(", ")),
+                None => format!("numeric fields: {}", m.known.join(", ")),
+            };
+            diagnostic_at(
+                file,
+                text,
+                t.span.clone(),
+                &t.key,
+                &format!("threshold `{}`: {}", t.name(), m.message),
+                &help,
+            )
+        })
+        .collect();
+    Error::Invalid(diags)
+}
+
+fn scenario_status(s: &ScenarioReport) -> Outcome {
+    let regressions = s.baseline.as_ref().map_or(0, |b| b.regressions());
+    if regressions > 0 || s.thresholds.iter().any(|t| t.outcome == Outcome::Fail) {
+        Outcome::Fail
+    } else if s.thresholds.iter().any(|t| t.outcome == Outcome::Inconclusive) {
+        Outcome::Inconclusive
+    } else {
+        Outcome::Pass
+    }
+}
+
+fn report(scenarios: Vec<ScenarioReport>, opts: &CheckOptions) -> Report {
+    let mut counts = Counts::default();
+    for s in &scenarios {
+        for t in &s.thresholds {
+            counts.thresholds += 1;
+            match t.outcome {
+                Outcome::Pass => counts.passed += 1,
+                Outcome::Fail => counts.failed += 1,
+                Outcome::Inconclusive => counts.inconclusive += 1,
+            }
+        }
+        counts.regressions += s.baseline.as_ref().map_or(0, |b| b.regressions());
+    }
+    let status = if scenarios.iter().any(|s| s.status == Outcome::Fail) {
+        Outcome::Fail
+    } else if scenarios.iter().any(|s| s.status == Outcome::Inconclusive) {
+        Outcome::Inconclusive
+    } else {
+        Outcome::Pass
+    };
+    let failed = status == Outcome::Fail || (status == Outcome::Inconclusive && opts.strict);
+    Report {
+        schema_version: CHECK_SCHEMA_VERSION,
+        stagesim_version: env!("CARGO_PKG_VERSION").to_string(),
+        status,
+        exit_code: if failed { EXIT_GATE_FAILED } else { 0 },
+        strict: opts.strict,
+        tolerance: opts.tolerance,
+        replications: opts.replications,
+        max_replications: opts.max_replications,
+        baseline: opts.baseline.clone(),
+        counts,
+        scenarios,
+    }
+}
