@@ -11,6 +11,7 @@ use crate::engine::calls::Op;
 use crate::input::calls::{CallsInput, StepInput};
 use crate::input::ScenarioFile;
 use crate::model::{Class, CompId, ComponentModel, Cost, Keys, LatencyMatrix, Limits, Load, Model, Users};
+use crate::regions::{self, PlacementInput};
 use crate::units::{parse_duration, parse_rate, Nanos};
 use petgraph::graphmap::DiGraphMap;
 use petgraph::visit::{depth_first_search, Control, DfsEvent};
@@ -187,6 +188,7 @@ impl Resolver<'_> {
 pub fn build_model(
     file: &ScenarioFile,
     comps: &[(String, ComponentInput)],
+    comp_regions: &[Option<String>],
     catalog: &Catalog,
 ) -> Result<Model, Vec<Problem>> {
     let mut r = Resolver {
@@ -239,9 +241,15 @@ pub fn build_model(
         .map_err(|e| r.problem(&["load", "rate"], e, "for example \"800/s\" or \"5M/day\""))
         .unwrap_or(1.0);
     let timeout = file.load.timeout.as_deref().and_then(|t| r.duration(&["load", "timeout"], t));
-    let latency = links(file, &mut r);
+    let (mut latency, explicit) = links(file, &mut r);
     let keys = keys(file, &mut r);
     let users = users(file, &mut r);
+    let sizes = crate::sizes::class_sizes(file, &classes, &mut r);
+    let specs: Vec<ComponentSpec> = components.iter().map(|c| c.spec.clone()).collect();
+    let home = s.region.as_deref();
+    let users_named = file.users.as_ref().is_some_and(|u| !u.regions.is_empty());
+    let placement = regions::place(&mut r, &specs, &users, &PlacementInput { comp_regions, home, users_named });
+    placement.fill_latency(&mut latency, &explicit);
     if components.len() == comps.len() {
         balancer_checks(&components, &mut r);
     }
@@ -249,6 +257,15 @@ pub fn build_model(
         return Err(r.problems);
     }
     let entry = graph_checks(file, &components, &mut r);
+    if let Some(e) = entry {
+        entry_checks(&components, e, &mut r);
+    }
+    let user_link_ns = match entry {
+        Some(e) if !placement.user_region.is_empty() => {
+            (0..users.regions.len() as u8).map(|u| components[e as usize].spec.user_link_ns(u, e, &placement)).collect()
+        }
+        _ => Vec::new(),
+    };
     match entry {
         Some(entry) if r.problems.is_empty() => Ok(Model {
             name: s.name.clone(),
@@ -268,6 +285,9 @@ pub fn build_model(
             components,
             latency,
             limits: r.limits,
+            placement,
+            user_link_ns,
+            sizes,
         }),
         _ => Err(r.problems),
     }
@@ -386,8 +406,10 @@ fn classes(file: &ScenarioFile, r: &mut Resolver) -> Vec<Class> {
     file.requests.iter().map(|(n, s)| Class { name: n.clone(), share: *s }).collect()
 }
 
-fn links(file: &ScenarioFile, r: &mut Resolver) -> LatencyMatrix {
+/// The matrix of explicit links, and which pairs they set.
+fn links(file: &ScenarioFile, r: &mut Resolver) -> (LatencyMatrix, Vec<(CompId, CompId)>) {
     let mut m = LatencyMatrix::zero(r.comp_names.len());
+    let mut explicit = Vec::new();
     for (i, link) in file.links.iter().enumerate() {
         let idx = i.to_string();
         let path = ["links", idx.as_str(), "between"];
@@ -396,9 +418,25 @@ fn links(file: &ScenarioFile, r: &mut Resolver) -> LatencyMatrix {
         let lat = r.duration(&["links", idx.as_str(), "latency"], &link.latency);
         if let (Some(a), Some(b), Some(lat)) = (a, b, lat) {
             m.set(a, b, lat);
+            explicit.push((a, b));
         }
     }
-    m
+    (m, explicit)
+}
+
+/// Kinds that only make sense where users' traffic enters (a CDN edge, a geo-DNS) must be
+/// the entry.
+fn entry_checks(comps: &[ComponentModel], entry: CompId, r: &mut Resolver) {
+    for (i, c) in comps.iter().enumerate() {
+        if i as CompId != entry && c.spec.entry_only() {
+            let kind = c.spec.kind_name();
+            r.problem(
+                &["components", &c.name, "kind"],
+                format!("a {kind} is what users' traffic reaches first, but `{}` is not the entry", c.name),
+                format!("set `entry = \"{}\"` under [load], or call it from nothing", c.name),
+            );
+        }
+    }
 }
 
 /// A cycle of calls as `[a, b, ..., a]`: the first back edge of a depth-first search in file

@@ -5,6 +5,7 @@
 pub mod database;
 pub mod load_balancer;
 pub mod pool;
+pub mod queue;
 pub mod service;
 
 use crate::calls_model::Plan;
@@ -12,21 +13,24 @@ use crate::engine::calls::{CallId, Outcome};
 use crate::engine::station::StationStats;
 use crate::engine::windows::Totals;
 use crate::engine::Ctx;
+use crate::model::Placement;
 use crate::model::{CompId, Cost, Model};
 use crate::units::Nanos;
 use crate::validate::Resolver;
 use database::{Database, DatabaseInput, DatabaseSpec};
 use load_balancer::{LoadBalancer, LoadBalancerInput, LoadBalancerSpec};
+use queue::{Queue, QueueInput, QueueSpec};
 use serde::Deserialize;
 use service::{Service, ServiceInput, ServiceSpec};
 use std::collections::BTreeMap;
 
-pub const KINDS: &[&str] = &["load_balancer", "service", "database"];
+pub const KINDS: &[&str] = &["load_balancer", "service", "database", "queue"];
 
 pub enum ComponentInput {
     LoadBalancer(LoadBalancerInput),
     Service(ServiceInput),
     Database(DatabaseInput),
+    Queue(QueueInput),
 }
 
 /// Deserializes one `[components.NAME]` table once its `kind` is known, keeping spans.
@@ -35,6 +39,7 @@ pub fn parse_component<'de, D: serde::Deserializer<'de>>(kind: &str, d: D) -> Re
         "load_balancer" => ComponentInput::LoadBalancer(LoadBalancerInput::deserialize(d)?),
         "service" => ComponentInput::Service(ServiceInput::deserialize(d)?),
         "database" => ComponentInput::Database(DatabaseInput::deserialize(d)?),
+        "queue" => ComponentInput::Queue(QueueInput::deserialize(d)?),
         other => return Err(serde::de::Error::custom(format!("unknown component kind `{other}`"))),
     })
 }
@@ -58,6 +63,7 @@ impl ComponentInput {
             ComponentInput::LoadBalancer(_) => "load_balancer",
             ComponentInput::Service(_) => "service",
             ComponentInput::Database(_) => "database",
+            ComponentInput::Queue(_) => "queue",
         }
     }
 
@@ -66,6 +72,7 @@ impl ComponentInput {
             ComponentInput::LoadBalancer(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::LoadBalancer(s), c)),
             ComponentInput::Service(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Service(s), c)),
             ComponentInput::Database(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Database(s), c)),
+            ComponentInput::Queue(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Queue(s), c)),
         }
     }
 }
@@ -75,6 +82,7 @@ pub enum ComponentSpec {
     LoadBalancer(LoadBalancerSpec),
     Service(ServiceSpec),
     Database(DatabaseSpec),
+    Queue(QueueSpec),
 }
 
 impl ComponentSpec {
@@ -83,6 +91,7 @@ impl ComponentSpec {
             ComponentSpec::LoadBalancer(_) => "load_balancer",
             ComponentSpec::Service(_) => "service",
             ComponentSpec::Database(_) => "database",
+            ComponentSpec::Queue(_) => "queue",
         }
     }
 
@@ -92,12 +101,14 @@ impl ComponentSpec {
             ComponentSpec::LoadBalancer(s) => vec![s.backend],
             ComponentSpec::Service(s) => Service::downstream(s),
             ComponentSpec::Database(_) => Vec::new(),
+            ComponentSpec::Queue(s) => Queue::downstream(s),
         }
     }
 
     pub fn plans(&self) -> Option<&[Plan]> {
         match self {
             ComponentSpec::Service(s) => Some(&s.plans),
+            ComponentSpec::Queue(s) => Some(&s.plans),
             ComponentSpec::LoadBalancer(_) | ComponentSpec::Database(_) => None,
         }
     }
@@ -105,14 +116,52 @@ impl ComponentSpec {
     /// Whether this kind looks at request keys (caches, shards, replicas).
     pub fn needs_keys(&self) -> bool {
         match self {
-            ComponentSpec::LoadBalancer(_) | ComponentSpec::Service(_) | ComponentSpec::Database(_) => false,
+            ComponentSpec::LoadBalancer(_)
+            | ComponentSpec::Service(_)
+            | ComponentSpec::Database(_)
+            | ComponentSpec::Queue(_) => false,
         }
     }
 
     /// Whether this kind looks at who sends a request (sessions, regions).
     pub fn needs_users(&self) -> bool {
         match self {
-            ComponentSpec::LoadBalancer(_) | ComponentSpec::Service(_) | ComponentSpec::Database(_) => false,
+            ComponentSpec::LoadBalancer(_)
+            | ComponentSpec::Service(_)
+            | ComponentSpec::Database(_)
+            | ComponentSpec::Queue(_) => false,
+        }
+    }
+
+    /// Whether this kind is in every region at once (a CDN's edges, a geo-DNS): it has no
+    /// `region`, and adds the network legs it chooses per request itself.
+    pub fn everywhere(&self) -> bool {
+        match self {
+            ComponentSpec::LoadBalancer(_)
+            | ComponentSpec::Service(_)
+            | ComponentSpec::Database(_)
+            | ComponentSpec::Queue(_) => false,
+        }
+    }
+
+    /// Whether this kind must be where users' traffic enters.
+    pub fn entry_only(&self) -> bool {
+        match self {
+            ComponentSpec::LoadBalancer(_)
+            | ComponentSpec::Service(_)
+            | ComponentSpec::Database(_)
+            | ComponentSpec::Queue(_) => false,
+        }
+    }
+
+    /// One-way latency from users of a region (index into the scenario's user regions) to
+    /// this component when it is the entry.
+    pub fn user_link_ns(&self, user_region: u8, id: CompId, placement: &Placement) -> Nanos {
+        match self {
+            ComponentSpec::LoadBalancer(_)
+            | ComponentSpec::Service(_)
+            | ComponentSpec::Database(_)
+            | ComponentSpec::Queue(_) => placement.user_to(user_region, id),
         }
     }
 
@@ -120,7 +169,7 @@ impl ComponentSpec {
     pub fn instances(&self) -> u32 {
         match self {
             ComponentSpec::Service(s) => s.instances,
-            ComponentSpec::LoadBalancer(_) | ComponentSpec::Database(_) => 1,
+            ComponentSpec::LoadBalancer(_) | ComponentSpec::Database(_) | ComponentSpec::Queue(_) => 1,
         }
     }
 
@@ -130,6 +179,7 @@ impl ComponentSpec {
         match self {
             ComponentSpec::Service(s) => (s.instances * s.cores, s.service_time.mean_secs()),
             ComponentSpec::Database(s) => (s.cores, s.read_time.mean_secs()),
+            ComponentSpec::Queue(s) => (s.workers, s.work_time.mean_secs()),
             ComponentSpec::LoadBalancer(s) => match &s.station {
                 Some((servers, _, d)) => (*servers, d.mean_secs()),
                 None => (0, 0.0),
@@ -142,6 +192,8 @@ pub enum Component {
     LoadBalancer(LoadBalancer),
     Service(Service),
     Database(Database),
+    /// Boxed: its histograms make it far larger than the hot kinds.
+    Queue(Box<Queue>),
 }
 
 impl Component {
@@ -154,6 +206,7 @@ impl Component {
             }
             ComponentSpec::Service(s) => Component::Service(Service::new(s, name, seed)),
             ComponentSpec::Database(s) => Component::Database(Database::new(s, name, seed)),
+            ComponentSpec::Queue(s) => Component::Queue(Box::new(Queue::new(s, name, id, seed))),
         }
     }
 
@@ -163,6 +216,7 @@ impl Component {
             Component::LoadBalancer(c) => c.deliver(ctx, id),
             Component::Service(c) => c.deliver(ctx, id),
             Component::Database(c) => c.deliver(ctx, id),
+            Component::Queue(c) => c.deliver(ctx, id),
         }
     }
 
@@ -172,6 +226,7 @@ impl Component {
             Component::LoadBalancer(c) => c.done(ctx, id),
             Component::Service(c) => c.done(ctx, id),
             Component::Database(c) => c.done(ctx, id),
+            Component::Queue(c) => c.done(ctx, id),
         }
     }
 
@@ -181,6 +236,17 @@ impl Component {
             Component::LoadBalancer(c) => c.child_replied(ctx, id, outcome),
             Component::Service(c) => c.child_replied(ctx, id, outcome),
             Component::Database(_) => unreachable!("a database makes no downstream calls"),
+            Component::Queue(c) => c.child_replied(ctx, id, outcome),
+        }
+    }
+
+    /// A timer the component set with `Event::Wake`.
+    pub fn wake(&mut self, ctx: &mut Ctx, token: u32) {
+        match self {
+            Component::Queue(c) => c.wake(ctx, token),
+            Component::LoadBalancer(_) | Component::Service(_) | Component::Database(_) => {
+                unreachable!("this kind sets no timers")
+            }
         }
     }
 
@@ -189,6 +255,7 @@ impl Component {
             Component::LoadBalancer(c) => c.totals(now),
             Component::Service(c) => c.totals(now),
             Component::Database(c) => c.totals(now),
+            Component::Queue(c) => c.totals(now),
         }
     }
 
@@ -197,6 +264,7 @@ impl Component {
             Component::LoadBalancer(c) => c.sync(now),
             Component::Service(c) => c.sync(now),
             Component::Database(c) => c.sync(now),
+            Component::Queue(c) => c.sync(now),
         }
     }
 
@@ -205,6 +273,7 @@ impl Component {
             Component::LoadBalancer(c) => c.reset_stats(now),
             Component::Service(c) => c.reset_stats(now),
             Component::Database(c) => c.reset_stats(now),
+            Component::Queue(c) => c.reset_stats(now),
         }
     }
 
@@ -213,6 +282,7 @@ impl Component {
             Component::LoadBalancer(c) => c.stats(elapsed),
             Component::Service(c) => c.stats(elapsed),
             Component::Database(c) => c.stats(elapsed),
+            Component::Queue(c) => c.stats(elapsed),
         }
     }
 }

@@ -28,6 +28,10 @@ pub struct ScenarioFile {
     pub components: BTreeMap<String, serde::de::IgnoredAny>,
     #[serde(default)]
     pub links: Vec<LinkInput>,
+    /// Response size per request class (`image = "200KiB"`): the bytes sent to the user,
+    /// counted as egress, and what object storage and CDN edges transfer.
+    #[serde(default)]
+    pub sizes: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -44,6 +48,9 @@ pub struct ScenarioSection {
     /// How long in-flight requests may run on after arrivals stop.
     pub drain: Option<String>,
     pub replications: Option<u32>,
+    /// Where components without a `region` run (models/regions.toml); default: the region
+    /// with the largest share of users.
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
