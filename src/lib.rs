@@ -14,6 +14,7 @@ pub mod engine;
 pub mod input;
 pub mod load;
 pub mod model;
+pub mod prices;
 pub mod regions;
 pub mod report;
 pub mod rng;

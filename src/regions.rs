@@ -118,6 +118,18 @@ pub struct PlacementInput<'a> {
 /// Places components and users, or returns the empty placement when regions are not modelled.
 pub fn place(r: &mut Resolver, specs: &[ComponentSpec], users: &Users, input: &PlacementInput) -> Placement {
     let used = input.users_named || input.home.is_some() || input.comp_regions.iter().any(Option::is_some);
+    for (i, spec) in specs.iter().enumerate() {
+        if let ComponentSpec::Cdn(c) = spec {
+            if c.regions.is_some() && !input.users_named {
+                let name = r.comp_names[i].clone();
+                r.problem(
+                    &["components", &name, "regions"],
+                    "edges in regions need users in regions",
+                    "add `[users] regions = { us-east = 0.6, eu-west = 0.4 }`, or remove `regions`",
+                );
+            }
+        }
+    }
     if !used {
         return Placement::default();
     }

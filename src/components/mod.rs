@@ -2,8 +2,11 @@
 //! its validation and its behaviour; adding a kind is one file and one arm in each match
 //! below (the compiler lists the matches, since none has a catch-all).
 
+pub mod cdn;
 pub mod database;
+pub mod edge_cache;
 pub mod load_balancer;
+pub mod object_storage;
 pub mod pool;
 pub mod queue;
 pub mod service;
@@ -17,20 +20,24 @@ use crate::model::Placement;
 use crate::model::{CompId, Cost, Model};
 use crate::units::Nanos;
 use crate::validate::Resolver;
+use cdn::{Cdn, CdnInput, CdnSpec};
 use database::{Database, DatabaseInput, DatabaseSpec};
 use load_balancer::{LoadBalancer, LoadBalancerInput, LoadBalancerSpec};
+use object_storage::{ObjectStorage, ObjectStorageInput, ObjectStorageSpec};
 use queue::{Queue, QueueInput, QueueSpec};
 use serde::Deserialize;
 use service::{Service, ServiceInput, ServiceSpec};
 use std::collections::BTreeMap;
 
-pub const KINDS: &[&str] = &["load_balancer", "service", "database", "queue"];
+pub const KINDS: &[&str] = &["load_balancer", "service", "database", "queue", "cdn", "object_storage"];
 
 pub enum ComponentInput {
     LoadBalancer(LoadBalancerInput),
     Service(ServiceInput),
     Database(DatabaseInput),
     Queue(QueueInput),
+    Cdn(CdnInput),
+    ObjectStorage(ObjectStorageInput),
 }
 
 /// Deserializes one `[components.NAME]` table once its `kind` is known, keeping spans.
@@ -40,6 +47,8 @@ pub fn parse_component<'de, D: serde::Deserializer<'de>>(kind: &str, d: D) -> Re
         "service" => ComponentInput::Service(ServiceInput::deserialize(d)?),
         "database" => ComponentInput::Database(DatabaseInput::deserialize(d)?),
         "queue" => ComponentInput::Queue(QueueInput::deserialize(d)?),
+        "cdn" => ComponentInput::Cdn(CdnInput::deserialize(d)?),
+        "object_storage" => ComponentInput::ObjectStorage(ObjectStorageInput::deserialize(d)?),
         other => return Err(serde::de::Error::custom(format!("unknown component kind `{other}`"))),
     })
 }
@@ -52,7 +61,7 @@ pub enum OpRule {
 
 pub fn op_rule(kind: &str) -> OpRule {
     match kind {
-        "database" => OpRule::ReadWrite,
+        "database" | "object_storage" => OpRule::ReadWrite,
         _ => OpRule::Plain,
     }
 }
@@ -64,6 +73,8 @@ impl ComponentInput {
             ComponentInput::Service(_) => "service",
             ComponentInput::Database(_) => "database",
             ComponentInput::Queue(_) => "queue",
+            ComponentInput::Cdn(_) => "cdn",
+            ComponentInput::ObjectStorage(_) => "object_storage",
         }
     }
 
@@ -73,6 +84,8 @@ impl ComponentInput {
             ComponentInput::Service(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Service(s), c)),
             ComponentInput::Database(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Database(s), c)),
             ComponentInput::Queue(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Queue(s), c)),
+            ComponentInput::Cdn(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Cdn(s), c)),
+            ComponentInput::ObjectStorage(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::ObjectStorage(s), c)),
         }
     }
 }
@@ -83,6 +96,8 @@ pub enum ComponentSpec {
     Service(ServiceSpec),
     Database(DatabaseSpec),
     Queue(QueueSpec),
+    Cdn(CdnSpec),
+    ObjectStorage(ObjectStorageSpec),
 }
 
 impl ComponentSpec {
@@ -92,6 +107,8 @@ impl ComponentSpec {
             ComponentSpec::Service(_) => "service",
             ComponentSpec::Database(_) => "database",
             ComponentSpec::Queue(_) => "queue",
+            ComponentSpec::Cdn(_) => "cdn",
+            ComponentSpec::ObjectStorage(_) => "object_storage",
         }
     }
 
@@ -102,6 +119,8 @@ impl ComponentSpec {
             ComponentSpec::Service(s) => Service::downstream(s),
             ComponentSpec::Database(_) => Vec::new(),
             ComponentSpec::Queue(s) => Queue::downstream(s),
+            ComponentSpec::Cdn(s) => s.downstream(),
+            ComponentSpec::ObjectStorage(_) => Vec::new(),
         }
     }
 
@@ -109,7 +128,10 @@ impl ComponentSpec {
         match self {
             ComponentSpec::Service(s) => Some(&s.plans),
             ComponentSpec::Queue(s) => Some(&s.plans),
-            ComponentSpec::LoadBalancer(_) | ComponentSpec::Database(_) => None,
+            ComponentSpec::LoadBalancer(_)
+            | ComponentSpec::Database(_)
+            | ComponentSpec::Cdn(_)
+            | ComponentSpec::ObjectStorage(_) => None,
         }
     }
 
@@ -119,7 +141,9 @@ impl ComponentSpec {
             ComponentSpec::LoadBalancer(_)
             | ComponentSpec::Service(_)
             | ComponentSpec::Database(_)
-            | ComponentSpec::Queue(_) => false,
+            | ComponentSpec::Queue(_)
+            | ComponentSpec::ObjectStorage(_) => false,
+            ComponentSpec::Cdn(_) => true,
         }
     }
 
@@ -129,7 +153,9 @@ impl ComponentSpec {
             ComponentSpec::LoadBalancer(_)
             | ComponentSpec::Service(_)
             | ComponentSpec::Database(_)
-            | ComponentSpec::Queue(_) => false,
+            | ComponentSpec::Queue(_)
+            | ComponentSpec::ObjectStorage(_) => false,
+            ComponentSpec::Cdn(_) => true,
         }
     }
 
@@ -140,7 +166,22 @@ impl ComponentSpec {
             ComponentSpec::LoadBalancer(_)
             | ComponentSpec::Service(_)
             | ComponentSpec::Database(_)
-            | ComponentSpec::Queue(_) => false,
+            | ComponentSpec::Queue(_)
+            | ComponentSpec::ObjectStorage(_) => false,
+            ComponentSpec::Cdn(_) => true,
+        }
+    }
+
+    /// Whether this kind accounts for the bytes it sends users itself (else they are billed as
+    /// internet egress of the entry).
+    pub fn bills_own_egress(&self) -> bool {
+        match self {
+            ComponentSpec::LoadBalancer(_)
+            | ComponentSpec::Service(_)
+            | ComponentSpec::Database(_)
+            | ComponentSpec::Queue(_)
+            | ComponentSpec::ObjectStorage(_) => false,
+            ComponentSpec::Cdn(_) => true,
         }
     }
 
@@ -150,7 +191,9 @@ impl ComponentSpec {
             ComponentSpec::LoadBalancer(_)
             | ComponentSpec::Service(_)
             | ComponentSpec::Database(_)
-            | ComponentSpec::Queue(_) => false,
+            | ComponentSpec::Queue(_)
+            | ComponentSpec::ObjectStorage(_) => false,
+            ComponentSpec::Cdn(_) => true,
         }
     }
 
@@ -161,7 +204,9 @@ impl ComponentSpec {
             ComponentSpec::LoadBalancer(_)
             | ComponentSpec::Service(_)
             | ComponentSpec::Database(_)
-            | ComponentSpec::Queue(_) => placement.user_to(user_region, id),
+            | ComponentSpec::Queue(_)
+            | ComponentSpec::ObjectStorage(_) => placement.user_to(user_region, id),
+            ComponentSpec::Cdn(s) => s.user_link_ns(user_region, placement),
         }
     }
 
@@ -169,7 +214,11 @@ impl ComponentSpec {
     pub fn instances(&self) -> u32 {
         match self {
             ComponentSpec::Service(s) => s.instances,
-            ComponentSpec::LoadBalancer(_) | ComponentSpec::Database(_) | ComponentSpec::Queue(_) => 1,
+            ComponentSpec::LoadBalancer(_)
+            | ComponentSpec::Database(_)
+            | ComponentSpec::Queue(_)
+            | ComponentSpec::Cdn(_)
+            | ComponentSpec::ObjectStorage(_) => 1,
         }
     }
 
@@ -180,6 +229,8 @@ impl ComponentSpec {
             ComponentSpec::Service(s) => (s.instances * s.cores, s.service_time.mean_secs()),
             ComponentSpec::Database(s) => (s.cores, s.read_time.mean_secs()),
             ComponentSpec::Queue(s) => (s.workers, s.work_time.mean_secs()),
+            ComponentSpec::Cdn(_) => (0, 0.0),
+            ComponentSpec::ObjectStorage(s) => (0, s.first_byte_time.mean_secs()),
             ComponentSpec::LoadBalancer(s) => match &s.station {
                 Some((servers, _, d)) => (*servers, d.mean_secs()),
                 None => (0, 0.0),
@@ -194,6 +245,8 @@ pub enum Component {
     Database(Database),
     /// Boxed: its histograms make it far larger than the hot kinds.
     Queue(Box<Queue>),
+    Cdn(Cdn),
+    ObjectStorage(ObjectStorage),
 }
 
 impl Component {
@@ -207,6 +260,8 @@ impl Component {
             ComponentSpec::Service(s) => Component::Service(Service::new(s, name, seed)),
             ComponentSpec::Database(s) => Component::Database(Database::new(s, name, seed)),
             ComponentSpec::Queue(s) => Component::Queue(Box::new(Queue::new(s, name, id, seed))),
+            ComponentSpec::Cdn(s) => Component::Cdn(Cdn::new(s, name, seed, &model.placement)),
+            ComponentSpec::ObjectStorage(s) => Component::ObjectStorage(ObjectStorage::new(s, name, seed)),
         }
     }
 
@@ -217,6 +272,8 @@ impl Component {
             Component::Service(c) => c.deliver(ctx, id),
             Component::Database(c) => c.deliver(ctx, id),
             Component::Queue(c) => c.deliver(ctx, id),
+            Component::Cdn(c) => c.deliver(ctx, id),
+            Component::ObjectStorage(c) => c.deliver(ctx, id),
         }
     }
 
@@ -227,6 +284,8 @@ impl Component {
             Component::Service(c) => c.done(ctx, id),
             Component::Database(c) => c.done(ctx, id),
             Component::Queue(c) => c.done(ctx, id),
+            Component::Cdn(c) => c.done(ctx, id),
+            Component::ObjectStorage(c) => c.done(ctx, id),
         }
     }
 
@@ -237,6 +296,8 @@ impl Component {
             Component::Service(c) => c.child_replied(ctx, id, outcome),
             Component::Database(_) => unreachable!("a database makes no downstream calls"),
             Component::Queue(c) => c.child_replied(ctx, id, outcome),
+            Component::Cdn(c) => c.child_replied(ctx, id, outcome),
+            Component::ObjectStorage(_) => unreachable!("object storage makes no downstream calls"),
         }
     }
 
@@ -244,7 +305,11 @@ impl Component {
     pub fn wake(&mut self, ctx: &mut Ctx, token: u32) {
         match self {
             Component::Queue(c) => c.wake(ctx, token),
-            Component::LoadBalancer(_) | Component::Service(_) | Component::Database(_) => {
+            Component::LoadBalancer(_)
+            | Component::Service(_)
+            | Component::Database(_)
+            | Component::Cdn(_)
+            | Component::ObjectStorage(_) => {
                 unreachable!("this kind sets no timers")
             }
         }
@@ -256,6 +321,8 @@ impl Component {
             Component::Service(c) => c.totals(now),
             Component::Database(c) => c.totals(now),
             Component::Queue(c) => c.totals(now),
+            Component::Cdn(c) => c.totals(now),
+            Component::ObjectStorage(c) => c.totals(now),
         }
     }
 
@@ -265,6 +332,8 @@ impl Component {
             Component::Service(c) => c.sync(now),
             Component::Database(c) => c.sync(now),
             Component::Queue(c) => c.sync(now),
+            Component::Cdn(c) => c.sync(now),
+            Component::ObjectStorage(c) => c.sync(now),
         }
     }
 
@@ -274,6 +343,8 @@ impl Component {
             Component::Service(c) => c.reset_stats(now),
             Component::Database(c) => c.reset_stats(now),
             Component::Queue(c) => c.reset_stats(now),
+            Component::Cdn(c) => c.reset_stats(now),
+            Component::ObjectStorage(c) => c.reset_stats(now),
         }
     }
 
@@ -283,6 +354,8 @@ impl Component {
             Component::Service(c) => c.stats(elapsed),
             Component::Database(c) => c.stats(elapsed),
             Component::Queue(c) => c.stats(elapsed),
+            Component::Cdn(c) => c.stats(elapsed),
+            Component::ObjectStorage(c) => c.stats(elapsed),
         }
     }
 }
@@ -302,6 +375,8 @@ pub struct KindStats {
     pub rejected: u64,
     /// Kind-specific figures, by name with its unit last.
     pub extra: BTreeMap<String, f64>,
+    /// Usage billed by the byte or the request (see `prices`).
+    pub usage: crate::prices::Usage,
 }
 
 impl KindStats {
@@ -324,6 +399,7 @@ impl KindStats {
             waited: stations.iter().map(|s| s.waited).sum(),
             rejected: stations.iter().map(|s| s.rejected).sum(),
             extra: BTreeMap::new(),
+            usage: crate::prices::Usage::default(),
         }
     }
 }

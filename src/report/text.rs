@@ -57,6 +57,12 @@ pub fn render(s: &Summary) -> String {
             let _ = writeln!(o, "{:<14} {:>5.2}  {:>9}  {}", name, c.share, c.requests.completed, lat(&c.latency_s));
         }
     }
+    if !s.regions.is_empty() {
+        let _ = writeln!(o, "\nuser region    share  completed  latency");
+        for (name, c) in &s.regions {
+            let _ = writeln!(o, "{:<14} {:>5.2}  {:>9}  {}", name, c.share, c.requests.completed, lat(&c.latency_s));
+        }
+    }
     let _ = writeln!(
         o,
         "\n{:<14} {:<14} {:>7} {:>6} {:>9} {:>9} {:>9} {:>10} {:>9} {:>10}",
@@ -80,8 +86,8 @@ pub fn render(s: &Summary) -> String {
     }
     let _ = writeln!(
         o,
-        "\ncost       {:.2} USD/month  {:.4} USD per million requests",
-        s.cost.usd_per_month, s.cost.usd_per_million_requests
+        "\ncost       {:.2} USD/month ({:.2} by use)  {:.4} USD per million requests",
+        s.cost.usd_per_month, s.cost.usage_usd_per_month, s.cost.usd_per_million_requests
     );
     let l = &s.limits;
     if l.rejected_at_max_in_flight > 0

@@ -3,6 +3,7 @@
 //! Statistical tests use fixed seeds (so they cannot flake) and state their tolerances;
 //! they are meant for `cargo test --release`, which is the project's test command.
 
+mod flow_cdn;
 mod flow_queue;
 mod flow_support;
 mod invariants;
