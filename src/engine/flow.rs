@@ -37,11 +37,17 @@ impl Ctx {
 
     /// For a reply to a user: counts the response bytes the entry sends out, and returns the
     /// latency of the way back to the user's region.
-    #[inline]
+    #[inline(always)]
     pub(super) fn leaving(&mut self, id: CallId, outcome: Outcome) -> Nanos {
         if self.sizes.is_empty() && self.user_link.is_empty() {
             return 0;
         }
+        self.leaving_slow(id, outcome)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn leaving_slow(&mut self, id: CallId, outcome: Outcome) -> Nanos {
         let call = *self.calls.get(id);
         let req = *self.requests.get(call.req);
         if outcome == Outcome::Ok && !self.sizes.is_empty() {

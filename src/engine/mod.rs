@@ -37,8 +37,9 @@ pub struct Ctx {
     pub limits_hit: LimitsHit,
     pub comp_metrics: Vec<CompMetrics>,
     /// The child call whose reply (or timeout) is being handed to its caller's
-    /// `child_replied`: callers that retry or count per target read its `comp` and `attempt`.
-    pub child: Call,
+    /// `child_replied`: callers that retry or count per target read its `comp` and `attempt`
+    /// (the slot stays valid until `child_replied` returns).
+    pub child: CallId,
     /// One-way latency between a user's region and the entry, by user region (empty: none).
     user_link: Vec<Nanos>,
     /// Response size in bytes by request class (empty when the scenario gives no `[sizes]`).
@@ -92,7 +93,7 @@ impl Ctx {
     /// `call_out`, sent `after` nanoseconds from now (a retry's backoff, or a leg of network
     /// latency the caller knows and the static matrix does not: a CDN edge or geo-DNS route).
     /// The callee's clock and the caller's timeout start when the call is sent.
-    #[inline]
+    #[inline(always)]
     pub fn call_out_after(
         &mut self,
         parent: CallId,
@@ -149,7 +150,7 @@ impl Ctx {
 
     /// `reply`, with `after` nanoseconds of network latency the static matrix does not know
     /// (the leg from a region a geo-DNS or CDN edge chose back to the user).
-    #[inline]
+    #[inline(always)]
     pub fn reply_after(&mut self, id: CallId, outcome: Outcome, after: Nanos) {
         let now = self.now;
         let call = self.calls.get_mut(id);
@@ -257,21 +258,7 @@ impl<'m> Simulation<'m> {
                 stamp: 0,
                 limits_hit: LimitsHit::default(),
                 comp_metrics: (0..n).map(|_| CompMetrics::new()).collect(),
-                child: Call {
-                    req: 0,
-                    parent: NO_PARENT,
-                    comp: 0,
-                    instance: NO_INSTANCE,
-                    op: Op::Default,
-                    outcome: Outcome::Ok,
-                    abandoned: false,
-                    step: 0,
-                    pending: 0,
-                    stamp: 0,
-                    arrived_at: 0,
-                    queued_at: 0,
-                    attempt: 0,
-                },
+                child: NO_PARENT,
                 user_link: model.user_link_ns.clone(),
                 sizes: model.sizes.clone(),
                 background_live: 0,
@@ -429,9 +416,12 @@ impl<'m> Simulation<'m> {
         };
         self.ctx.requests.get_mut(req).root = root;
         self.in_system_change(now, true);
-        // The way from the user's region to the entry; zero unless regions are modelled.
-        let link = self.ctx.user_link(draw.region);
-        self.ctx.schedule(link, Event::Deliver(root));
+        // The way from the user's region to the entry, when regions are modelled (the test
+        // keeps the usual case a constant zero delay, which `schedule` folds to a FIFO push).
+        match self.ctx.user_link(draw.region) {
+            0 => self.ctx.schedule(0, Event::Deliver(root)),
+            link => self.ctx.schedule(link, Event::Deliver(root)),
+        }
         if let Some(t) = self.model.load.timeout {
             let stamp = self.ctx.calls.get(root).stamp;
             self.ctx.schedule(t, Event::Timeout(root, stamp));
@@ -456,6 +446,15 @@ impl<'m> Simulation<'m> {
 
     fn on_reply(&mut self, id: CallId) {
         let call = *self.ctx.calls.get(id);
+        if call.parent != NO_PARENT && !call.abandoned {
+            let parent = call.parent;
+            let comp = self.ctx.calls.get(parent).comp as usize;
+            // Freed after the caller has seen it, so the caller may read the child's fields.
+            self.ctx.child = id;
+            self.comps[comp].child_replied(&mut self.ctx, parent, call.outcome);
+            self.ctx.free_call(id);
+            return;
+        }
         self.ctx.free_call(id);
         if call.abandoned {
             if call.parent == NO_PARENT {
@@ -463,16 +462,9 @@ impl<'m> Simulation<'m> {
             }
             return;
         }
-        if call.parent == NO_PARENT {
-            let req = *self.ctx.requests.get(call.req);
-            self.ctx.requests.remove(call.req);
-            self.resolve(&req, call.outcome);
-        } else {
-            let parent = call.parent;
-            let comp = self.ctx.calls.get(parent).comp as usize;
-            self.ctx.child = call;
-            self.comps[comp].child_replied(&mut self.ctx, parent, call.outcome);
-        }
+        let req = *self.ctx.requests.get(call.req);
+        self.ctx.requests.remove(call.req);
+        self.resolve(&req, call.outcome);
     }
 
     fn on_timeout(&mut self, id: CallId, stamp: u32) {
@@ -489,12 +481,13 @@ impl<'m> Simulation<'m> {
         } else {
             let parent = call.parent;
             let comp = self.ctx.calls.get(parent).comp as usize;
-            self.ctx.child = call;
+            self.ctx.child = id;
             self.comps[comp].child_replied(&mut self.ctx, parent, Outcome::TimedOut);
         }
     }
 
     /// Counts how a request ended (once) and records its latency if it completed.
+    #[inline]
     fn resolve(&mut self, req: &Request, outcome: Outcome) {
         if req.resolved {
             return;
