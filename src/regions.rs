@@ -7,6 +7,15 @@
 //! entry (the same-region RTT when the entry is in the user's region). Kinds that are
 //! everywhere at once (a CDN's edges, a geo-DNS) have no region: they add the legs they choose
 //! per request themselves.
+//!
+//! Cross-region replication (not simulated yet: `database` replicas are another kind's work).
+//! A replica in another region receives each write of the primary one way later plus its own
+//! apply time, so its lag has a floor of `RegionTable::one_way(primary, replica)` (40 ms from
+//! us-east to eu-west). When the database kind grows replicas, a replica placed with `region`
+//! takes that floor from this table and adds its apply queue; a read at the replica of a key
+//! written less than the lag ago is stale (the read-your-writes question). Until then a
+//! replica in another region is an independent `database` (see scenarios/catalog/regions.toml),
+//! and only the latency of reaching it, and of writes crossing to the primary, is modelled.
 
 use crate::components::ComponentSpec;
 use crate::diag::did_you_mean;
@@ -119,15 +128,19 @@ pub struct PlacementInput<'a> {
 pub fn place(r: &mut Resolver, specs: &[ComponentSpec], users: &Users, input: &PlacementInput) -> Placement {
     let used = input.users_named || input.home.is_some() || input.comp_regions.iter().any(Option::is_some);
     for (i, spec) in specs.iter().enumerate() {
-        if let ComponentSpec::Cdn(c) = spec {
-            if c.regions.is_some() && !input.users_named {
-                let name = r.comp_names[i].clone();
-                r.problem(
-                    &["components", &name, "regions"],
-                    "edges in regions need users in regions",
-                    "add `[users] regions = { us-east = 0.6, eu-west = 0.4 }`, or remove `regions`",
-                );
-            }
+        let name = r.comp_names[i].clone();
+        match spec {
+            ComponentSpec::Cdn(c) if c.regions.is_some() && !input.users_named => r.problem(
+                &["components", &name, "regions"],
+                "edges in regions need users in regions",
+                "add `[users] regions = { us-east = 0.6, eu-west = 0.4 }`, or remove `regions`",
+            ),
+            ComponentSpec::GeoDns(_) if !input.users_named => r.problem(
+                &["components", &name, "kind"],
+                "a geo-DNS routes users by their region, but `[users]` names no regions",
+                "add `[users] regions = { us-east = 0.6, eu-west = 0.4 }`",
+            ),
+            _ => {}
         }
     }
     if !used {

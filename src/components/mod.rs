@@ -5,6 +5,7 @@
 pub mod cdn;
 pub mod database;
 pub mod edge_cache;
+pub mod geo_dns;
 pub mod load_balancer;
 pub mod object_storage;
 pub mod pool;
@@ -22,6 +23,7 @@ use crate::units::Nanos;
 use crate::validate::Resolver;
 use cdn::{Cdn, CdnInput, CdnSpec};
 use database::{Database, DatabaseInput, DatabaseSpec};
+use geo_dns::{GeoDns, GeoDnsInput, GeoDnsSpec};
 use load_balancer::{LoadBalancer, LoadBalancerInput, LoadBalancerSpec};
 use object_storage::{ObjectStorage, ObjectStorageInput, ObjectStorageSpec};
 use queue::{Queue, QueueInput, QueueSpec};
@@ -29,7 +31,7 @@ use serde::Deserialize;
 use service::{Service, ServiceInput, ServiceSpec};
 use std::collections::BTreeMap;
 
-pub const KINDS: &[&str] = &["load_balancer", "service", "database", "queue", "cdn", "object_storage"];
+pub const KINDS: &[&str] = &["load_balancer", "service", "database", "queue", "cdn", "object_storage", "geo_dns"];
 
 pub enum ComponentInput {
     LoadBalancer(LoadBalancerInput),
@@ -38,6 +40,7 @@ pub enum ComponentInput {
     Queue(QueueInput),
     Cdn(CdnInput),
     ObjectStorage(ObjectStorageInput),
+    GeoDns(GeoDnsInput),
 }
 
 /// Deserializes one `[components.NAME]` table once its `kind` is known, keeping spans.
@@ -49,6 +52,7 @@ pub fn parse_component<'de, D: serde::Deserializer<'de>>(kind: &str, d: D) -> Re
         "queue" => ComponentInput::Queue(QueueInput::deserialize(d)?),
         "cdn" => ComponentInput::Cdn(CdnInput::deserialize(d)?),
         "object_storage" => ComponentInput::ObjectStorage(ObjectStorageInput::deserialize(d)?),
+        "geo_dns" => ComponentInput::GeoDns(GeoDnsInput::deserialize(d)?),
         other => return Err(serde::de::Error::custom(format!("unknown component kind `{other}`"))),
     })
 }
@@ -75,6 +79,7 @@ impl ComponentInput {
             ComponentInput::Queue(_) => "queue",
             ComponentInput::Cdn(_) => "cdn",
             ComponentInput::ObjectStorage(_) => "object_storage",
+            ComponentInput::GeoDns(_) => "geo_dns",
         }
     }
 
@@ -86,6 +91,7 @@ impl ComponentInput {
             ComponentInput::Queue(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Queue(s), c)),
             ComponentInput::Cdn(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Cdn(s), c)),
             ComponentInput::ObjectStorage(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::ObjectStorage(s), c)),
+            ComponentInput::GeoDns(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::GeoDns(s), c)),
         }
     }
 }
@@ -98,6 +104,7 @@ pub enum ComponentSpec {
     Queue(QueueSpec),
     Cdn(CdnSpec),
     ObjectStorage(ObjectStorageSpec),
+    GeoDns(GeoDnsSpec),
 }
 
 impl ComponentSpec {
@@ -109,6 +116,7 @@ impl ComponentSpec {
             ComponentSpec::Queue(_) => "queue",
             ComponentSpec::Cdn(_) => "cdn",
             ComponentSpec::ObjectStorage(_) => "object_storage",
+            ComponentSpec::GeoDns(_) => "geo_dns",
         }
     }
 
@@ -121,6 +129,7 @@ impl ComponentSpec {
             ComponentSpec::Queue(s) => Queue::downstream(s),
             ComponentSpec::Cdn(s) => s.downstream(),
             ComponentSpec::ObjectStorage(_) => Vec::new(),
+            ComponentSpec::GeoDns(s) => s.targets.clone(),
         }
     }
 
@@ -131,7 +140,8 @@ impl ComponentSpec {
             ComponentSpec::LoadBalancer(_)
             | ComponentSpec::Database(_)
             | ComponentSpec::Cdn(_)
-            | ComponentSpec::ObjectStorage(_) => None,
+            | ComponentSpec::ObjectStorage(_)
+            | ComponentSpec::GeoDns(_) => None,
         }
     }
 
@@ -142,7 +152,8 @@ impl ComponentSpec {
             | ComponentSpec::Service(_)
             | ComponentSpec::Database(_)
             | ComponentSpec::Queue(_)
-            | ComponentSpec::ObjectStorage(_) => false,
+            | ComponentSpec::ObjectStorage(_)
+            | ComponentSpec::GeoDns(_) => false,
             ComponentSpec::Cdn(_) => true,
         }
     }
@@ -155,7 +166,7 @@ impl ComponentSpec {
             | ComponentSpec::Database(_)
             | ComponentSpec::Queue(_)
             | ComponentSpec::ObjectStorage(_) => false,
-            ComponentSpec::Cdn(_) => true,
+            ComponentSpec::Cdn(_) | ComponentSpec::GeoDns(_) => true,
         }
     }
 
@@ -168,7 +179,7 @@ impl ComponentSpec {
             | ComponentSpec::Database(_)
             | ComponentSpec::Queue(_)
             | ComponentSpec::ObjectStorage(_) => false,
-            ComponentSpec::Cdn(_) => true,
+            ComponentSpec::Cdn(_) | ComponentSpec::GeoDns(_) => true,
         }
     }
 
@@ -180,7 +191,8 @@ impl ComponentSpec {
             | ComponentSpec::Service(_)
             | ComponentSpec::Database(_)
             | ComponentSpec::Queue(_)
-            | ComponentSpec::ObjectStorage(_) => false,
+            | ComponentSpec::ObjectStorage(_)
+            | ComponentSpec::GeoDns(_) => false,
             ComponentSpec::Cdn(_) => true,
         }
     }
@@ -193,7 +205,7 @@ impl ComponentSpec {
             | ComponentSpec::Database(_)
             | ComponentSpec::Queue(_)
             | ComponentSpec::ObjectStorage(_) => false,
-            ComponentSpec::Cdn(_) => true,
+            ComponentSpec::Cdn(_) | ComponentSpec::GeoDns(_) => true,
         }
     }
 
@@ -207,6 +219,8 @@ impl ComponentSpec {
             | ComponentSpec::Queue(_)
             | ComponentSpec::ObjectStorage(_) => placement.user_to(user_region, id),
             ComponentSpec::Cdn(s) => s.user_link_ns(user_region, placement),
+            // The route it picks adds the legs to and from the user.
+            ComponentSpec::GeoDns(_) => 0,
         }
     }
 
@@ -218,7 +232,8 @@ impl ComponentSpec {
             | ComponentSpec::Database(_)
             | ComponentSpec::Queue(_)
             | ComponentSpec::Cdn(_)
-            | ComponentSpec::ObjectStorage(_) => 1,
+            | ComponentSpec::ObjectStorage(_)
+            | ComponentSpec::GeoDns(_) => 1,
         }
     }
 
@@ -229,7 +244,7 @@ impl ComponentSpec {
             ComponentSpec::Service(s) => (s.instances * s.cores, s.service_time.mean_secs()),
             ComponentSpec::Database(s) => (s.cores, s.read_time.mean_secs()),
             ComponentSpec::Queue(s) => (s.workers, s.work_time.mean_secs()),
-            ComponentSpec::Cdn(_) => (0, 0.0),
+            ComponentSpec::Cdn(_) | ComponentSpec::GeoDns(_) => (0, 0.0),
             ComponentSpec::ObjectStorage(s) => (0, s.first_byte_time.mean_secs()),
             ComponentSpec::LoadBalancer(s) => match &s.station {
                 Some((servers, _, d)) => (*servers, d.mean_secs()),
@@ -247,6 +262,7 @@ pub enum Component {
     Queue(Box<Queue>),
     Cdn(Cdn),
     ObjectStorage(ObjectStorage),
+    GeoDns(GeoDns),
 }
 
 impl Component {
@@ -262,6 +278,7 @@ impl Component {
             ComponentSpec::Queue(s) => Component::Queue(Box::new(Queue::new(s, name, id, seed))),
             ComponentSpec::Cdn(s) => Component::Cdn(Cdn::new(s, name, seed, &model.placement)),
             ComponentSpec::ObjectStorage(s) => Component::ObjectStorage(ObjectStorage::new(s, name, seed)),
+            ComponentSpec::GeoDns(s) => Component::GeoDns(GeoDns::new(s, model)),
         }
     }
 
@@ -274,6 +291,7 @@ impl Component {
             Component::Queue(c) => c.deliver(ctx, id),
             Component::Cdn(c) => c.deliver(ctx, id),
             Component::ObjectStorage(c) => c.deliver(ctx, id),
+            Component::GeoDns(c) => c.deliver(ctx, id),
         }
     }
 
@@ -286,6 +304,7 @@ impl Component {
             Component::Queue(c) => c.done(ctx, id),
             Component::Cdn(c) => c.done(ctx, id),
             Component::ObjectStorage(c) => c.done(ctx, id),
+            Component::GeoDns(_) => unreachable!("a geo-DNS schedules no work"),
         }
     }
 
@@ -298,6 +317,7 @@ impl Component {
             Component::Queue(c) => c.child_replied(ctx, id, outcome),
             Component::Cdn(c) => c.child_replied(ctx, id, outcome),
             Component::ObjectStorage(_) => unreachable!("object storage makes no downstream calls"),
+            Component::GeoDns(c) => c.child_replied(ctx, id, outcome),
         }
     }
 
@@ -309,7 +329,8 @@ impl Component {
             | Component::Service(_)
             | Component::Database(_)
             | Component::Cdn(_)
-            | Component::ObjectStorage(_) => {
+            | Component::ObjectStorage(_)
+            | Component::GeoDns(_) => {
                 unreachable!("this kind sets no timers")
             }
         }
@@ -323,6 +344,7 @@ impl Component {
             Component::Queue(c) => c.totals(now),
             Component::Cdn(c) => c.totals(now),
             Component::ObjectStorage(c) => c.totals(now),
+            Component::GeoDns(c) => c.totals(now),
         }
     }
 
@@ -334,6 +356,7 @@ impl Component {
             Component::Queue(c) => c.sync(now),
             Component::Cdn(c) => c.sync(now),
             Component::ObjectStorage(c) => c.sync(now),
+            Component::GeoDns(c) => c.sync(now),
         }
     }
 
@@ -345,6 +368,7 @@ impl Component {
             Component::Queue(c) => c.reset_stats(now),
             Component::Cdn(c) => c.reset_stats(now),
             Component::ObjectStorage(c) => c.reset_stats(now),
+            Component::GeoDns(c) => c.reset_stats(now),
         }
     }
 
@@ -356,6 +380,7 @@ impl Component {
             Component::Queue(c) => c.stats(elapsed),
             Component::Cdn(c) => c.stats(elapsed),
             Component::ObjectStorage(c) => c.stats(elapsed),
+            Component::GeoDns(c) => c.stats(elapsed),
         }
     }
 }

@@ -5,6 +5,7 @@
 
 mod flow_cdn;
 mod flow_queue;
+mod flow_regions;
 mod flow_support;
 mod invariants;
 mod queueing;
