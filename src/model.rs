@@ -67,11 +67,13 @@ pub enum Keys {
 pub struct Users {
     pub count: u64,
     pub regions: Vec<(String, f64)>,
+    /// Per class: (first id, count) of users sending only that class; empty if none.
+    pub dedicated: Vec<Option<(u64, u64)>>,
 }
 
 impl Default for Users {
     fn default() -> Self {
-        Users { count: 1_000_000, regions: vec![("default".into(), 1.0)] }
+        Users { count: 1_000_000, regions: vec![("default".into(), 1.0)], dedicated: Vec::new() }
     }
 }
 

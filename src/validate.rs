@@ -352,8 +352,9 @@ fn users(file: &ScenarioFile, r: &mut Resolver) -> Users {
     if u.count == 0 {
         r.problem(&["users", "count"], "`count` must be at least 1", "the number of distinct users");
     }
+    let dedicated = dedicated_users(u, r);
     if u.regions.is_empty() {
-        return Users { count: u.count.max(1), regions: Users::default().regions };
+        return Users { count: u.count.max(1), regions: Users::default().regions, dedicated };
     }
     let total: f64 = u.regions.values().sum();
     if u.regions.values().any(|s| !(s.is_finite() && *s > 0.0)) || (total - 1.0).abs() > 1e-6 {
@@ -363,7 +364,32 @@ fn users(file: &ScenarioFile, r: &mut Resolver) -> Users {
             "for example `regions = { us-east = 0.6, eu-west = 0.4 }`",
         );
     }
-    Users { count: u.count.max(1), regions: u.regions.iter().map(|(k, v)| (k.clone(), *v)).collect() }
+    Users { count: u.count.max(1), regions: u.regions.iter().map(|(k, v)| (k.clone(), *v)).collect(), dedicated }
+}
+
+/// `dedicated = { scraper = 1 }`: per class, the ids of users of its own (after the `count`
+/// ordinary users), so that a class can be one client.
+fn dedicated_users(u: &crate::input::UsersSection, r: &mut Resolver) -> Vec<Option<(u64, u64)>> {
+    if u.dedicated.is_empty() {
+        return Vec::new();
+    }
+    let mut out = vec![None; r.classes.len()];
+    let mut next = u.count.max(1);
+    for (class, n) in &u.dedicated {
+        let path = ["users", "dedicated", class.as_str()];
+        let Some(i) = r.classes.iter().position(|c| c == class) else {
+            let help = format!("request classes are: {}", r.classes.join(", "));
+            r.problem(&path, format!("`{class}` is not a request class"), help);
+            continue;
+        };
+        if *n == 0 {
+            r.problem(&path, "a class needs at least 1 dedicated user", "for example `scraper = 1`");
+            continue;
+        }
+        out[i] = Some((next, *n));
+        next = next.saturating_add(*n);
+    }
+    out
 }
 
 fn limits(file: &ScenarioFile) -> Limits {
@@ -476,7 +502,9 @@ fn graph_checks(file: &ScenarioFile, comps: &[ComponentModel], r: &mut Resolver)
         let names: Vec<&str> = cycle.iter().map(|i| comps[*i as usize].name.as_str()).collect();
         let (from, to) = (names[names.len() - 2], names[names.len() - 1]);
         let key = match comps[cycle[cycle.len() - 2] as usize].spec {
-            ComponentSpec::LoadBalancer(_) => "backends",
+            ComponentSpec::LoadBalancer(_) | ComponentSpec::Gateway(_) => "backends",
+            ComponentSpec::Cdn(_) => "origin",
+            ComponentSpec::GeoDns(_) => "targets",
             _ => "calls",
         };
         let help = format!("calls must form a tree or a DAG: remove the call from `{from}` to `{to}`");

@@ -5,6 +5,7 @@
 pub mod cdn;
 pub mod database;
 pub mod edge_cache;
+pub mod gateway;
 pub mod geo_dns;
 pub mod load_balancer;
 pub mod object_storage;
@@ -23,6 +24,7 @@ use crate::units::Nanos;
 use crate::validate::Resolver;
 use cdn::{Cdn, CdnInput, CdnSpec};
 use database::{Database, DatabaseInput, DatabaseSpec};
+use gateway::{Gateway, GatewayInput, GatewaySpec};
 use geo_dns::{GeoDns, GeoDnsInput, GeoDnsSpec};
 use load_balancer::{LoadBalancer, LoadBalancerInput, LoadBalancerSpec};
 use object_storage::{ObjectStorage, ObjectStorageInput, ObjectStorageSpec};
@@ -31,7 +33,8 @@ use serde::Deserialize;
 use service::{Service, ServiceInput, ServiceSpec};
 use std::collections::BTreeMap;
 
-pub const KINDS: &[&str] = &["load_balancer", "service", "database", "queue", "cdn", "object_storage", "geo_dns"];
+pub const KINDS: &[&str] =
+    &["load_balancer", "service", "database", "queue", "cdn", "object_storage", "geo_dns", "gateway"];
 
 pub enum ComponentInput {
     LoadBalancer(LoadBalancerInput),
@@ -41,6 +44,7 @@ pub enum ComponentInput {
     Cdn(CdnInput),
     ObjectStorage(ObjectStorageInput),
     GeoDns(GeoDnsInput),
+    Gateway(GatewayInput),
 }
 
 /// Deserializes one `[components.NAME]` table once its `kind` is known, keeping spans.
@@ -53,6 +57,7 @@ pub fn parse_component<'de, D: serde::Deserializer<'de>>(kind: &str, d: D) -> Re
         "cdn" => ComponentInput::Cdn(CdnInput::deserialize(d)?),
         "object_storage" => ComponentInput::ObjectStorage(ObjectStorageInput::deserialize(d)?),
         "geo_dns" => ComponentInput::GeoDns(GeoDnsInput::deserialize(d)?),
+        "gateway" => ComponentInput::Gateway(GatewayInput::deserialize(d)?),
         other => return Err(serde::de::Error::custom(format!("unknown component kind `{other}`"))),
     })
 }
@@ -80,6 +85,7 @@ impl ComponentInput {
             ComponentInput::Cdn(_) => "cdn",
             ComponentInput::ObjectStorage(_) => "object_storage",
             ComponentInput::GeoDns(_) => "geo_dns",
+            ComponentInput::Gateway(_) => "gateway",
         }
     }
 
@@ -92,6 +98,7 @@ impl ComponentInput {
             ComponentInput::Cdn(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Cdn(s), c)),
             ComponentInput::ObjectStorage(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::ObjectStorage(s), c)),
             ComponentInput::GeoDns(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::GeoDns(s), c)),
+            ComponentInput::Gateway(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Gateway(s), c)),
         }
     }
 }
@@ -105,6 +112,7 @@ pub enum ComponentSpec {
     Cdn(CdnSpec),
     ObjectStorage(ObjectStorageSpec),
     GeoDns(GeoDnsSpec),
+    Gateway(GatewaySpec),
 }
 
 impl ComponentSpec {
@@ -117,6 +125,7 @@ impl ComponentSpec {
             ComponentSpec::Cdn(_) => "cdn",
             ComponentSpec::ObjectStorage(_) => "object_storage",
             ComponentSpec::GeoDns(_) => "geo_dns",
+            ComponentSpec::Gateway(_) => "gateway",
         }
     }
 
@@ -130,6 +139,7 @@ impl ComponentSpec {
             ComponentSpec::Cdn(s) => s.downstream(),
             ComponentSpec::ObjectStorage(_) => Vec::new(),
             ComponentSpec::GeoDns(s) => s.targets.clone(),
+            ComponentSpec::Gateway(s) => vec![s.backend],
         }
     }
 
@@ -141,7 +151,8 @@ impl ComponentSpec {
             | ComponentSpec::Database(_)
             | ComponentSpec::Cdn(_)
             | ComponentSpec::ObjectStorage(_)
-            | ComponentSpec::GeoDns(_) => None,
+            | ComponentSpec::GeoDns(_)
+            | ComponentSpec::Gateway(_) => None,
         }
     }
 
@@ -153,7 +164,8 @@ impl ComponentSpec {
             | ComponentSpec::Database(_)
             | ComponentSpec::Queue(_)
             | ComponentSpec::ObjectStorage(_)
-            | ComponentSpec::GeoDns(_) => false,
+            | ComponentSpec::GeoDns(_)
+            | ComponentSpec::Gateway(_) => false,
             ComponentSpec::Cdn(_) => true,
         }
     }
@@ -167,6 +179,7 @@ impl ComponentSpec {
             | ComponentSpec::Queue(_)
             | ComponentSpec::ObjectStorage(_) => false,
             ComponentSpec::Cdn(_) | ComponentSpec::GeoDns(_) => true,
+            ComponentSpec::Gateway(s) => s.per_client.is_some(),
         }
     }
 
@@ -178,7 +191,8 @@ impl ComponentSpec {
             | ComponentSpec::Service(_)
             | ComponentSpec::Database(_)
             | ComponentSpec::Queue(_)
-            | ComponentSpec::ObjectStorage(_) => false,
+            | ComponentSpec::ObjectStorage(_)
+            | ComponentSpec::Gateway(_) => false,
             ComponentSpec::Cdn(_) | ComponentSpec::GeoDns(_) => true,
         }
     }
@@ -192,7 +206,8 @@ impl ComponentSpec {
             | ComponentSpec::Database(_)
             | ComponentSpec::Queue(_)
             | ComponentSpec::ObjectStorage(_)
-            | ComponentSpec::GeoDns(_) => false,
+            | ComponentSpec::GeoDns(_)
+            | ComponentSpec::Gateway(_) => false,
             ComponentSpec::Cdn(_) => true,
         }
     }
@@ -204,7 +219,8 @@ impl ComponentSpec {
             | ComponentSpec::Service(_)
             | ComponentSpec::Database(_)
             | ComponentSpec::Queue(_)
-            | ComponentSpec::ObjectStorage(_) => false,
+            | ComponentSpec::ObjectStorage(_)
+            | ComponentSpec::Gateway(_) => false,
             ComponentSpec::Cdn(_) | ComponentSpec::GeoDns(_) => true,
         }
     }
@@ -217,7 +233,8 @@ impl ComponentSpec {
             | ComponentSpec::Service(_)
             | ComponentSpec::Database(_)
             | ComponentSpec::Queue(_)
-            | ComponentSpec::ObjectStorage(_) => placement.user_to(user_region, id),
+            | ComponentSpec::ObjectStorage(_)
+            | ComponentSpec::Gateway(_) => placement.user_to(user_region, id),
             ComponentSpec::Cdn(s) => s.user_link_ns(user_region, placement),
             // The route it picks adds the legs to and from the user.
             ComponentSpec::GeoDns(_) => 0,
@@ -233,7 +250,8 @@ impl ComponentSpec {
             | ComponentSpec::Queue(_)
             | ComponentSpec::Cdn(_)
             | ComponentSpec::ObjectStorage(_)
-            | ComponentSpec::GeoDns(_) => 1,
+            | ComponentSpec::GeoDns(_)
+            | ComponentSpec::Gateway(_) => 1,
         }
     }
 
@@ -245,6 +263,10 @@ impl ComponentSpec {
             ComponentSpec::Database(s) => (s.cores, s.read_time.mean_secs()),
             ComponentSpec::Queue(s) => (s.workers, s.work_time.mean_secs()),
             ComponentSpec::Cdn(_) | ComponentSpec::GeoDns(_) => (0, 0.0),
+            ComponentSpec::Gateway(s) => match &s.auth {
+                Some((servers, _, d)) => (*servers, d.mean_secs()),
+                None => (0, 0.0),
+            },
             ComponentSpec::ObjectStorage(s) => (0, s.first_byte_time.mean_secs()),
             ComponentSpec::LoadBalancer(s) => match &s.station {
                 Some((servers, _, d)) => (*servers, d.mean_secs()),
@@ -263,6 +285,7 @@ pub enum Component {
     Cdn(Cdn),
     ObjectStorage(ObjectStorage),
     GeoDns(GeoDns),
+    Gateway(Gateway),
 }
 
 impl Component {
@@ -279,6 +302,7 @@ impl Component {
             ComponentSpec::Cdn(s) => Component::Cdn(Cdn::new(s, name, seed, &model.placement)),
             ComponentSpec::ObjectStorage(s) => Component::ObjectStorage(ObjectStorage::new(s, name, seed)),
             ComponentSpec::GeoDns(s) => Component::GeoDns(GeoDns::new(s, model)),
+            ComponentSpec::Gateway(s) => Component::Gateway(Gateway::new(s, name, seed, model)),
         }
     }
 
@@ -292,6 +316,7 @@ impl Component {
             Component::Cdn(c) => c.deliver(ctx, id),
             Component::ObjectStorage(c) => c.deliver(ctx, id),
             Component::GeoDns(c) => c.deliver(ctx, id),
+            Component::Gateway(c) => c.deliver(ctx, id),
         }
     }
 
@@ -305,6 +330,7 @@ impl Component {
             Component::Cdn(c) => c.done(ctx, id),
             Component::ObjectStorage(c) => c.done(ctx, id),
             Component::GeoDns(_) => unreachable!("a geo-DNS schedules no work"),
+            Component::Gateway(c) => c.done(ctx, id),
         }
     }
 
@@ -318,6 +344,7 @@ impl Component {
             Component::Cdn(c) => c.child_replied(ctx, id, outcome),
             Component::ObjectStorage(_) => unreachable!("object storage makes no downstream calls"),
             Component::GeoDns(c) => c.child_replied(ctx, id, outcome),
+            Component::Gateway(c) => c.child_replied(ctx, id, outcome),
         }
     }
 
@@ -330,7 +357,8 @@ impl Component {
             | Component::Database(_)
             | Component::Cdn(_)
             | Component::ObjectStorage(_)
-            | Component::GeoDns(_) => {
+            | Component::GeoDns(_)
+            | Component::Gateway(_) => {
                 unreachable!("this kind sets no timers")
             }
         }
@@ -345,6 +373,7 @@ impl Component {
             Component::Cdn(c) => c.totals(now),
             Component::ObjectStorage(c) => c.totals(now),
             Component::GeoDns(c) => c.totals(now),
+            Component::Gateway(c) => c.totals(now),
         }
     }
 
@@ -357,6 +386,7 @@ impl Component {
             Component::Cdn(c) => c.sync(now),
             Component::ObjectStorage(c) => c.sync(now),
             Component::GeoDns(c) => c.sync(now),
+            Component::Gateway(c) => c.sync(now),
         }
     }
 
@@ -369,6 +399,7 @@ impl Component {
             Component::Cdn(c) => c.reset_stats(now),
             Component::ObjectStorage(c) => c.reset_stats(now),
             Component::GeoDns(c) => c.reset_stats(now),
+            Component::Gateway(c) => c.reset_stats(now),
         }
     }
 
@@ -381,6 +412,7 @@ impl Component {
             Component::Cdn(c) => c.stats(elapsed),
             Component::ObjectStorage(c) => c.stats(elapsed),
             Component::GeoDns(c) => c.stats(elapsed),
+            Component::Gateway(c) => c.stats(elapsed),
         }
     }
 }

@@ -101,4 +101,8 @@ pub struct UsersSection {
     /// Share of users per region; a user always comes from the same region.
     #[serde(default)]
     pub regions: BTreeMap<String, f64>,
+    /// Classes sent by users of their own (`{ scraper = 1 }`: one client sends every request
+    /// of the class), with ids after the `count` ordinary users.
+    #[serde(default)]
+    pub dedicated: BTreeMap<String, u64>,
 }
