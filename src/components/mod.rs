@@ -11,6 +11,7 @@ pub mod load_balancer;
 pub mod object_storage;
 pub mod pool;
 pub mod queue;
+pub mod resilience;
 pub mod service;
 
 use crate::calls_model::Plan;

@@ -7,6 +7,7 @@ mod flow_cdn;
 mod flow_gateway;
 mod flow_queue;
 mod flow_regions;
+mod flow_resilience;
 mod flow_support;
 mod invariants;
 mod queueing;
