@@ -4,6 +4,7 @@
 //! they are meant for `cargo test --release`, which is the project's test command.
 
 mod flow_cdn;
+mod flow_fanout;
 mod flow_gateway;
 mod flow_queue;
 mod flow_regions;
