@@ -245,10 +245,7 @@ pub fn build_model(
     let keys = keys(file, &mut r);
     let users = users(file, &mut r);
     let sizes = crate::sizes::class_sizes(file, &classes, &mut r);
-    let specs: Vec<ComponentSpec> = components.iter().map(|c| c.spec.clone()).collect();
-    let home = s.region.as_deref();
-    let users_named = file.users.as_ref().is_some_and(|u| !u.regions.is_empty());
-    let placement = regions::place(&mut r, &specs, &users, &PlacementInput { comp_regions, home, users_named });
+    let placement = placement(file, &components, comp_regions, &users, &mut r);
     placement.fill_latency(&mut latency, &explicit);
     if components.len() == comps.len() {
         balancer_checks(&components, &mut r);
@@ -260,12 +257,7 @@ pub fn build_model(
     if let Some(e) = entry {
         entry_checks(&components, e, &mut r);
     }
-    let user_link_ns = match entry {
-        Some(e) if !placement.user_region.is_empty() => {
-            (0..users.regions.len() as u8).map(|u| components[e as usize].spec.user_link_ns(u, e, &placement)).collect()
-        }
-        _ => Vec::new(),
-    };
+    let user_link_ns = entry.map_or_else(Vec::new, |e| user_links(&components, e, &users, &placement));
     match entry {
         Some(entry) if r.problems.is_empty() => Ok(Model {
             name: s.name.clone(),
@@ -448,6 +440,34 @@ fn links(file: &ScenarioFile, r: &mut Resolver) -> (LatencyMatrix, Vec<(CompId, 
         }
     }
     (m, explicit)
+}
+
+/// Where every component runs (`region`, `[scenario] region`, `[users] regions`).
+fn placement(
+    file: &ScenarioFile,
+    components: &[ComponentModel],
+    comp_regions: &[Option<String>],
+    users: &crate::model::Users,
+    r: &mut Resolver,
+) -> crate::model::Placement {
+    let specs: Vec<ComponentSpec> = components.iter().map(|c| c.spec.clone()).collect();
+    let home = file.scenario.region.as_deref();
+    let users_named = file.users.as_ref().is_some_and(|u| !u.regions.is_empty());
+    regions::place(r, &specs, users, &PlacementInput { comp_regions, home, users_named })
+}
+
+/// The one-way latency from each user region to the entry, when regions are modelled.
+fn user_links(
+    components: &[ComponentModel],
+    entry: CompId,
+    users: &crate::model::Users,
+    placement: &crate::model::Placement,
+) -> Vec<crate::units::Nanos> {
+    if placement.user_region.is_empty() {
+        return Vec::new();
+    }
+    let spec = &components[entry as usize].spec;
+    (0..users.regions.len() as u8).map(|u| spec.user_link_ns(u, entry, placement)).collect()
 }
 
 /// Kinds that only make sense where users' traffic enters (a CDN edge, a geo-DNS) must be

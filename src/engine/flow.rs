@@ -10,13 +10,12 @@ use crate::units::Nanos;
 impl Ctx {
     /// Starts background work at `comp` (a queue's consumer): a request that is no user's,
     /// carrying `like`'s class, key, user and region, with a root call at `comp` that never
-    /// replies. `None` when an arena is full (counted in the limits).
+    /// replies. `None` when an arena is full.
     pub fn spawn(&mut self, comp: CompId, like: Request) -> Option<CallId> {
         let request = Request { measured: false, resolved: true, background: true, root: NO_PARENT, ..like };
-        let Some(req) = self.requests.insert(request) else {
-            self.limits_hit.in_flight += 1;
-            return None;
-        };
+        // A full request arena is the component's to report (a queue counts `start_refused`):
+        // `limits_hit.in_flight` counts users' arrivals only.
+        let req = self.requests.insert(request)?;
         let Some(root) = self.new_call(req, NO_PARENT, comp, Op::Default, NO_INSTANCE) else {
             self.requests.remove(req);
             return None;

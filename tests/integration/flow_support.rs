@@ -42,3 +42,26 @@ pub fn edit(text: &str, from: &str, to: &str) -> String {
     assert_eq!(text.matches(from).count(), 1, "`{from}` must occur once");
     text.replace(from, to)
 }
+
+/// The flow-catalog scenarios give byte-identical JSON whatever the thread count, and each
+/// draws its call graph.
+#[test]
+fn catalog_scenarios_are_deterministic_and_drawable() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/catalog");
+    for name in ["queue", "cdn", "regions", "gateway", "resilience", "microservices"] {
+        let path = dir.join(format!("{name}.toml"));
+        let model = stagesim::load_scenario(path.to_str().unwrap()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let opts = RunOptions { replications: Some(3), duration_ns: Some(20_000_000_000), ..Default::default() };
+        let model = apply(&model, &opts);
+        let json = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| serde_json::to_string(&run(&model)).unwrap())
+        };
+        assert_eq!(json(1), json(3), "{name}: the thread count changed the output");
+        let graph = stagesim::report::graph::mermaid(&model);
+        for c in &model.components {
+            assert!(graph.contains(&format!("{}[", c.name)), "{name}: {} missing from the graph", c.name);
+        }
+        assert!(model.edges().len() + 1 >= model.components.len(), "{name}: every component is reached");
+    }
+}
