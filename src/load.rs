@@ -53,7 +53,8 @@ pub fn parse_scenario_checked(file: &str, text: &str) -> Result<(Model, Threshol
     if !diags.is_empty() {
         return Err(doc.invalid(diags));
     }
-    let model = build_model(&file_input, &comps, &Catalog::shipped())
+    let (comps, regions): (Vec<_>, Vec<_>) = comps.into_iter().map(|(n, c, r)| ((n, c), r)).unzip();
+    let model = build_model(&file_input, &comps, &regions, &Catalog::shipped())
         .map_err(|problems| doc.invalid(problems.iter().map(|p| doc.problem(p, &root)).collect()))?;
     let classes: Vec<&str> = model.classes.iter().map(|c| c.name.as_str()).collect();
     let components: Vec<&str> = model.components.iter().map(|c| c.name.as_str()).collect();
@@ -64,7 +65,13 @@ pub fn parse_scenario_checked(file: &str, text: &str) -> Result<(Model, Threshol
     Ok((model, thresholds))
 }
 
-fn component_inputs(doc: &Doc, table: &DeTable, diags: &mut Vec<Diagnostic>) -> Vec<(String, ComponentInput)> {
+/// Each component's name, per-kind input and `region` (a key every kind accepts, so it is
+/// taken out here rather than repeated in every kind's input).
+fn component_inputs(
+    doc: &Doc,
+    table: &DeTable,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(String, ComponentInput, Option<String>)> {
     let Some(comps) = table.get("components").map(|v| v.get_ref()) else { return Vec::new() };
     let DeValue::Table(comps) = comps else { return Vec::new() };
     let mut out = Vec::new();
@@ -109,8 +116,19 @@ fn component_inputs(doc: &Doc, table: &DeTable, diags: &mut Vec<Diagnostic>) -> 
                 continue;
             }
         };
+        let mut rest = t.clone();
+        let region = match rest.remove("region").map(|v| (v.span(), v.into_inner())) {
+            None => None,
+            Some((_, DeValue::String(s))) => Some(s.to_string()),
+            Some((span, _)) => {
+                let key = [path[0], path[1], "region"];
+                diags.push(doc.at(span, &key, "`region` must be a string", "for example `region = \"eu-west\"`"));
+                continue;
+            }
+        };
+        let value = Spanned::new(value.span(), DeValue::Table(rest));
         match parse_component(&kind, ValueDeserializer::from(value.clone())) {
-            Ok(input) => out.push((name, input)),
+            Ok(input) => out.push((name, input, region)),
             Err(e) => diags.push(doc.toml_error(&e, &path, Some(value.get_ref()))),
         }
     }

@@ -30,6 +30,24 @@ pub struct Model {
     pub components: Vec<ComponentModel>,
     pub latency: LatencyMatrix,
     pub limits: Limits,
+    /// Where each component runs (see `regions`); the entry's link to each user region.
+    pub placement: Placement,
+    /// One-way latency from each user region to the entry, in user-region order; empty when
+    /// the scenario does not model regions (then the user is next to the entry).
+    pub user_link_ns: Vec<Nanos>,
+    /// Response size in bytes per request class (`[sizes]`); empty when not given.
+    pub sizes: Vec<u64>,
+}
+
+/// The region of every component, as an index into `regions::RegionTable`; `None` for a kind
+/// that is everywhere (a CDN's edges, a geo-DNS) and for scenarios without regions.
+#[derive(Clone, Debug, Default)]
+pub struct Placement {
+    pub table: crate::regions::RegionTable,
+    pub comp_region: Vec<Option<u8>>,
+    /// The region table index of each user region (in `Users::regions` order), if regions
+    /// are modelled.
+    pub user_region: Vec<Option<u8>>,
 }
 
 #[derive(Clone, Debug)]
@@ -51,11 +69,13 @@ pub enum Keys {
 pub struct Users {
     pub count: u64,
     pub regions: Vec<(String, f64)>,
+    /// Per class: (first id, count) of users sending only that class; empty if none.
+    pub dedicated: Vec<Option<(u64, u64)>>,
 }
 
 impl Default for Users {
     fn default() -> Self {
-        Users { count: 1_000_000, regions: vec![("default".into(), 1.0)] }
+        Users { count: 1_000_000, regions: vec![("default".into(), 1.0)], dedicated: Vec::new() }
     }
 }
 

@@ -3,9 +3,11 @@
 //!
 //! `schema_version` changes whenever a field is renamed or removed; adding fields keeps it.
 
+use crate::components::{ComponentSpec, KindStats};
 use crate::engine::metrics::{ClassMetrics, Outcomes};
 use crate::engine::{RunData, StopReason};
 use crate::model::Model;
+use crate::prices::Prices;
 use crate::stats::{mean_ci95, Ci};
 use crate::units::ns_to_secs;
 use hdrhistogram::Histogram;
@@ -35,6 +37,9 @@ pub struct Summary {
     pub throughput_per_s: f64,
     pub latency_s: Latency,
     pub classes: BTreeMap<String, ClassSummary>,
+    /// Per user region, when users come from more than one (`share` is the users' share).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub regions: BTreeMap<String, ClassSummary>,
     pub components: BTreeMap<String, ComponentSummary>,
     pub cost: CostSummary,
     pub limits: LimitsReport,
@@ -98,14 +103,22 @@ pub struct ComponentSummary {
     pub errors: u64,
     pub rejected: u64,
     pub latency_s: Latency,
+    /// Instances plus usage (`usage_usd_per_month`).
     pub cost_usd_per_month: f64,
+    /// Bytes of responses this component sent to users as the entry (by `[sizes]`).
+    pub egress_bytes: u64,
+    /// Bytes and requests billed by use (egress, CDN, object storage), extrapolated to a month.
+    pub usage_usd_per_month: f64,
     #[serde(flatten)]
     pub extra: BTreeMap<String, f64>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct CostSummary {
+    /// Instances plus usage, per hour.
     pub usd_per_hour: f64,
+    /// The part of `usd_per_month` billed by use.
+    pub usage_usd_per_month: f64,
     pub usd_per_month: f64,
     /// Infinite when nothing completed.
     pub usd_per_million_requests: f64,
@@ -217,7 +230,10 @@ impl Summary {
             })
             .collect();
         let throughput = if measured_s > 0.0 { total.completed as f64 / measured_s } else { 0.0 };
-        let usd_per_hour: f64 = model.components.iter().map(|c| c.cost.usd_per_hour()).sum();
+        let components = components(model, runs, measured_s);
+        let usage_usd_per_month: f64 = components.values().map(|c| c.usage_usd_per_month).sum();
+        let usd_per_hour: f64 =
+            model.components.iter().map(|c| c.cost.usd_per_hour()).sum::<f64>() + usage_usd_per_month / HOURS_PER_MONTH;
         Summary {
             schema_version: SCHEMA_VERSION,
             stagesim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -237,9 +253,11 @@ impl Summary {
             throughput_per_s: throughput,
             latency_s: latency(&hist, &single(reps)),
             classes,
-            components: components(model, runs, measured_s),
+            regions: regions(model, runs),
+            components,
             cost: CostSummary {
                 usd_per_hour,
+                usage_usd_per_month,
                 usd_per_month: usd_per_hour * HOURS_PER_MONTH,
                 usd_per_million_requests: if throughput > 0.0 {
                     usd_per_hour / (throughput * 3600.0) * 1e6
@@ -275,6 +293,8 @@ fn components(model: &Model, runs: &[RunData], measured_s: f64) -> BTreeMap<Stri
             per_rep.push(rep_point(&r.comp_metrics[i].latency));
         }
         let ok: u64 = runs.iter().map(|r| r.comp_metrics[i].ok).sum();
+        let egress: u64 = runs.iter().map(|r| r.comp_metrics[i].egress_bytes).sum();
+        let usage_usd = usage_usd_per_month(i, &c.spec, &stats, runs);
         let mut extra = BTreeMap::new();
         for k in stats[0].extra.keys() {
             extra.insert(k.clone(), stats.iter().map(|s| s.extra[k]).sum::<f64>() / reps);
@@ -295,12 +315,48 @@ fn components(model: &Model, runs: &[RunData], measured_s: f64) -> BTreeMap<Stri
                 errors: runs.iter().map(|r| r.comp_metrics[i].errors).sum(),
                 rejected: stats.iter().map(|s| s.rejected).sum(),
                 latency_s: latency(&h, if runs.len() > 1 { &per_rep } else { &[] }),
-                cost_usd_per_month: c.cost.usd_per_hour() * HOURS_PER_MONTH,
+                cost_usd_per_month: c.cost.usd_per_hour() * HOURS_PER_MONTH + usage_usd,
+                egress_bytes: egress,
+                usage_usd_per_month: usage_usd,
                 extra,
             },
         );
     }
     out
+}
+
+/// A component's usage cost per month, averaged over replications. The response bytes it sent
+/// as the entry are internet egress, unless its kind bills its own (a CDN's edges).
+fn usage_usd_per_month(i: usize, spec: &ComponentSpec, stats: &[KindStats], runs: &[RunData]) -> f64 {
+    let prices = Prices::shipped();
+    let mut total = 0.0;
+    for (r, s) in runs.iter().zip(stats) {
+        let mut u = s.usage;
+        if !spec.bills_own_egress() {
+            u.internet_egress_bytes += r.comp_metrics[i].egress_bytes;
+        }
+        total += u.usd_per_month(&prices, ns_to_secs(r.end - r.measured_from));
+    }
+    total / runs.len() as f64
+}
+
+/// Outcomes and latency per user region, summed over replications.
+fn regions(model: &Model, runs: &[RunData]) -> BTreeMap<String, ClassSummary> {
+    if runs[0].regions.is_empty() {
+        return BTreeMap::new();
+    }
+    let single = runs.len() == 1;
+    model
+        .users
+        .regions
+        .iter()
+        .enumerate()
+        .map(|(i, (name, share))| {
+            let (o, h, reps) = merge(runs.iter().map(|r| &r.regions[i]));
+            let reps = if single { Vec::new() } else { reps };
+            (name.clone(), ClassSummary { share: *share, requests: requests(&o, 0), latency_s: latency(&h, &reps) })
+        })
+        .collect()
 }
 
 fn limits(model: &Model, runs: &[RunData]) -> LimitsReport {

@@ -36,6 +36,8 @@ pub struct Source {
     users: u64,
     user_rng: SimRng,
     region_cdf: Vec<f64>,
+    /// Per class: the range of users of its own, if any.
+    dedicated: Vec<Option<(u64, u64)>>,
     /// Arrivals stop at this time.
     pub end: Nanos,
 }
@@ -78,6 +80,7 @@ impl Source {
             users: if model.draws_users { model.users.count } else { 0 },
             user_rng: stream(seed, "users"),
             region_cdf: cumulative(model.users.regions.iter().map(|(_, s)| *s)),
+            dedicated: model.users.dedicated.clone(),
             end: model.duration,
         }
     }
@@ -104,7 +107,10 @@ impl Source {
         let (user, region) = if self.users == 0 {
             (0, 0)
         } else {
-            let user = self.user_rng.next_u64() % self.users;
+            let user = match self.dedicated.get(class as usize) {
+                Some(Some((first, n))) => first + self.user_rng.next_u64() % n,
+                _ => self.user_rng.next_u64() % self.users,
+            };
             // A user's region is a function of the user, so it never changes between requests.
             (user as u32, pick(&self.region_cdf, unit(mix64(user ^ 0x5eed))))
         };

@@ -11,6 +11,7 @@ use crate::engine::calls::Op;
 use crate::input::calls::{CallsInput, StepInput};
 use crate::input::ScenarioFile;
 use crate::model::{Class, CompId, ComponentModel, Cost, Keys, LatencyMatrix, Limits, Load, Model, Users};
+use crate::regions::{self, PlacementInput};
 use crate::units::{parse_duration, parse_rate, Nanos};
 use petgraph::graphmap::DiGraphMap;
 use petgraph::visit::{depth_first_search, Control, DfsEvent};
@@ -187,6 +188,7 @@ impl Resolver<'_> {
 pub fn build_model(
     file: &ScenarioFile,
     comps: &[(String, ComponentInput)],
+    comp_regions: &[Option<String>],
     catalog: &Catalog,
 ) -> Result<Model, Vec<Problem>> {
     let mut r = Resolver {
@@ -243,9 +245,12 @@ pub fn build_model(
         .map_err(|e| r.problem(&["load", "rate"], e, "for example \"800/s\" or \"5M/day\""))
         .unwrap_or(1.0);
     let timeout = file.load.timeout.as_deref().and_then(|t| r.duration(&["load", "timeout"], t));
-    let latency = links(file, &mut r);
+    let (mut latency, explicit) = links(file, &mut r);
     let keys = keys(file, &mut r);
     let users = users(file, &mut r);
+    let sizes = crate::sizes::class_sizes(file, &classes, &mut r);
+    let placement = placement(file, &components, comp_regions, &users, &mut r);
+    placement.fill_latency(&mut latency, &explicit);
     if components.len() == comps.len() {
         balancer_checks(&components, &mut r);
     }
@@ -253,6 +258,10 @@ pub fn build_model(
         return Err(r.problems);
     }
     let entry = graph_checks(file, &components, &mut r);
+    if let Some(e) = entry {
+        entry_checks(&components, e, &mut r);
+    }
+    let user_link_ns = entry.map_or_else(Vec::new, |e| user_links(&components, e, &users, &placement));
     match entry {
         Some(entry) if r.problems.is_empty() => Ok(Model {
             name: s.name.clone(),
@@ -273,6 +282,9 @@ pub fn build_model(
             components,
             latency,
             limits: r.limits,
+            placement,
+            user_link_ns,
+            sizes,
         }),
         _ => Err(r.problems),
     }
@@ -337,8 +349,9 @@ fn users(file: &ScenarioFile, r: &mut Resolver) -> Users {
     if u.count == 0 {
         r.problem(&["users", "count"], "`count` must be at least 1", "the number of distinct users");
     }
+    let dedicated = dedicated_users(u, r);
     if u.regions.is_empty() {
-        return Users { count: u.count.max(1), regions: Users::default().regions };
+        return Users { count: u.count.max(1), regions: Users::default().regions, dedicated };
     }
     let total: f64 = u.regions.values().sum();
     if u.regions.values().any(|s| !(s.is_finite() && *s > 0.0)) || (total - 1.0).abs() > 1e-6 {
@@ -348,7 +361,32 @@ fn users(file: &ScenarioFile, r: &mut Resolver) -> Users {
             "for example `regions = { us-east = 0.6, eu-west = 0.4 }`",
         );
     }
-    Users { count: u.count.max(1), regions: u.regions.iter().map(|(k, v)| (k.clone(), *v)).collect() }
+    Users { count: u.count.max(1), regions: u.regions.iter().map(|(k, v)| (k.clone(), *v)).collect(), dedicated }
+}
+
+/// `dedicated = { scraper = 1 }`: per class, the ids of users of its own (after the `count`
+/// ordinary users), so that a class can be one client.
+fn dedicated_users(u: &crate::input::UsersSection, r: &mut Resolver) -> Vec<Option<(u64, u64)>> {
+    if u.dedicated.is_empty() {
+        return Vec::new();
+    }
+    let mut out = vec![None; r.classes.len()];
+    let mut next = u.count.max(1);
+    for (class, n) in &u.dedicated {
+        let path = ["users", "dedicated", class.as_str()];
+        let Some(i) = r.classes.iter().position(|c| c == class) else {
+            let help = format!("request classes are: {}", r.classes.join(", "));
+            r.problem(&path, format!("`{class}` is not a request class"), help);
+            continue;
+        };
+        if *n == 0 {
+            r.problem(&path, "a class needs at least 1 dedicated user", "for example `scraper = 1`");
+            continue;
+        }
+        out[i] = Some((next, *n));
+        next = next.saturating_add(*n);
+    }
+    out
 }
 
 fn limits(file: &ScenarioFile) -> Limits {
@@ -391,8 +429,10 @@ fn classes(file: &ScenarioFile, r: &mut Resolver) -> Vec<Class> {
     file.requests.iter().map(|(n, s)| Class { name: n.clone(), share: *s }).collect()
 }
 
-fn links(file: &ScenarioFile, r: &mut Resolver) -> LatencyMatrix {
+/// The matrix of explicit links, and which pairs they set.
+fn links(file: &ScenarioFile, r: &mut Resolver) -> (LatencyMatrix, Vec<(CompId, CompId)>) {
     let mut m = LatencyMatrix::zero(r.comp_names.len());
+    let mut explicit = Vec::new();
     for (i, link) in file.links.iter().enumerate() {
         let idx = i.to_string();
         let path = ["links", idx.as_str(), "between"];
@@ -401,9 +441,53 @@ fn links(file: &ScenarioFile, r: &mut Resolver) -> LatencyMatrix {
         let lat = r.duration(&["links", idx.as_str(), "latency"], &link.latency);
         if let (Some(a), Some(b), Some(lat)) = (a, b, lat) {
             m.set(a, b, lat);
+            explicit.push((a, b));
         }
     }
-    m
+    (m, explicit)
+}
+
+/// Where every component runs (`region`, `[scenario] region`, `[users] regions`).
+fn placement(
+    file: &ScenarioFile,
+    components: &[ComponentModel],
+    comp_regions: &[Option<String>],
+    users: &crate::model::Users,
+    r: &mut Resolver,
+) -> crate::model::Placement {
+    let specs: Vec<ComponentSpec> = components.iter().map(|c| c.spec.clone()).collect();
+    let home = file.scenario.region.as_deref();
+    let users_named = file.users.as_ref().is_some_and(|u| !u.regions.is_empty());
+    regions::place(r, &specs, users, &PlacementInput { comp_regions, home, users_named })
+}
+
+/// The one-way latency from each user region to the entry, when regions are modelled.
+fn user_links(
+    components: &[ComponentModel],
+    entry: CompId,
+    users: &crate::model::Users,
+    placement: &crate::model::Placement,
+) -> Vec<crate::units::Nanos> {
+    if placement.user_region.is_empty() {
+        return Vec::new();
+    }
+    let spec = &components[entry as usize].spec;
+    (0..users.regions.len() as u8).map(|u| spec.user_link_ns(u, entry, placement)).collect()
+}
+
+/// Kinds that only make sense where users' traffic enters (a CDN edge, a geo-DNS) must be
+/// the entry.
+fn entry_checks(comps: &[ComponentModel], entry: CompId, r: &mut Resolver) {
+    for (i, c) in comps.iter().enumerate() {
+        if i as CompId != entry && c.spec.entry_only() {
+            let kind = c.spec.kind_name();
+            r.problem(
+                &["components", &c.name, "kind"],
+                format!("a {kind} is what users' traffic reaches first, but `{}` is not the entry", c.name),
+                format!("set `entry = \"{}\"` under [load], or call it from nothing", c.name),
+            );
+        }
+    }
 }
 
 /// A cycle of calls as `[a, b, ..., a]`: the first back edge of a depth-first search in file
@@ -443,7 +527,9 @@ fn graph_checks(file: &ScenarioFile, comps: &[ComponentModel], r: &mut Resolver)
         let names: Vec<&str> = cycle.iter().map(|i| comps[*i as usize].name.as_str()).collect();
         let (from, to) = (names[names.len() - 2], names[names.len() - 1]);
         let key = match comps[cycle[cycle.len() - 2] as usize].spec {
-            ComponentSpec::LoadBalancer(_) => "backends",
+            ComponentSpec::LoadBalancer(_) | ComponentSpec::Gateway(_) => "backends",
+            ComponentSpec::Cdn(_) => "origin",
+            ComponentSpec::GeoDns(_) => "targets",
             _ => "calls",
         };
         let help = format!("calls must form a tree or a DAG: remove the call from `{from}` to `{to}`");

@@ -2,9 +2,16 @@
 //! its validation and its behaviour; adding a kind is one file and one arm in each match
 //! below (the compiler lists the matches, since none has a catch-all).
 
+pub mod cdn;
 pub mod database;
+pub mod edge_cache;
+pub mod gateway;
+pub mod geo_dns;
 pub mod load_balancer;
+pub mod object_storage;
 pub mod pool;
+pub mod queue;
+pub mod resilience;
 pub mod service;
 
 use crate::calls_model::Plan;
@@ -12,21 +19,33 @@ use crate::engine::calls::{CallId, Op, Outcome};
 use crate::engine::station::StationStats;
 use crate::engine::windows::Totals;
 use crate::engine::Ctx;
+use crate::model::Placement;
 use crate::model::{CompId, Cost, Model};
 use crate::units::Nanos;
 use crate::validate::Resolver;
+use cdn::{Cdn, CdnInput, CdnSpec};
 use database::{Database, DatabaseInput, DatabaseSpec};
+use gateway::{Gateway, GatewayInput, GatewaySpec};
+use geo_dns::{GeoDns, GeoDnsInput, GeoDnsSpec};
 use load_balancer::{LoadBalancer, LoadBalancerInput, LoadBalancerSpec};
+use object_storage::{ObjectStorage, ObjectStorageInput, ObjectStorageSpec};
+use queue::{Queue, QueueInput, QueueSpec};
 use serde::Deserialize;
 use service::{Service, ServiceInput, ServiceSpec};
 use std::collections::BTreeMap;
 
-pub const KINDS: &[&str] = &["load_balancer", "service", "database"];
+pub const KINDS: &[&str] =
+    &["load_balancer", "service", "database", "queue", "cdn", "object_storage", "geo_dns", "gateway"];
 
 pub enum ComponentInput {
     LoadBalancer(LoadBalancerInput),
     Service(ServiceInput),
     Database(DatabaseInput),
+    Queue(QueueInput),
+    Cdn(CdnInput),
+    ObjectStorage(ObjectStorageInput),
+    GeoDns(GeoDnsInput),
+    Gateway(GatewayInput),
 }
 
 /// Deserializes one `[components.NAME]` table once its `kind` is known, keeping spans.
@@ -35,6 +54,11 @@ pub fn parse_component<'de, D: serde::Deserializer<'de>>(kind: &str, d: D) -> Re
         "load_balancer" => ComponentInput::LoadBalancer(LoadBalancerInput::deserialize(d)?),
         "service" => ComponentInput::Service(ServiceInput::deserialize(d)?),
         "database" => ComponentInput::Database(DatabaseInput::deserialize(d)?),
+        "queue" => ComponentInput::Queue(QueueInput::deserialize(d)?),
+        "cdn" => ComponentInput::Cdn(CdnInput::deserialize(d)?),
+        "object_storage" => ComponentInput::ObjectStorage(ObjectStorageInput::deserialize(d)?),
+        "geo_dns" => ComponentInput::GeoDns(GeoDnsInput::deserialize(d)?),
+        "gateway" => ComponentInput::Gateway(GatewayInput::deserialize(d)?),
         other => return Err(serde::de::Error::custom(format!("unknown component kind `{other}`"))),
     })
 }
@@ -47,7 +71,7 @@ pub enum OpRule {
 
 pub fn op_rule(kind: &str) -> OpRule {
     match kind {
-        "database" => OpRule::ReadWrite,
+        "database" | "object_storage" => OpRule::ReadWrite,
         _ => OpRule::Plain,
     }
 }
@@ -58,6 +82,11 @@ impl ComponentInput {
             ComponentInput::LoadBalancer(_) => "load_balancer",
             ComponentInput::Service(_) => "service",
             ComponentInput::Database(_) => "database",
+            ComponentInput::Queue(_) => "queue",
+            ComponentInput::Cdn(_) => "cdn",
+            ComponentInput::ObjectStorage(_) => "object_storage",
+            ComponentInput::GeoDns(_) => "geo_dns",
+            ComponentInput::Gateway(_) => "gateway",
         }
     }
 
@@ -66,6 +95,11 @@ impl ComponentInput {
             ComponentInput::LoadBalancer(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::LoadBalancer(s), c)),
             ComponentInput::Service(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Service(s), c)),
             ComponentInput::Database(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Database(s), c)),
+            ComponentInput::Queue(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Queue(s), c)),
+            ComponentInput::Cdn(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Cdn(s), c)),
+            ComponentInput::ObjectStorage(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::ObjectStorage(s), c)),
+            ComponentInput::GeoDns(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::GeoDns(s), c)),
+            ComponentInput::Gateway(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Gateway(s), c)),
         }
     }
 }
@@ -75,6 +109,11 @@ pub enum ComponentSpec {
     LoadBalancer(LoadBalancerSpec),
     Service(ServiceSpec),
     Database(DatabaseSpec),
+    Queue(QueueSpec),
+    Cdn(CdnSpec),
+    ObjectStorage(ObjectStorageSpec),
+    GeoDns(GeoDnsSpec),
+    Gateway(GatewaySpec),
 }
 
 impl ComponentSpec {
@@ -83,6 +122,11 @@ impl ComponentSpec {
             ComponentSpec::LoadBalancer(_) => "load_balancer",
             ComponentSpec::Service(_) => "service",
             ComponentSpec::Database(_) => "database",
+            ComponentSpec::Queue(_) => "queue",
+            ComponentSpec::Cdn(_) => "cdn",
+            ComponentSpec::ObjectStorage(_) => "object_storage",
+            ComponentSpec::GeoDns(_) => "geo_dns",
+            ComponentSpec::Gateway(_) => "gateway",
         }
     }
 
@@ -92,27 +136,109 @@ impl ComponentSpec {
             ComponentSpec::LoadBalancer(s) => vec![s.backend],
             ComponentSpec::Service(s) => Service::downstream(s),
             ComponentSpec::Database(_) => Vec::new(),
+            ComponentSpec::Queue(s) => Queue::downstream(s),
+            ComponentSpec::Cdn(s) => s.downstream(),
+            ComponentSpec::ObjectStorage(_) => Vec::new(),
+            ComponentSpec::GeoDns(s) => s.targets.clone(),
+            ComponentSpec::Gateway(s) => vec![s.backend],
         }
     }
 
     pub fn plans(&self) -> Option<&[Plan]> {
         match self {
             ComponentSpec::Service(s) => Some(&s.plans),
-            ComponentSpec::LoadBalancer(_) | ComponentSpec::Database(_) => None,
+            ComponentSpec::Queue(s) => Some(&s.plans),
+            ComponentSpec::LoadBalancer(_)
+            | ComponentSpec::Database(_)
+            | ComponentSpec::Cdn(_)
+            | ComponentSpec::ObjectStorage(_)
+            | ComponentSpec::GeoDns(_)
+            | ComponentSpec::Gateway(_) => None,
         }
     }
 
     /// Whether this kind looks at request keys (caches, shards, replicas).
     pub fn needs_keys(&self) -> bool {
         match self {
-            ComponentSpec::LoadBalancer(_) | ComponentSpec::Service(_) | ComponentSpec::Database(_) => false,
+            ComponentSpec::LoadBalancer(_)
+            | ComponentSpec::Service(_)
+            | ComponentSpec::Database(_)
+            | ComponentSpec::Queue(_)
+            | ComponentSpec::ObjectStorage(_)
+            | ComponentSpec::GeoDns(_)
+            | ComponentSpec::Gateway(_) => false,
+            ComponentSpec::Cdn(_) => true,
         }
     }
 
     /// Whether this kind looks at who sends a request (sessions, regions).
     pub fn needs_users(&self) -> bool {
         match self {
-            ComponentSpec::LoadBalancer(_) | ComponentSpec::Service(_) | ComponentSpec::Database(_) => false,
+            ComponentSpec::LoadBalancer(_)
+            | ComponentSpec::Service(_)
+            | ComponentSpec::Database(_)
+            | ComponentSpec::Queue(_)
+            | ComponentSpec::ObjectStorage(_) => false,
+            ComponentSpec::Cdn(_) | ComponentSpec::GeoDns(_) => true,
+            ComponentSpec::Gateway(s) => s.per_client.is_some(),
+        }
+    }
+
+    /// Whether this kind is in every region at once (a CDN's edges, a geo-DNS): it has no
+    /// `region`, and adds the network legs it chooses per request itself.
+    pub fn everywhere(&self) -> bool {
+        match self {
+            ComponentSpec::LoadBalancer(_)
+            | ComponentSpec::Service(_)
+            | ComponentSpec::Database(_)
+            | ComponentSpec::Queue(_)
+            | ComponentSpec::ObjectStorage(_)
+            | ComponentSpec::Gateway(_) => false,
+            ComponentSpec::Cdn(_) | ComponentSpec::GeoDns(_) => true,
+        }
+    }
+
+    /// Whether this kind accounts for the bytes it sends users itself (else they are billed as
+    /// internet egress of the entry).
+    pub fn bills_own_egress(&self) -> bool {
+        match self {
+            ComponentSpec::LoadBalancer(_)
+            | ComponentSpec::Service(_)
+            | ComponentSpec::Database(_)
+            | ComponentSpec::Queue(_)
+            | ComponentSpec::ObjectStorage(_)
+            | ComponentSpec::GeoDns(_)
+            | ComponentSpec::Gateway(_) => false,
+            ComponentSpec::Cdn(_) => true,
+        }
+    }
+
+    /// Whether this kind must be where users' traffic enters.
+    pub fn entry_only(&self) -> bool {
+        match self {
+            ComponentSpec::LoadBalancer(_)
+            | ComponentSpec::Service(_)
+            | ComponentSpec::Database(_)
+            | ComponentSpec::Queue(_)
+            | ComponentSpec::ObjectStorage(_)
+            | ComponentSpec::Gateway(_) => false,
+            ComponentSpec::Cdn(_) | ComponentSpec::GeoDns(_) => true,
+        }
+    }
+
+    /// One-way latency from users of a region (index into the scenario's user regions) to
+    /// this component when it is the entry.
+    pub fn user_link_ns(&self, user_region: u8, id: CompId, placement: &Placement) -> Nanos {
+        match self {
+            ComponentSpec::LoadBalancer(_)
+            | ComponentSpec::Service(_)
+            | ComponentSpec::Database(_)
+            | ComponentSpec::Queue(_)
+            | ComponentSpec::ObjectStorage(_)
+            | ComponentSpec::Gateway(_) => placement.user_to(user_region, id),
+            ComponentSpec::Cdn(s) => s.user_link_ns(user_region, placement),
+            // The route it picks adds the legs to and from the user.
+            ComponentSpec::GeoDns(_) => 0,
         }
     }
 
@@ -120,7 +246,13 @@ impl ComponentSpec {
     pub fn instances(&self) -> u32 {
         match self {
             ComponentSpec::Service(s) => s.instances,
-            ComponentSpec::LoadBalancer(_) | ComponentSpec::Database(_) => 1,
+            ComponentSpec::LoadBalancer(_)
+            | ComponentSpec::Database(_)
+            | ComponentSpec::Queue(_)
+            | ComponentSpec::Cdn(_)
+            | ComponentSpec::ObjectStorage(_)
+            | ComponentSpec::GeoDns(_)
+            | ComponentSpec::Gateway(_) => 1,
         }
     }
 
@@ -130,7 +262,16 @@ impl ComponentSpec {
         match self {
             ComponentSpec::LoadBalancer(s) => vec![(s.backend, Op::Default, 1.0)],
             ComponentSpec::Service(s) => s.plans[class].iter().flatten().map(|t| (t.comp, t.op, 1.0)).collect(),
-            ComponentSpec::Database(_) => Vec::new(),
+            // The workers' calls, made after the ack: the load is real, only later.
+            ComponentSpec::Queue(s) => s.plans[class].iter().flatten().map(|t| (t.comp, t.op, 1.0)).collect(),
+            // An upper bound: every request is taken to miss the edge.
+            ComponentSpec::Cdn(s) => vec![(s.origins[class].0, s.origins[class].1, 1.0)],
+            // Users split by region: without the region shares here, spread evenly.
+            ComponentSpec::GeoDns(s) => {
+                s.targets.iter().map(|t| (*t, Op::Default, 1.0 / s.targets.len() as f64)).collect()
+            }
+            ComponentSpec::Gateway(s) => vec![(s.backend, Op::Default, 1.0)],
+            ComponentSpec::Database(_) | ComponentSpec::ObjectStorage(_) => Vec::new(),
         }
     }
 
@@ -143,6 +284,11 @@ impl ComponentSpec {
                 Op::Read | Op::Default => s.read_time.mean_secs(),
             },
             ComponentSpec::LoadBalancer(s) => s.station.as_ref().map_or(0.0, |(_, _, d)| d.mean_secs()),
+            ComponentSpec::Queue(s) => s.work_time.mean_secs(),
+            ComponentSpec::Cdn(s) => s.edge_time.mean_secs(),
+            ComponentSpec::ObjectStorage(s) => s.first_byte_time.mean_secs(),
+            ComponentSpec::Gateway(s) => s.auth.as_ref().map_or(0.0, |(_, _, d)| d.mean_secs()),
+            ComponentSpec::GeoDns(_) => 0.0,
         }
     }
 
@@ -152,6 +298,13 @@ impl ComponentSpec {
         match self {
             ComponentSpec::Service(s) => (s.instances * s.cores, s.service_time.mean_secs()),
             ComponentSpec::Database(s) => (s.cores, s.read_time.mean_secs()),
+            ComponentSpec::Queue(s) => (s.workers, s.work_time.mean_secs()),
+            ComponentSpec::Cdn(_) | ComponentSpec::GeoDns(_) => (0, 0.0),
+            ComponentSpec::Gateway(s) => match &s.auth {
+                Some((servers, _, d)) => (*servers, d.mean_secs()),
+                None => (0, 0.0),
+            },
+            ComponentSpec::ObjectStorage(s) => (0, s.first_byte_time.mean_secs()),
             ComponentSpec::LoadBalancer(s) => match &s.station {
                 Some((servers, _, d)) => (*servers, d.mean_secs()),
                 None => (0, 0.0),
@@ -164,6 +317,12 @@ pub enum Component {
     LoadBalancer(LoadBalancer),
     Service(Service),
     Database(Database),
+    /// Boxed: its histograms make it far larger than the hot kinds.
+    Queue(Box<Queue>),
+    Cdn(Cdn),
+    ObjectStorage(ObjectStorage),
+    GeoDns(GeoDns),
+    Gateway(Gateway),
 }
 
 impl Component {
@@ -176,6 +335,11 @@ impl Component {
             }
             ComponentSpec::Service(s) => Component::Service(Service::new(s, name, seed)),
             ComponentSpec::Database(s) => Component::Database(Database::new(s, name, seed)),
+            ComponentSpec::Queue(s) => Component::Queue(Box::new(Queue::new(s, name, id, seed))),
+            ComponentSpec::Cdn(s) => Component::Cdn(Cdn::new(s, name, seed, &model.placement)),
+            ComponentSpec::ObjectStorage(s) => Component::ObjectStorage(ObjectStorage::new(s, name, seed)),
+            ComponentSpec::GeoDns(s) => Component::GeoDns(GeoDns::new(s, model)),
+            ComponentSpec::Gateway(s) => Component::Gateway(Gateway::new(s, name, seed, model)),
         }
     }
 
@@ -185,6 +349,11 @@ impl Component {
             Component::LoadBalancer(c) => c.deliver(ctx, id),
             Component::Service(c) => c.deliver(ctx, id),
             Component::Database(c) => c.deliver(ctx, id),
+            Component::Queue(c) => c.deliver(ctx, id),
+            Component::Cdn(c) => c.deliver(ctx, id),
+            Component::ObjectStorage(c) => c.deliver(ctx, id),
+            Component::GeoDns(c) => c.deliver(ctx, id),
+            Component::Gateway(c) => c.deliver(ctx, id),
         }
     }
 
@@ -194,6 +363,11 @@ impl Component {
             Component::LoadBalancer(c) => c.done(ctx, id),
             Component::Service(c) => c.done(ctx, id),
             Component::Database(c) => c.done(ctx, id),
+            Component::Queue(c) => c.done(ctx, id),
+            Component::Cdn(c) => c.done(ctx, id),
+            Component::ObjectStorage(c) => c.done(ctx, id),
+            Component::GeoDns(_) => unreachable!("a geo-DNS schedules no work"),
+            Component::Gateway(c) => c.done(ctx, id),
         }
     }
 
@@ -203,6 +377,27 @@ impl Component {
             Component::LoadBalancer(c) => c.child_replied(ctx, id, outcome),
             Component::Service(c) => c.child_replied(ctx, id, outcome),
             Component::Database(_) => unreachable!("a database makes no downstream calls"),
+            Component::Queue(c) => c.child_replied(ctx, id, outcome),
+            Component::Cdn(c) => c.child_replied(ctx, id, outcome),
+            Component::ObjectStorage(_) => unreachable!("object storage makes no downstream calls"),
+            Component::GeoDns(c) => c.child_replied(ctx, id, outcome),
+            Component::Gateway(c) => c.child_replied(ctx, id, outcome),
+        }
+    }
+
+    /// A timer the component set with `Event::Wake`.
+    pub fn wake(&mut self, ctx: &mut Ctx, token: u32) {
+        match self {
+            Component::Queue(c) => c.wake(ctx, token),
+            Component::LoadBalancer(_)
+            | Component::Service(_)
+            | Component::Database(_)
+            | Component::Cdn(_)
+            | Component::ObjectStorage(_)
+            | Component::GeoDns(_)
+            | Component::Gateway(_) => {
+                unreachable!("this kind sets no timers")
+            }
         }
     }
 
@@ -211,6 +406,11 @@ impl Component {
             Component::LoadBalancer(c) => c.totals(now),
             Component::Service(c) => c.totals(now),
             Component::Database(c) => c.totals(now),
+            Component::Queue(c) => c.totals(now),
+            Component::Cdn(c) => c.totals(now),
+            Component::ObjectStorage(c) => c.totals(now),
+            Component::GeoDns(c) => c.totals(now),
+            Component::Gateway(c) => c.totals(now),
         }
     }
 
@@ -219,6 +419,11 @@ impl Component {
             Component::LoadBalancer(c) => c.sync(now),
             Component::Service(c) => c.sync(now),
             Component::Database(c) => c.sync(now),
+            Component::Queue(c) => c.sync(now),
+            Component::Cdn(c) => c.sync(now),
+            Component::ObjectStorage(c) => c.sync(now),
+            Component::GeoDns(c) => c.sync(now),
+            Component::Gateway(c) => c.sync(now),
         }
     }
 
@@ -227,6 +432,11 @@ impl Component {
             Component::LoadBalancer(c) => c.reset_stats(now),
             Component::Service(c) => c.reset_stats(now),
             Component::Database(c) => c.reset_stats(now),
+            Component::Queue(c) => c.reset_stats(now),
+            Component::Cdn(c) => c.reset_stats(now),
+            Component::ObjectStorage(c) => c.reset_stats(now),
+            Component::GeoDns(c) => c.reset_stats(now),
+            Component::Gateway(c) => c.reset_stats(now),
         }
     }
 
@@ -235,6 +445,11 @@ impl Component {
             Component::LoadBalancer(c) => c.stats(elapsed),
             Component::Service(c) => c.stats(elapsed),
             Component::Database(c) => c.stats(elapsed),
+            Component::Queue(c) => c.stats(elapsed),
+            Component::Cdn(c) => c.stats(elapsed),
+            Component::ObjectStorage(c) => c.stats(elapsed),
+            Component::GeoDns(c) => c.stats(elapsed),
+            Component::Gateway(c) => c.stats(elapsed),
         }
     }
 }
@@ -254,6 +469,8 @@ pub struct KindStats {
     pub rejected: u64,
     /// Kind-specific figures, by name with its unit last.
     pub extra: BTreeMap<String, f64>,
+    /// Usage billed by the byte or the request (see `prices`).
+    pub usage: crate::prices::Usage,
 }
 
 impl KindStats {
@@ -276,6 +493,7 @@ impl KindStats {
             waited: stations.iter().map(|s| s.waited).sum(),
             rejected: stations.iter().map(|s| s.rejected).sum(),
             extra: BTreeMap::new(),
+            usage: crate::prices::Usage::default(),
         }
     }
 }

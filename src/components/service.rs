@@ -3,6 +3,7 @@
 //! queue; the handler calls downstream components in sequence or in parallel.
 
 use super::pool::{Admit, Pool};
+use super::resilience::{self, BreakerInput, Resilience, ResilienceKeys, ResilienceSpec};
 use super::KindStats;
 use crate::calls_model::Plan;
 use crate::dist::Dist;
@@ -35,6 +36,15 @@ pub struct ServiceInput {
     /// How long the handler waits for each downstream call.
     pub timeout: Option<String>,
     pub usd_per_hour: Option<f64>,
+    /// Times a failed downstream call is sent again (default 0; see `resilience`), after a
+    /// jittered exponential `backoff` (default "50ms") capped at `backoff_max` (default "1s").
+    pub retries: Option<u32>,
+    pub backoff: Option<String>,
+    pub backoff_max: Option<String>,
+    /// A circuit breaker per downstream target and instance.
+    pub breaker: Option<BreakerInput>,
+    /// Calls one instance may have outstanding to one target; beyond, calls fail fast.
+    pub bulkhead: Option<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -46,6 +56,7 @@ pub struct ServiceSpec {
     pub service_time: Dist,
     pub plans: Vec<Plan>,
     pub call_timeout: Option<Nanos>,
+    pub resilience: Option<ResilienceSpec>,
 }
 
 pub const DEFAULT_MAX_IN_FLIGHT: u32 = 200;
@@ -76,8 +87,17 @@ impl ServiceInput {
         }
         let plans = r.plans(&base, &self.calls);
         let cost = r.cost(&base, &self.instance_type, instances, self.usd_per_hour);
+        let keys = ResilienceKeys {
+            retries: self.retries,
+            backoff: &self.backoff,
+            backoff_max: &self.backoff_max,
+            breaker: &self.breaker,
+            bulkhead: self.bulkhead,
+        };
+        let resilience = resilience::validate(name, &keys, r);
+        let service_time = service_time?;
         let spec =
-            ServiceSpec { instances, cores, max_in_flight, queue, service_time: service_time?, plans, call_timeout };
+            ServiceSpec { instances, cores, max_in_flight, queue, service_time, plans, call_timeout, resilience };
         Some((spec, cost))
     }
 }
@@ -88,12 +108,16 @@ pub struct Service {
     next: u32,
     rng: SimRng,
     work_ns: u128,
+    /// Retries, breakers and bulkheads, when the service configures any.
+    res: Option<Box<Resilience>>,
 }
 
 impl Service {
     pub fn new(spec: &ServiceSpec, name: &str, seed: u64) -> Self {
         let pools = (0..spec.instances).map(|_| Pool::new(spec.max_in_flight, spec.queue, spec.cores)).collect();
-        Service { spec: spec.clone(), pools, next: 0, rng: stream(seed, &format!("component:{name}")), work_ns: 0 }
+        let res =
+            spec.resilience.as_ref().map(|r| Box::new(Resilience::new(r, &Service::downstream(spec), spec.instances)));
+        Service { spec: spec.clone(), pools, next: 0, rng: stream(seed, &format!("component:{name}")), work_ns: 0, res }
     }
 
     fn run(&mut self, ctx: &mut Ctx, id: CallId) {
@@ -135,7 +159,13 @@ impl Service {
         }
         let mut sent = 0u16;
         for t in &plan[call.step as usize] {
-            match ctx.call_out(id, t.comp, t.op, NO_INSTANCE, self.spec.call_timeout) {
+            let out = match self.res.as_deref_mut() {
+                None => ctx.call_out(id, t.comp, t.op, NO_INSTANCE, self.spec.call_timeout),
+                Some(res) => {
+                    res.send(ctx, id, call.instance, (t.comp, t.op), self.spec.call_timeout, 0, 0).ok().flatten()
+                }
+            };
+            match out {
                 Some(_) => sent += 1,
                 None => ctx.calls.get_mut(id).outcome = Outcome::Rejected,
             }
@@ -147,6 +177,9 @@ impl Service {
     }
 
     pub fn child_replied(&mut self, ctx: &mut Ctx, id: CallId, outcome: Outcome) {
+        if self.res.is_some() && self.retried(ctx, id, outcome) {
+            return;
+        }
         let call = ctx.calls.get_mut(id);
         call.pending -= 1;
         if outcome != Outcome::Ok && call.outcome == Outcome::Ok {
@@ -155,6 +188,26 @@ impl Service {
         if call.pending == 0 {
             call.step += 1;
             self.advance(ctx, id);
+        }
+    }
+
+    /// Tells the breaker and bulkhead about the answer; sends a failed call again if it may.
+    fn retried(&mut self, ctx: &mut Ctx, id: CallId, outcome: Outcome) -> bool {
+        let res = self.res.as_deref_mut().expect("checked by the caller");
+        let child = *ctx.calls.get(ctx.child);
+        let inst = ctx.calls.get(id).instance;
+        res.answered(inst, child.comp, outcome == Outcome::Ok, ctx.now);
+        if outcome == Outcome::Ok {
+            return false;
+        }
+        let Some(delay) = res.retry_delay(child.attempt, &mut self.rng) else { return false };
+        let target = (child.comp, child.op);
+        match res.send(ctx, id, inst, target, self.spec.call_timeout, child.attempt + 1, delay) {
+            Ok(Some(_)) => {
+                res.c.retries += 1;
+                true
+            }
+            Ok(None) | Err(_) => false,
         }
     }
 
@@ -178,11 +231,17 @@ impl Service {
 
     pub fn sync(&mut self, now: Nanos) {
         self.pools.iter_mut().for_each(|p| p.sync(now));
+        if let Some(res) = self.res.as_deref_mut() {
+            res.sync(now);
+        }
     }
 
     pub fn reset_stats(&mut self, now: Nanos) {
         self.pools.iter_mut().for_each(|p| p.reset_stats(now));
         self.work_ns = 0;
+        if let Some(res) = self.res.as_deref_mut() {
+            res.reset_stats(now);
+        }
     }
 
     pub fn stats(&self, elapsed: Nanos) -> KindStats {
@@ -199,6 +258,9 @@ impl Service {
         s.service_s_mean = if s.granted == 0 { 0.0 } else { self.work_ns as f64 / 1e9 / s.granted as f64 };
         s.extra.insert("threads_utilization".into(), th.utilization);
         s.extra.insert("instances".into(), f64::from(self.spec.instances));
+        if let Some(res) = &self.res {
+            res.report(&mut s.extra);
+        }
         s
     }
 
@@ -207,6 +269,12 @@ impl Service {
     }
 
     pub fn downstream(spec: &ServiceSpec) -> Vec<CompId> {
-        crate::calls_model::targets(&spec.plans).collect()
+        let mut v: Vec<CompId> = Vec::new();
+        for t in crate::calls_model::targets(&spec.plans) {
+            if !v.contains(&t) {
+                v.push(t);
+            }
+        }
+        v
     }
 }

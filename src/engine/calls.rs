@@ -51,6 +51,8 @@ pub struct Call {
     pub arrived_at: Nanos,
     /// When the call started waiting for a server (for wait-time statistics).
     pub queued_at: Nanos,
+    /// Which try of the caller this call is (0 = first): set by a caller that retries.
+    pub attempt: u8,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -67,6 +69,9 @@ pub struct Request {
     /// Index into the scenario's user regions.
     pub region: u8,
     pub root: CallId,
+    /// Work a component started on its own (a queue's consumer), not a user's request: it is
+    /// never counted among the requests and is retired by the component that spawned it.
+    pub background: bool,
 }
 
 /// A slab of `T` with a free list; ids are indices.

@@ -14,6 +14,9 @@ pub enum Event {
     Reply(CallId),
     /// A caller's patience for a call runs out; the stamp tells a recycled slot apart.
     Timeout(CallId, u32),
+    /// A timer a component set for itself (a retry backoff, a delayed reply); the token is
+    /// the component's own (an index into its slab of pending work).
+    Wake(u16, u32),
 }
 
 #[cfg(test)]

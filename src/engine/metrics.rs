@@ -59,16 +59,19 @@ pub struct CompMetrics {
     pub ok: u64,
     pub errors: u64,
     pub latency: Histogram<u64>,
+    /// Response bytes this component sent to users (as the entry), by the scenario's `[sizes]`.
+    pub egress_bytes: u64,
 }
 
 impl CompMetrics {
     pub fn new() -> Self {
-        CompMetrics { received: 0, ok: 0, errors: 0, latency: new_histogram() }
+        CompMetrics { received: 0, ok: 0, errors: 0, latency: new_histogram(), egress_bytes: 0 }
     }
     pub fn reset(&mut self) {
         self.received = 0;
         self.ok = 0;
         self.errors = 0;
+        self.egress_bytes = 0;
         self.latency.reset();
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod calls;
 pub mod event;
+mod flow;
 pub mod heap;
 pub mod metrics;
 pub mod station;
@@ -34,12 +35,27 @@ pub struct Ctx {
     latency: LatencyMatrix,
     stamp: u32,
     pub limits_hit: LimitsHit,
+    /// Component timers (`Event::Wake`) pending: work that no live call represents.
+    timers: u32,
     pub comp_metrics: Vec<CompMetrics>,
+    /// The child call whose reply (or timeout) is being handed to its caller's
+    /// `child_replied`: callers that retry or count per target read its `comp` and `attempt`
+    /// (the slot stays valid until `child_replied` returns).
+    pub child: CallId,
+    /// One-way latency between a user's region and the entry, by user region (empty: none).
+    user_link: Vec<Nanos>,
+    /// Response size in bytes by request class (empty when the scenario gives no `[sizes]`).
+    sizes: Vec<u64>,
+    /// Requests in the arena that are components' background work, not users' requests.
+    background_live: u32,
 }
 
 impl Ctx {
     #[inline]
     pub fn schedule(&mut self, delay: Nanos, event: Event) {
+        if let Event::Wake(..) = event {
+            self.timers += 1;
+        }
         if delay == 0 {
             self.due_now.push_back(event);
         } else {
@@ -76,13 +92,32 @@ impl Ctx {
         instance: u16,
         timeout: Option<Nanos>,
     ) -> Option<CallId> {
+        self.call_out_after(parent, target, op, instance, timeout, 0)
+    }
+
+    /// `call_out`, sent `after` nanoseconds from now (a retry's backoff, or a leg of network
+    /// latency the caller knows and the static matrix does not: a CDN edge or geo-DNS route).
+    /// The callee's clock and the caller's timeout start when the call is sent.
+    #[inline(always)]
+    pub fn call_out_after(
+        &mut self,
+        parent: CallId,
+        target: CompId,
+        op: Op,
+        instance: u16,
+        timeout: Option<Nanos>,
+        after: Nanos,
+    ) -> Option<CallId> {
         let p = *self.calls.get(parent);
         let id = self.new_call(p.req, parent, target, op, instance)?;
-        let delay = self.latency.get(p.comp, target);
+        if after > 0 {
+            self.calls.get_mut(id).arrived_at = self.now.saturating_add(after);
+        }
+        let delay = self.latency.get(p.comp, target).saturating_add(after);
         self.schedule(delay, Event::Deliver(id));
         if let Some(t) = timeout {
             let stamp = self.calls.get(id).stamp;
-            self.schedule(t, Event::Timeout(id, stamp));
+            self.schedule(t.saturating_add(after), Event::Timeout(id, stamp));
         }
         Some(id)
     }
@@ -103,6 +138,7 @@ impl Ctx {
             stamp: self.stamp,
             arrived_at: self.now,
             queued_at: self.now,
+            attempt: 0,
         };
         let id = self.calls.insert(call);
         if id.is_none() {
@@ -114,6 +150,13 @@ impl Ctx {
     /// Answers a call: records the component's latency and sends the reply back.
     #[inline]
     pub fn reply(&mut self, id: CallId, outcome: Outcome) {
+        self.reply_after(id, outcome, 0);
+    }
+
+    /// `reply`, with `after` nanoseconds of network latency the static matrix does not know
+    /// (the leg from a region a geo-DNS or CDN edge chose back to the user).
+    #[inline(always)]
+    pub fn reply_after(&mut self, id: CallId, outcome: Outcome, after: Nanos) {
         let now = self.now;
         let call = self.calls.get_mut(id);
         call.outcome = outcome;
@@ -125,8 +168,12 @@ impl Ctx {
         } else {
             m.errors += 1;
         }
-        let delay = if parent == NO_PARENT { 0 } else { self.latency.get(comp, self.calls.get(parent).comp) };
-        self.schedule(delay, Event::Reply(id));
+        let delay = if parent == NO_PARENT {
+            self.leaving(id, outcome)
+        } else {
+            self.latency.get(comp, self.calls.get(parent).comp)
+        };
+        self.schedule(delay.saturating_add(after), Event::Reply(id));
     }
 
     /// Frees a call's slot; clearing the stamp makes any timeout still pending for it stale.
@@ -170,6 +217,8 @@ pub struct RunData {
     /// Integral over the measured period of requests in the system, in request-nanoseconds.
     pub in_system_ns: u128,
     pub window_width: Nanos,
+    /// Per user region, when users come from more than one (else empty).
+    pub regions: Vec<ClassMetrics>,
 }
 
 pub struct Simulation<'m> {
@@ -178,6 +227,7 @@ pub struct Simulation<'m> {
     comps: Vec<Component>,
     source: Source,
     classes: Vec<ClassMetrics>,
+    regions: Vec<ClassMetrics>,
     windows: Windows,
     measuring: bool,
     arrivals_over: bool,
@@ -213,11 +263,21 @@ impl<'m> Simulation<'m> {
                 latency: model.latency.clone(),
                 stamp: 0,
                 limits_hit: LimitsHit::default(),
+                timers: 0,
                 comp_metrics: (0..n).map(|_| CompMetrics::new()).collect(),
+                child: NO_PARENT,
+                user_link: model.user_link_ns.clone(),
+                sizes: model.sizes.clone(),
+                background_live: 0,
             },
             comps,
             source: Source::new(model, seed),
             classes: model.classes.iter().map(|_| ClassMetrics::new()).collect(),
+            regions: if model.draws_users && model.users.regions.len() > 1 {
+                model.users.regions.iter().map(|_| ClassMetrics::new()).collect()
+            } else {
+                Vec::new()
+            },
             windows: Windows::new(model.window, horizon, n),
             measuring: model.warmup == 0,
             arrivals_over: false,
@@ -240,7 +300,8 @@ impl<'m> Simulation<'m> {
         let stop = loop {
             // Once arrivals are over and nothing is alive, what remains in the heap can only be
             // stale timeouts: they must not stretch the run (and dilute its throughput).
-            if self.arrivals_over && self.ctx.calls.live() == 0 {
+            // (Component timers count as work: a message waiting out a retry backoff has no call.)
+            if self.arrivals_over && self.ctx.calls.live() == 0 && self.ctx.timers == 0 {
                 break StopReason::Drained;
             }
             let Some(t) = self.ctx.next_time() else { break StopReason::Drained };
@@ -282,7 +343,7 @@ impl<'m> Simulation<'m> {
 
     fn close_window(&mut self, end: Nanos) {
         let totals: Vec<Totals> = self.comps.iter_mut().map(|c| c.totals(end)).collect();
-        let in_flight = self.ctx.requests.live() as u64;
+        let in_flight = self.ctx.requests.live() as u64 - u64::from(self.ctx.background_live);
         self.windows.close(&totals, in_flight);
     }
 
@@ -326,6 +387,10 @@ impl<'m> Simulation<'m> {
             }
             Event::Reply(id) => self.on_reply(id),
             Event::Timeout(id, stamp) => self.on_timeout(id, stamp),
+            Event::Wake(comp, token) => {
+                self.ctx.timers -= 1;
+                self.comps[comp as usize].wake(&mut self.ctx, token)
+            }
         }
     }
 
@@ -341,6 +406,9 @@ impl<'m> Simulation<'m> {
         let measured = self.measuring;
         if measured {
             self.classes[class as usize].outcomes.arrived += 1;
+            if let Some(r) = self.regions.get_mut(draw.region as usize) {
+                r.outcomes.arrived += 1;
+            }
             self.unresolved += 1;
         }
         let request = Request {
@@ -352,21 +420,27 @@ impl<'m> Simulation<'m> {
             user: draw.user,
             region: draw.region,
             root: NO_PARENT,
+            background: false,
         };
         let Some(req) = self.ctx.requests.insert(request) else {
             self.ctx.limits_hit.in_flight += 1;
-            self.resolve_untracked(class, measured, Outcome::Rejected);
+            self.resolve_untracked(class, draw.region, measured, Outcome::Rejected);
             return;
         };
         let entry = self.model.load.entry;
         let Some(root) = self.ctx.new_call(req, NO_PARENT, entry, Op::Default, NO_INSTANCE) else {
             self.ctx.requests.remove(req);
-            self.resolve_untracked(class, measured, Outcome::Rejected);
+            self.resolve_untracked(class, draw.region, measured, Outcome::Rejected);
             return;
         };
         self.ctx.requests.get_mut(req).root = root;
         self.in_system_change(now, true);
-        self.ctx.schedule(0, Event::Deliver(root));
+        // The way from the user's region to the entry, when regions are modelled (the test
+        // keeps the usual case a constant zero delay, which `schedule` folds to a FIFO push).
+        match self.ctx.user_link(draw.region) {
+            0 => self.ctx.schedule(0, Event::Deliver(root)),
+            link => self.ctx.schedule(link, Event::Deliver(root)),
+        }
         if let Some(t) = self.model.load.timeout {
             let stamp = self.ctx.calls.get(root).stamp;
             self.ctx.schedule(t, Event::Timeout(root, stamp));
@@ -374,7 +448,7 @@ impl<'m> Simulation<'m> {
     }
 
     /// Counts the outcome of a request that never got an arena slot.
-    fn resolve_untracked(&mut self, class: u8, measured: bool, outcome: Outcome) {
+    fn resolve_untracked(&mut self, class: u8, region: u8, measured: bool, outcome: Outcome) {
         let r = Request {
             class,
             measured,
@@ -382,14 +456,24 @@ impl<'m> Simulation<'m> {
             arrived_at: self.ctx.now,
             key: 0,
             user: 0,
-            region: 0,
+            region,
             root: NO_PARENT,
+            background: false,
         };
         self.resolve(&r, outcome);
     }
 
     fn on_reply(&mut self, id: CallId) {
         let call = *self.ctx.calls.get(id);
+        if call.parent != NO_PARENT && !call.abandoned {
+            let parent = call.parent;
+            let comp = self.ctx.calls.get(parent).comp as usize;
+            // Freed after the caller has seen it, so the caller may read the child's fields.
+            self.ctx.child = id;
+            self.comps[comp].child_replied(&mut self.ctx, parent, call.outcome);
+            self.ctx.free_call(id);
+            return;
+        }
         self.ctx.free_call(id);
         if call.abandoned {
             if call.parent == NO_PARENT {
@@ -397,15 +481,9 @@ impl<'m> Simulation<'m> {
             }
             return;
         }
-        if call.parent == NO_PARENT {
-            let req = *self.ctx.requests.get(call.req);
-            self.ctx.requests.remove(call.req);
-            self.resolve(&req, call.outcome);
-        } else {
-            let parent = call.parent;
-            let comp = self.ctx.calls.get(parent).comp as usize;
-            self.comps[comp].child_replied(&mut self.ctx, parent, call.outcome);
-        }
+        let req = *self.ctx.requests.get(call.req);
+        self.ctx.requests.remove(call.req);
+        self.resolve(&req, call.outcome);
     }
 
     fn on_timeout(&mut self, id: CallId, stamp: u32) {
@@ -422,11 +500,13 @@ impl<'m> Simulation<'m> {
         } else {
             let parent = call.parent;
             let comp = self.ctx.calls.get(parent).comp as usize;
+            self.ctx.child = id;
             self.comps[comp].child_replied(&mut self.ctx, parent, Outcome::TimedOut);
         }
     }
 
     /// Counts how a request ended (once) and records its latency if it completed.
+    #[inline]
     fn resolve(&mut self, req: &Request, outcome: Outcome) {
         if req.resolved {
             return;
@@ -444,17 +524,11 @@ impl<'m> Simulation<'m> {
             return;
         }
         self.unresolved -= 1;
-        // Only per class: the total is their sum, formed once at the end of the run.
-        let m = &mut self.classes[req.class as usize];
-        match outcome {
-            Outcome::Ok => {
-                m.outcomes.completed += 1;
-                record(&mut m.latency, latency);
-            }
-            Outcome::Failed => m.outcomes.failed += 1,
-            Outcome::Rejected => m.outcomes.rejected += 1,
-            Outcome::TimedOut => m.outcomes.timed_out += 1,
+        if let Some(r) = self.regions.get_mut(req.region as usize) {
+            count_outcome(r, outcome, latency);
         }
+        // Only per class: the total is their sum, formed once at the end of the run.
+        count_outcome(&mut self.classes[req.class as usize], outcome, latency);
     }
 
     fn finish(mut self, end: Nanos, stop: StopReason) -> RunData {
@@ -495,6 +569,20 @@ impl<'m> Simulation<'m> {
             limits_hit: self.ctx.limits_hit,
             in_flight: self.unresolved,
             in_system_ns: self.in_system_ns,
+            regions: self.regions,
         }
+    }
+}
+
+#[inline]
+fn count_outcome(m: &mut ClassMetrics, outcome: Outcome, latency: Nanos) {
+    match outcome {
+        Outcome::Ok => {
+            m.outcomes.completed += 1;
+            record(&mut m.latency, latency);
+        }
+        Outcome::Failed => m.outcomes.failed += 1,
+        Outcome::Rejected => m.outcomes.rejected += 1,
+        Outcome::TimedOut => m.outcomes.timed_out += 1,
     }
 }

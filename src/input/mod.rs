@@ -31,6 +31,10 @@ pub struct ScenarioFile {
     /// What the model promises (`stagesim check`); read with spans in a second pass
     /// (see `check::thresholds::parse`).
     pub thresholds: Option<serde::de::IgnoredAny>,
+    /// Response size per request class (`image = "200KiB"`): the bytes sent to the user,
+    /// counted as egress, and what object storage and CDN edges transfer.
+    #[serde(default)]
+    pub sizes: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -48,6 +52,9 @@ pub struct ScenarioSection {
     /// How long in-flight requests may run on after arrivals stop.
     pub drain: Option<String>,
     pub replications: Option<u32>,
+    /// Where components without a `region` run (models/regions.toml); default: the region
+    /// with the largest share of users.
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -98,4 +105,8 @@ pub struct UsersSection {
     /// Share of users per region; a user always comes from the same region.
     #[serde(default)]
     pub regions: BTreeMap<String, f64>,
+    /// Classes sent by users of their own (`{ scraper = 1 }`: one client sends every request
+    /// of the class), with ids after the `count` ordinary users.
+    #[serde(default)]
+    pub dedicated: BTreeMap<String, u64>,
 }

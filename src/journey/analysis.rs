@@ -13,6 +13,8 @@ pub enum Cause {
     ConnectionExhaustion,
     ReadLoad,
     WriteLoad,
+    /// A queue's workers cannot keep up: messages wait longer and longer.
+    WorkersBehind,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -39,7 +41,13 @@ fn cause(spec: &ComponentSpec, c: &ComponentSummary) -> Cause {
     let cpu_bound = c.utilization >= 0.85;
     match spec {
         ComponentSpec::Service(_) if !cpu_bound && extra(c, "threads_utilization") >= 0.9 => Cause::ThreadExhaustion,
-        ComponentSpec::Service(_) | ComponentSpec::LoadBalancer(_) => Cause::CpuUtilization,
+        ComponentSpec::Queue(_) => Cause::WorkersBehind,
+        ComponentSpec::Service(_)
+        | ComponentSpec::LoadBalancer(_)
+        | ComponentSpec::Gateway(_)
+        | ComponentSpec::Cdn(_)
+        | ComponentSpec::ObjectStorage(_)
+        | ComponentSpec::GeoDns(_) => Cause::CpuUtilization,
         ComponentSpec::Database(_) if !cpu_bound && extra(c, "connections_utilization") >= 0.9 => {
             Cause::ConnectionExhaustion
         }
@@ -70,6 +78,10 @@ fn explain(cause: Cause) -> (&'static str, &'static str) {
             "a connection pooler (PgBouncer-style) or a larger connection limit",
         ),
         Cause::ReadLoad => ("reads keep its cores busy", "a cache for popular reads, then read replicas"),
+        Cause::WorkersBehind => (
+            "its workers are busy all the time, so the backlog and the messages' wait grow",
+            "more workers, autoscaled on queue depth",
+        ),
         Cause::WriteLoad => {
             ("write load on the primary keeps its cores busy", "a message queue for deferrable writes, then sharding")
         }

@@ -57,6 +57,12 @@ pub fn render(s: &Summary) -> String {
             let _ = writeln!(o, "{:<14} {:>5.2}  {:>9}  {}", name, c.share, c.requests.completed, lat(&c.latency_s));
         }
     }
+    if !s.regions.is_empty() {
+        let _ = writeln!(o, "\nuser region    share  completed  latency");
+        for (name, c) in &s.regions {
+            let _ = writeln!(o, "{:<14} {:>5.2}  {:>9}  {}", name, c.share, c.requests.completed, lat(&c.latency_s));
+        }
+    }
     let _ = writeln!(
         o,
         "\n{:<14} {:<14} {:>7} {:>6} {:>9} {:>9} {:>9} {:>10} {:>9} {:>10}",
@@ -78,9 +84,14 @@ pub fn render(s: &Summary) -> String {
             c.cost_usd_per_month
         );
     }
+    let by_use = if s.cost.usage_usd_per_month > 0.0 {
+        format!(" ({:.2} by use)", s.cost.usage_usd_per_month)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         o,
-        "\ncost       {:.2} USD/month  {:.4} USD per million requests",
+        "\ncost       {:.2} USD/month{by_use}  {:.4} USD per million requests",
         s.cost.usd_per_month, s.cost.usd_per_million_requests
     );
     let l = &s.limits;

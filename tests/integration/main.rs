@@ -4,6 +4,13 @@
 //! they are meant for `cargo test --release`, which is the project's test command.
 
 mod check;
+mod flow_cdn;
+mod flow_fanout;
+mod flow_gateway;
+mod flow_queue;
+mod flow_regions;
+mod flow_resilience;
+mod flow_support;
 mod golden;
 mod invariants;
 mod journeys;
