@@ -242,6 +242,9 @@ pub fn build_model(
     let latency = links(file, &mut r);
     let keys = keys(file, &mut r);
     let users = users(file, &mut r);
+    for c in &components {
+        c.spec.check_scale(&c.name, keys.count(), users.count, &mut r);
+    }
     if components.len() == comps.len() {
         balancer_checks(&components, &mut r);
     }

@@ -2,6 +2,8 @@
 //! its validation and its behaviour; adding a kind is one file and one arm in each match
 //! below (the compiler lists the matches, since none has a catch-all).
 
+pub mod cache;
+pub mod cache_store;
 pub mod database;
 pub mod load_balancer;
 pub mod pool;
@@ -15,18 +17,20 @@ use crate::engine::Ctx;
 use crate::model::{CompId, Cost, Model};
 use crate::units::Nanos;
 use crate::validate::Resolver;
+use cache::{Cache, CacheInput, CacheSpec};
 use database::{Database, DatabaseInput, DatabaseSpec};
 use load_balancer::{LoadBalancer, LoadBalancerInput, LoadBalancerSpec};
 use serde::Deserialize;
 use service::{Service, ServiceInput, ServiceSpec};
 use std::collections::BTreeMap;
 
-pub const KINDS: &[&str] = &["load_balancer", "service", "database"];
+pub const KINDS: &[&str] = &["load_balancer", "service", "database", "cache"];
 
 pub enum ComponentInput {
     LoadBalancer(LoadBalancerInput),
     Service(ServiceInput),
     Database(DatabaseInput),
+    Cache(CacheInput),
 }
 
 /// Deserializes one `[components.NAME]` table once its `kind` is known, keeping spans.
@@ -35,6 +39,7 @@ pub fn parse_component<'de, D: serde::Deserializer<'de>>(kind: &str, d: D) -> Re
         "load_balancer" => ComponentInput::LoadBalancer(LoadBalancerInput::deserialize(d)?),
         "service" => ComponentInput::Service(ServiceInput::deserialize(d)?),
         "database" => ComponentInput::Database(DatabaseInput::deserialize(d)?),
+        "cache" => ComponentInput::Cache(CacheInput::deserialize(d)?),
         other => return Err(serde::de::Error::custom(format!("unknown component kind `{other}`"))),
     })
 }
@@ -47,7 +52,7 @@ pub enum OpRule {
 
 pub fn op_rule(kind: &str) -> OpRule {
     match kind {
-        "database" => OpRule::ReadWrite,
+        "database" | "cache" => OpRule::ReadWrite,
         _ => OpRule::Plain,
     }
 }
@@ -58,6 +63,7 @@ impl ComponentInput {
             ComponentInput::LoadBalancer(_) => "load_balancer",
             ComponentInput::Service(_) => "service",
             ComponentInput::Database(_) => "database",
+            ComponentInput::Cache(_) => "cache",
         }
     }
 
@@ -66,6 +72,7 @@ impl ComponentInput {
             ComponentInput::LoadBalancer(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::LoadBalancer(s), c)),
             ComponentInput::Service(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Service(s), c)),
             ComponentInput::Database(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Database(s), c)),
+            ComponentInput::Cache(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Cache(s), c)),
         }
     }
 }
@@ -75,6 +82,7 @@ pub enum ComponentSpec {
     LoadBalancer(LoadBalancerSpec),
     Service(ServiceSpec),
     Database(DatabaseSpec),
+    Cache(CacheSpec),
 }
 
 impl ComponentSpec {
@@ -83,6 +91,7 @@ impl ComponentSpec {
             ComponentSpec::LoadBalancer(_) => "load_balancer",
             ComponentSpec::Service(_) => "service",
             ComponentSpec::Database(_) => "database",
+            ComponentSpec::Cache(_) => "cache",
         }
     }
 
@@ -92,13 +101,14 @@ impl ComponentSpec {
             ComponentSpec::LoadBalancer(s) => vec![s.backend],
             ComponentSpec::Service(s) => Service::downstream(s),
             ComponentSpec::Database(_) => Vec::new(),
+            ComponentSpec::Cache(s) => vec![s.backend],
         }
     }
 
     pub fn plans(&self) -> Option<&[Plan]> {
         match self {
             ComponentSpec::Service(s) => Some(&s.plans),
-            ComponentSpec::LoadBalancer(_) | ComponentSpec::Database(_) => None,
+            ComponentSpec::LoadBalancer(_) | ComponentSpec::Database(_) | ComponentSpec::Cache(_) => None,
         }
     }
 
@@ -106,6 +116,7 @@ impl ComponentSpec {
     pub fn needs_keys(&self) -> bool {
         match self {
             ComponentSpec::LoadBalancer(_) | ComponentSpec::Service(_) | ComponentSpec::Database(_) => false,
+            ComponentSpec::Cache(s) => s.keyed(),
         }
     }
 
@@ -113,6 +124,24 @@ impl ComponentSpec {
     pub fn needs_users(&self) -> bool {
         match self {
             ComponentSpec::LoadBalancer(_) | ComponentSpec::Service(_) | ComponentSpec::Database(_) => false,
+            ComponentSpec::Cache(_) => false,
+        }
+    }
+
+    /// Checks the per-key (and per-user) state a kind keeps against the scenario's key space
+    /// and user count, so that memory is bounded before a run starts.
+    pub fn check_scale(&self, name: &str, keys: u64, _users: u64, r: &mut Resolver) {
+        match self {
+            ComponentSpec::LoadBalancer(_) | ComponentSpec::Service(_) | ComponentSpec::Database(_) => {}
+            ComponentSpec::Cache(s) => {
+                if s.keyed() && keys > MAX_KEY_STATE {
+                    r.problem(
+                        &["keys", "count"],
+                        format!("cache `{name}` keeps state for every key, and {keys} keys is more than {MAX_KEY_STATE}"),
+                        "model a sample of the key space (the hit ratio depends on capacity / keys), or give the cache a fixed `hit_ratio`",
+                    );
+                }
+            }
         }
     }
 
@@ -120,7 +149,7 @@ impl ComponentSpec {
     pub fn instances(&self) -> u32 {
         match self {
             ComponentSpec::Service(s) => s.instances,
-            ComponentSpec::LoadBalancer(_) | ComponentSpec::Database(_) => 1,
+            ComponentSpec::LoadBalancer(_) | ComponentSpec::Database(_) | ComponentSpec::Cache(_) => 1,
         }
     }
 
@@ -130,6 +159,7 @@ impl ComponentSpec {
         match self {
             ComponentSpec::Service(s) => (s.instances * s.cores, s.service_time.mean_secs()),
             ComponentSpec::Database(s) => (s.cores, s.read_time.mean_secs()),
+            ComponentSpec::Cache(s) => (s.servers, s.hit_time.mean_secs()),
             ComponentSpec::LoadBalancer(s) => match &s.station {
                 Some((servers, _, d)) => (*servers, d.mean_secs()),
                 None => (0, 0.0),
@@ -142,6 +172,7 @@ pub enum Component {
     LoadBalancer(LoadBalancer),
     Service(Service),
     Database(Database),
+    Cache(Cache),
 }
 
 impl Component {
@@ -154,6 +185,7 @@ impl Component {
             }
             ComponentSpec::Service(s) => Component::Service(Service::new(s, name, seed)),
             ComponentSpec::Database(s) => Component::Database(Database::new(s, name, seed)),
+            ComponentSpec::Cache(s) => Component::Cache(Cache::new(s, name, seed, id, model.keys)),
         }
     }
 
@@ -163,6 +195,7 @@ impl Component {
             Component::LoadBalancer(c) => c.deliver(ctx, id),
             Component::Service(c) => c.deliver(ctx, id),
             Component::Database(c) => c.deliver(ctx, id),
+            Component::Cache(c) => c.deliver(ctx, id),
         }
     }
 
@@ -172,6 +205,7 @@ impl Component {
             Component::LoadBalancer(c) => c.done(ctx, id),
             Component::Service(c) => c.done(ctx, id),
             Component::Database(c) => c.done(ctx, id),
+            Component::Cache(c) => c.done(ctx, id),
         }
     }
 
@@ -181,6 +215,7 @@ impl Component {
             Component::LoadBalancer(c) => c.child_replied(ctx, id, outcome),
             Component::Service(c) => c.child_replied(ctx, id, outcome),
             Component::Database(_) => unreachable!("a database makes no downstream calls"),
+            Component::Cache(c) => c.child_replied(ctx, id, outcome),
         }
     }
 
@@ -189,6 +224,7 @@ impl Component {
             Component::LoadBalancer(c) => c.totals(now),
             Component::Service(c) => c.totals(now),
             Component::Database(c) => c.totals(now),
+            Component::Cache(c) => c.totals(now),
         }
     }
 
@@ -197,6 +233,7 @@ impl Component {
             Component::LoadBalancer(c) => c.sync(now),
             Component::Service(c) => c.sync(now),
             Component::Database(c) => c.sync(now),
+            Component::Cache(c) => c.sync(now),
         }
     }
 
@@ -205,6 +242,7 @@ impl Component {
             Component::LoadBalancer(c) => c.reset_stats(now),
             Component::Service(c) => c.reset_stats(now),
             Component::Database(c) => c.reset_stats(now),
+            Component::Cache(c) => c.reset_stats(now),
         }
     }
 
@@ -213,9 +251,13 @@ impl Component {
             Component::LoadBalancer(c) => c.stats(elapsed),
             Component::Service(c) => c.stats(elapsed),
             Component::Database(c) => c.stats(elapsed),
+            Component::Cache(c) => c.stats(elapsed),
         }
     }
 }
+
+/// Keys (or users) a kind may keep per-key state for: 8 to 20 bytes each, allocated up front.
+pub const MAX_KEY_STATE: u64 = 10_000_000;
 
 /// Queueing statistics of one component over the measured period, in base units.
 #[derive(Clone, Debug, Default)]

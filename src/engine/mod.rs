@@ -87,6 +87,38 @@ impl Ctx {
         Some(id)
     }
 
+    /// Starts work no user waits for, such as a write-behind flush: a call from `origin` to
+    /// `target` carrying `key` and `user`, delivered after `delay` plus the link latency. Its
+    /// request is born resolved and unmeasured, so the target does and counts the work but
+    /// no user request is added or resolved. `None` when an arena is full.
+    pub fn spawn(
+        &mut self,
+        origin: CompId,
+        target: CompId,
+        op: Op,
+        key: u64,
+        user: u32,
+        delay: Nanos,
+    ) -> Option<CallId> {
+        let request = Request {
+            class: 0,
+            measured: false,
+            resolved: true,
+            arrived_at: self.now,
+            key,
+            user,
+            region: 0,
+            root: NO_PARENT,
+        };
+        let req = self.requests.insert(request)?;
+        let Some(id) = self.new_call(req, NO_PARENT, target, op, NO_INSTANCE) else {
+            self.requests.remove(req);
+            return None;
+        };
+        self.schedule(delay.saturating_add(self.latency.get(origin, target)), Event::Deliver(id));
+        Some(id)
+    }
+
     fn new_call(&mut self, req: ReqId, parent: CallId, comp: CompId, op: Op, instance: u16) -> Option<CallId> {
         // Stamp 0 marks a freed slot (see `free_call`), so it is never handed out.
         self.stamp = self.stamp.wrapping_add(1).max(1);

@@ -3,6 +3,8 @@
 //! Statistical tests use fixed seeds (so they cannot flake) and state their tolerances;
 //! they are meant for `cargo test --release`, which is the project's test command.
 
+mod cache;
+mod data_validation;
 mod invariants;
 mod queueing;
 mod validation;
