@@ -5,8 +5,10 @@
 pub mod cache;
 pub mod cache_store;
 pub mod database;
+pub mod db_node;
 pub mod load_balancer;
 pub mod pool;
+pub mod replication;
 pub mod service;
 
 use crate::calls_model::Plan;
@@ -115,7 +117,8 @@ impl ComponentSpec {
     /// Whether this kind looks at request keys (caches, shards, replicas).
     pub fn needs_keys(&self) -> bool {
         match self {
-            ComponentSpec::LoadBalancer(_) | ComponentSpec::Service(_) | ComponentSpec::Database(_) => false,
+            ComponentSpec::LoadBalancer(_) | ComponentSpec::Service(_) => false,
+            ComponentSpec::Database(s) => s.replicas.is_some(),
             ComponentSpec::Cache(s) => s.keyed(),
         }
     }
@@ -123,16 +126,18 @@ impl ComponentSpec {
     /// Whether this kind looks at who sends a request (sessions, regions).
     pub fn needs_users(&self) -> bool {
         match self {
-            ComponentSpec::LoadBalancer(_) | ComponentSpec::Service(_) | ComponentSpec::Database(_) => false,
-            ComponentSpec::Cache(_) => false,
+            ComponentSpec::LoadBalancer(_) | ComponentSpec::Service(_) | ComponentSpec::Cache(_) => false,
+            // Read-your-writes is measured (and, if asked, enforced) per user.
+            ComponentSpec::Database(s) => s.replicas.is_some(),
         }
     }
 
     /// Checks the per-key (and per-user) state a kind keeps against the scenario's key space
     /// and user count, so that memory is bounded before a run starts.
-    pub fn check_scale(&self, name: &str, keys: u64, _users: u64, r: &mut Resolver) {
+    pub fn check_scale(&self, name: &str, keys: u64, users: u64, r: &mut Resolver) {
         match self {
-            ComponentSpec::LoadBalancer(_) | ComponentSpec::Service(_) | ComponentSpec::Database(_) => {}
+            ComponentSpec::LoadBalancer(_) | ComponentSpec::Service(_) => {}
+            ComponentSpec::Database(s) => s.check_scale(name, keys, users, r),
             ComponentSpec::Cache(s) => {
                 if s.keyed() && keys > MAX_KEY_STATE {
                     r.problem(
@@ -158,7 +163,9 @@ impl ComponentSpec {
     pub fn servers_and_mean_work_s(&self) -> (u32, f64) {
         match self {
             ComponentSpec::Service(s) => (s.instances * s.cores, s.service_time.mean_secs()),
-            ComponentSpec::Database(s) => (s.cores, s.read_time.mean_secs()),
+            ComponentSpec::Database(s) => {
+                (s.cores * (1 + s.replicas.as_ref().map_or(0, |x| x.count)), s.read_time.mean_secs())
+            }
             ComponentSpec::Cache(s) => (s.servers, s.hit_time.mean_secs()),
             ComponentSpec::LoadBalancer(s) => match &s.station {
                 Some((servers, _, d)) => (*servers, d.mean_secs()),
@@ -184,7 +191,7 @@ impl Component {
                 Component::LoadBalancer(LoadBalancer::new(s, name, seed, backends))
             }
             ComponentSpec::Service(s) => Component::Service(Service::new(s, name, seed)),
-            ComponentSpec::Database(s) => Component::Database(Database::new(s, name, seed)),
+            ComponentSpec::Database(s) => Component::Database(Database::new(s, name, seed, model)),
             ComponentSpec::Cache(s) => Component::Cache(Cache::new(s, name, seed, id, model.keys)),
         }
     }

@@ -192,3 +192,78 @@ fn cache_key_space_too_large_for_key_state() {
     };
     check("cache-too-many-keys", &text, e);
 }
+
+#[test]
+fn database_replica_setting_without_replicas() {
+    let text = edit(r#"read_time = "2ms""#, "read_time = \"2ms\"\nread_policy = \"random\"");
+    let e = Expect {
+        at: (r#"read_policy = "random""#, 15),
+        key: "components.db.read_policy",
+        message: "`read_policy` needs read replicas",
+        help: "replicas = 2",
+    };
+    check("db-read-policy-no-replicas", &text, e);
+}
+
+#[test]
+fn database_primary_window_without_that_policy() {
+    let text = edit(r#"read_time = "2ms""#, "read_time = \"2ms\"\nreplicas = 2\nprimary_window = \"5s\"");
+    let e = Expect {
+        at: (r#"primary_window = "5s""#, 18),
+        key: "components.db.primary_window",
+        message: "only applies to `read_your_writes = \"primary_window\"`",
+        help: "read_your_writes = \"primary_window\"",
+    };
+    check("db-window-without-policy", &text, e);
+}
+
+#[test]
+fn database_unknown_read_your_writes() {
+    let text = edit(r#"read_time = "2ms""#, "read_time = \"2ms\"\nreplicas = 2\nread_your_writes = \"sticky\"");
+    let e = Expect {
+        at: (r#"read_your_writes = "sticky""#, 20),
+        key: "components.db.read_your_writes",
+        message: "unknown variant `sticky`",
+        help: "one of the listed values",
+    };
+    check("db-bad-ryw", &text, e);
+}
+
+#[test]
+fn database_bad_replication_lag() {
+    let text = edit(r#"read_time = "2ms""#, "read_time = \"2ms\"\nreplicas = 2\nreplication_lag = \"exp(50ms)\"");
+    let e = Expect {
+        at: (r#"replication_lag = "exp(50ms)""#, 19),
+        key: "components.db.replication_lag",
+        message: "missing argument `mean",
+        help: "exp(mean = 2ms)",
+    };
+    check("db-bad-lag", &text, e);
+}
+
+#[test]
+fn database_replica_state_beyond_the_limit() {
+    let text = edit("[components.app]", "[keys]\ncount = 6_000_000\n\n[components.app]")
+        .replace("capacity = 1_000", "hit_ratio = 0.5")
+        .replace("eviction = \"lru\"\n", "")
+        .replace(r#"read_time = "2ms""#, "read_time = \"2ms\"\nreplicas = 2");
+    let e = Expect {
+        at: ("replicas = 2", 12),
+        key: "components.db.replicas",
+        message: "6000000 keys x 2 replicas is more than 10000000",
+        help: "fewer replicas",
+    };
+    check("db-replica-state", &text, e);
+}
+
+#[test]
+fn database_too_many_replicas() {
+    let text = edit(r#"read_time = "2ms""#, "read_time = \"2ms\"\nreplicas = 100");
+    let e = Expect {
+        at: ("replicas = 100", 12),
+        key: "components.db.replicas",
+        message: "more than the 64",
+        help: "shards",
+    };
+    check("db-too-many-replicas", &text, e);
+}

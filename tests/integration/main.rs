@@ -7,6 +7,7 @@ mod cache;
 mod data_validation;
 mod invariants;
 mod queueing;
+mod replicas;
 mod validation;
 
 use stagesim::runner::{apply, run, RunOptions};
