@@ -8,7 +8,7 @@
 //! latest write is not yet visible on the replica serving it. `read_your_writes` routes a
 //! user's reads so that the user sees their own writes.
 
-use super::db_node::{node_stats, DbNode, QueryTimes};
+use super::db_node::{node_stats, DbNode, QueryTimes, ServerInput};
 use super::pool::Admit;
 use super::replication::{ReadYourWrites, Replication};
 use super::{KindStats, MAX_KEY_STATE};
@@ -83,7 +83,7 @@ pub struct DatabaseSpec {
     pub replicas: Option<Replicas>,
 }
 
-pub const DEFAULT_CONNECTIONS: u32 = 100;
+pub use super::db_node::DEFAULT_CONNECTIONS;
 pub const DEFAULT_REPLICATION_LAG: &str = "exp(mean = 50ms)";
 pub const DEFAULT_PRIMARY_WINDOW: &str = "5s";
 /// Servers travel in calls as `u16`; 64 replicas is far beyond any managed offering.
@@ -92,25 +92,25 @@ pub const MAX_REPLICAS: u32 = 64;
 impl DatabaseInput {
     pub fn validate(&self, name: &str, r: &mut Resolver) -> Option<(DatabaseSpec, Cost)> {
         let base = ["components", name];
-        let at = |k: &'static str| [base[0], base[1], k];
-        let connections = r.count(&at("connections"), self.connections, DEFAULT_CONNECTIONS);
-        let profile_cores = self.instance_type.as_ref().and_then(|t| r.catalog.get(t)).map(|p| p.cores);
-        let cores = r.count(&at("cores"), self.cores, profile_cores.unwrap_or(connections).max(1));
-        let queue = self.queue.unwrap_or(r.limits.max_queue);
-        let read_time = r.dist(&at("read_time"), &self.read_time);
-        let write_time = match &self.write_time {
-            Some(w) => r.dist(&at("write_time"), w),
-            None => read_time.clone(),
-        };
+        let server = ServerInput {
+            instance_type: &self.instance_type,
+            connections: self.connections,
+            cores: self.cores,
+            queue: self.queue,
+            read_time: &self.read_time,
+            write_time: self.write_time.as_deref(),
+        }
+        .validate(&base, r);
         let replicas = self.replicas(&base, r);
         let servers = 1 + replicas.as_ref().map_or(0, |x| x.count);
         let cost = r.cost(&base, &self.instance_type, servers, self.usd_per_hour);
+        let s = server?;
         let spec = DatabaseSpec {
-            connections,
-            cores: cores.min(connections),
-            queue,
-            read_time: read_time?,
-            write_time: write_time?,
+            connections: s.connections,
+            cores: s.cores,
+            queue: s.queue,
+            read_time: s.times.read,
+            write_time: s.times.write,
             replicas,
         };
         Some((spec, cost))

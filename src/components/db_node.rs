@@ -12,6 +12,51 @@ use crate::engine::windows::Totals;
 use crate::engine::Ctx;
 use crate::rng::SimRng;
 use crate::units::Nanos;
+use crate::validate::Resolver;
+
+pub const DEFAULT_CONNECTIONS: u32 = 100;
+
+/// What one server is, as validated from a component's keys.
+#[derive(Clone, Debug)]
+pub struct ServerSpec {
+    pub connections: u32,
+    pub cores: u32,
+    pub queue: u32,
+    pub times: QueryTimes,
+}
+
+/// The server keys shared by `database` and `shards`, as written in the file.
+pub struct ServerInput<'a> {
+    pub instance_type: &'a Option<String>,
+    pub connections: Option<u32>,
+    pub cores: Option<u32>,
+    pub queue: Option<u32>,
+    pub read_time: &'a str,
+    pub write_time: Option<&'a str>,
+}
+
+impl ServerInput<'_> {
+    /// Cores default to the instance type's, else to `connections`; a server never runs more
+    /// queries at once than it has connections.
+    pub fn validate(&self, base: &[&str; 2], r: &mut Resolver) -> Option<ServerSpec> {
+        let at = |k: &'static str| [base[0], base[1], k];
+        let connections = r.count(&at("connections"), self.connections, DEFAULT_CONNECTIONS);
+        let profile_cores = self.instance_type.as_ref().and_then(|t| r.catalog.get(t)).map(|p| p.cores);
+        let cores = r.count(&at("cores"), self.cores, profile_cores.unwrap_or(connections).max(1));
+        let queue = self.queue.unwrap_or(r.limits.max_queue);
+        let read = r.dist(&at("read_time"), self.read_time);
+        let write = match self.write_time {
+            Some(w) => r.dist(&at("write_time"), w),
+            None => read.clone(),
+        };
+        Some(ServerSpec {
+            connections,
+            cores: cores.min(connections),
+            queue,
+            times: QueryTimes { read: read?, write: write? },
+        })
+    }
+}
 
 /// Query times, shared by the nodes of a component.
 #[derive(Clone, Debug)]

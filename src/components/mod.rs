@@ -10,6 +10,7 @@ pub mod load_balancer;
 pub mod pool;
 pub mod replication;
 pub mod service;
+pub mod shards;
 
 use crate::calls_model::Plan;
 use crate::engine::calls::{CallId, Outcome};
@@ -24,15 +25,17 @@ use database::{Database, DatabaseInput, DatabaseSpec};
 use load_balancer::{LoadBalancer, LoadBalancerInput, LoadBalancerSpec};
 use serde::Deserialize;
 use service::{Service, ServiceInput, ServiceSpec};
+use shards::{Shards, ShardsInput, ShardsSpec};
 use std::collections::BTreeMap;
 
-pub const KINDS: &[&str] = &["load_balancer", "service", "database", "cache"];
+pub const KINDS: &[&str] = &["load_balancer", "service", "database", "cache", "shards"];
 
 pub enum ComponentInput {
     LoadBalancer(LoadBalancerInput),
     Service(ServiceInput),
     Database(DatabaseInput),
     Cache(CacheInput),
+    Shards(ShardsInput),
 }
 
 /// Deserializes one `[components.NAME]` table once its `kind` is known, keeping spans.
@@ -42,6 +45,7 @@ pub fn parse_component<'de, D: serde::Deserializer<'de>>(kind: &str, d: D) -> Re
         "service" => ComponentInput::Service(ServiceInput::deserialize(d)?),
         "database" => ComponentInput::Database(DatabaseInput::deserialize(d)?),
         "cache" => ComponentInput::Cache(CacheInput::deserialize(d)?),
+        "shards" => ComponentInput::Shards(ShardsInput::deserialize(d)?),
         other => return Err(serde::de::Error::custom(format!("unknown component kind `{other}`"))),
     })
 }
@@ -54,7 +58,7 @@ pub enum OpRule {
 
 pub fn op_rule(kind: &str) -> OpRule {
     match kind {
-        "database" | "cache" => OpRule::ReadWrite,
+        "database" | "cache" | "shards" => OpRule::ReadWrite,
         _ => OpRule::Plain,
     }
 }
@@ -66,6 +70,7 @@ impl ComponentInput {
             ComponentInput::Service(_) => "service",
             ComponentInput::Database(_) => "database",
             ComponentInput::Cache(_) => "cache",
+            ComponentInput::Shards(_) => "shards",
         }
     }
 
@@ -75,6 +80,7 @@ impl ComponentInput {
             ComponentInput::Service(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Service(s), c)),
             ComponentInput::Database(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Database(s), c)),
             ComponentInput::Cache(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Cache(s), c)),
+            ComponentInput::Shards(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Shards(s), c)),
         }
     }
 }
@@ -85,6 +91,7 @@ pub enum ComponentSpec {
     Service(ServiceSpec),
     Database(DatabaseSpec),
     Cache(CacheSpec),
+    Shards(ShardsSpec),
 }
 
 impl ComponentSpec {
@@ -94,6 +101,7 @@ impl ComponentSpec {
             ComponentSpec::Service(_) => "service",
             ComponentSpec::Database(_) => "database",
             ComponentSpec::Cache(_) => "cache",
+            ComponentSpec::Shards(_) => "shards",
         }
     }
 
@@ -102,7 +110,7 @@ impl ComponentSpec {
         match self {
             ComponentSpec::LoadBalancer(s) => vec![s.backend],
             ComponentSpec::Service(s) => Service::downstream(s),
-            ComponentSpec::Database(_) => Vec::new(),
+            ComponentSpec::Database(_) | ComponentSpec::Shards(_) => Vec::new(),
             ComponentSpec::Cache(s) => vec![s.backend],
         }
     }
@@ -110,7 +118,10 @@ impl ComponentSpec {
     pub fn plans(&self) -> Option<&[Plan]> {
         match self {
             ComponentSpec::Service(s) => Some(&s.plans),
-            ComponentSpec::LoadBalancer(_) | ComponentSpec::Database(_) | ComponentSpec::Cache(_) => None,
+            ComponentSpec::LoadBalancer(_)
+            | ComponentSpec::Database(_)
+            | ComponentSpec::Cache(_)
+            | ComponentSpec::Shards(_) => None,
         }
     }
 
@@ -120,13 +131,17 @@ impl ComponentSpec {
             ComponentSpec::LoadBalancer(_) | ComponentSpec::Service(_) => false,
             ComponentSpec::Database(s) => s.replicas.is_some(),
             ComponentSpec::Cache(s) => s.keyed(),
+            ComponentSpec::Shards(_) => true,
         }
     }
 
     /// Whether this kind looks at who sends a request (sessions, regions).
     pub fn needs_users(&self) -> bool {
         match self {
-            ComponentSpec::LoadBalancer(_) | ComponentSpec::Service(_) | ComponentSpec::Cache(_) => false,
+            ComponentSpec::LoadBalancer(_)
+            | ComponentSpec::Service(_)
+            | ComponentSpec::Cache(_)
+            | ComponentSpec::Shards(_) => false,
             // Read-your-writes is measured (and, if asked, enforced) per user.
             ComponentSpec::Database(s) => s.replicas.is_some(),
         }
@@ -136,7 +151,7 @@ impl ComponentSpec {
     /// and user count, so that memory is bounded before a run starts.
     pub fn check_scale(&self, name: &str, keys: u64, users: u64, r: &mut Resolver) {
         match self {
-            ComponentSpec::LoadBalancer(_) | ComponentSpec::Service(_) => {}
+            ComponentSpec::LoadBalancer(_) | ComponentSpec::Service(_) | ComponentSpec::Shards(_) => {}
             ComponentSpec::Database(s) => s.check_scale(name, keys, users, r),
             ComponentSpec::Cache(s) => {
                 if s.keyed() && keys > MAX_KEY_STATE {
@@ -154,7 +169,10 @@ impl ComponentSpec {
     pub fn instances(&self) -> u32 {
         match self {
             ComponentSpec::Service(s) => s.instances,
-            ComponentSpec::LoadBalancer(_) | ComponentSpec::Database(_) | ComponentSpec::Cache(_) => 1,
+            ComponentSpec::LoadBalancer(_)
+            | ComponentSpec::Database(_)
+            | ComponentSpec::Cache(_)
+            | ComponentSpec::Shards(_) => 1,
         }
     }
 
@@ -167,6 +185,7 @@ impl ComponentSpec {
                 (s.cores * (1 + s.replicas.as_ref().map_or(0, |x| x.count)), s.read_time.mean_secs())
             }
             ComponentSpec::Cache(s) => (s.servers, s.hit_time.mean_secs()),
+            ComponentSpec::Shards(s) => (s.shards * s.server.cores, s.server.times.read.mean_secs()),
             ComponentSpec::LoadBalancer(s) => match &s.station {
                 Some((servers, _, d)) => (*servers, d.mean_secs()),
                 None => (0, 0.0),
@@ -180,6 +199,7 @@ pub enum Component {
     Service(Service),
     Database(Database),
     Cache(Cache),
+    Shards(Shards),
 }
 
 impl Component {
@@ -193,6 +213,7 @@ impl Component {
             ComponentSpec::Service(s) => Component::Service(Service::new(s, name, seed)),
             ComponentSpec::Database(s) => Component::Database(Database::new(s, name, seed, model)),
             ComponentSpec::Cache(s) => Component::Cache(Cache::new(s, name, seed, id, model.keys)),
+            ComponentSpec::Shards(s) => Component::Shards(Shards::new(s, name, seed, model.keys)),
         }
     }
 
@@ -203,6 +224,7 @@ impl Component {
             Component::Service(c) => c.deliver(ctx, id),
             Component::Database(c) => c.deliver(ctx, id),
             Component::Cache(c) => c.deliver(ctx, id),
+            Component::Shards(c) => c.deliver(ctx, id),
         }
     }
 
@@ -213,6 +235,7 @@ impl Component {
             Component::Service(c) => c.done(ctx, id),
             Component::Database(c) => c.done(ctx, id),
             Component::Cache(c) => c.done(ctx, id),
+            Component::Shards(c) => c.done(ctx, id),
         }
     }
 
@@ -221,7 +244,7 @@ impl Component {
         match self {
             Component::LoadBalancer(c) => c.child_replied(ctx, id, outcome),
             Component::Service(c) => c.child_replied(ctx, id, outcome),
-            Component::Database(_) => unreachable!("a database makes no downstream calls"),
+            Component::Database(_) | Component::Shards(_) => unreachable!("a database makes no downstream calls"),
             Component::Cache(c) => c.child_replied(ctx, id, outcome),
         }
     }
@@ -232,6 +255,7 @@ impl Component {
             Component::Service(c) => c.totals(now),
             Component::Database(c) => c.totals(now),
             Component::Cache(c) => c.totals(now),
+            Component::Shards(c) => c.totals(now),
         }
     }
 
@@ -241,6 +265,7 @@ impl Component {
             Component::Service(c) => c.sync(now),
             Component::Database(c) => c.sync(now),
             Component::Cache(c) => c.sync(now),
+            Component::Shards(c) => c.sync(now),
         }
     }
 
@@ -250,6 +275,7 @@ impl Component {
             Component::Service(c) => c.reset_stats(now),
             Component::Database(c) => c.reset_stats(now),
             Component::Cache(c) => c.reset_stats(now),
+            Component::Shards(c) => c.reset_stats(now),
         }
     }
 
@@ -259,6 +285,7 @@ impl Component {
             Component::Service(c) => c.stats(elapsed),
             Component::Database(c) => c.stats(elapsed),
             Component::Cache(c) => c.stats(elapsed),
+            Component::Shards(c) => c.stats(elapsed),
         }
     }
 }

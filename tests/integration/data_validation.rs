@@ -267,3 +267,68 @@ fn database_too_many_replicas() {
     };
     check("db-too-many-replicas", &text, e);
 }
+
+fn sharded(settings: &str) -> String {
+    edit(r#"kind = "database""#, &format!("kind = \"shards\"\n{settings}"))
+}
+
+#[test]
+fn shards_are_valid() {
+    let model = stagesim::parse_scenario("shards.toml", &sharded("shards = 4\nstrategy = \"range\"")).expect("valid");
+    assert!(model.draws_keys);
+}
+
+#[test]
+fn shards_zero() {
+    let e = Expect {
+        at: ("shards = 0", 10),
+        key: "components.db.shards",
+        message: "`shards` must be at least 1",
+        help: "1 or more",
+    };
+    check("shards-zero", &sharded("shards = 0"), e);
+}
+
+#[test]
+fn shards_missing_count() {
+    let e = Expect {
+        at: ("[components.db]", 1),
+        key: "components.db.shards",
+        message: "missing field `shards`",
+        help: "add `shards",
+    };
+    check("shards-missing", &sharded("strategy = \"range\""), e);
+}
+
+#[test]
+fn shards_unknown_strategy() {
+    let e = Expect {
+        at: (r#"strategy = "consistent""#, 12),
+        key: "components.db.strategy",
+        message: "unknown variant `consistent`",
+        help: "one of the listed values",
+    };
+    check("shards-bad-strategy", &sharded("shards = 4\nstrategy = \"consistent\""), e);
+}
+
+#[test]
+fn shards_virtual_nodes_need_the_ring() {
+    let e = Expect {
+        at: ("virtual_nodes = 50", 17),
+        key: "components.db.virtual_nodes",
+        message: "only applies to `strategy = \"consistent_hash\"`",
+        help: "consistent_hash",
+    };
+    check("shards-vnodes-no-ring", &sharded("shards = 4\nvirtual_nodes = 50"), e);
+}
+
+#[test]
+fn shards_too_many() {
+    let e = Expect {
+        at: ("shards = 1000", 10),
+        key: "components.db.shards",
+        message: "more than the 256",
+        help: "sample of the shards",
+    };
+    check("shards-too-many", &sharded("shards = 1000"), e);
+}

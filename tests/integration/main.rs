@@ -8,6 +8,7 @@ mod data_validation;
 mod invariants;
 mod queueing;
 mod replicas;
+mod shards;
 mod validation;
 
 use stagesim::runner::{apply, run, RunOptions};
