@@ -442,6 +442,7 @@ fn graph_checks(file: &ScenarioFile, comps: &[ComponentModel], r: &mut Resolver)
         let (from, to) = (names[names.len() - 2], names[names.len() - 1]);
         let key = match comps[cycle[cycle.len() - 2] as usize].spec {
             ComponentSpec::LoadBalancer(_) => "backends",
+            ComponentSpec::Cache(_) | ComponentSpec::Pooler(_) => "backend",
             _ => "calls",
         };
         let help = format!("calls must form a tree or a DAG: remove the call from `{from}` to `{to}`");

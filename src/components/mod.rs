@@ -4,10 +4,12 @@
 
 pub mod cache;
 pub mod cache_store;
+pub mod conn_pool;
 pub mod database;
 pub mod db_node;
 pub mod load_balancer;
 pub mod pool;
+pub mod pooler;
 pub mod replication;
 pub mod service;
 pub mod shards;
@@ -23,12 +25,13 @@ use crate::validate::Resolver;
 use cache::{Cache, CacheInput, CacheSpec};
 use database::{Database, DatabaseInput, DatabaseSpec};
 use load_balancer::{LoadBalancer, LoadBalancerInput, LoadBalancerSpec};
+use pooler::{Pooler, PoolerInput, PoolerSpec};
 use serde::Deserialize;
 use service::{Service, ServiceInput, ServiceSpec};
 use shards::{Shards, ShardsInput, ShardsSpec};
 use std::collections::BTreeMap;
 
-pub const KINDS: &[&str] = &["load_balancer", "service", "database", "cache", "shards"];
+pub const KINDS: &[&str] = &["load_balancer", "service", "database", "cache", "shards", "pooler"];
 
 pub enum ComponentInput {
     LoadBalancer(LoadBalancerInput),
@@ -36,6 +39,7 @@ pub enum ComponentInput {
     Database(DatabaseInput),
     Cache(CacheInput),
     Shards(ShardsInput),
+    Pooler(PoolerInput),
 }
 
 /// Deserializes one `[components.NAME]` table once its `kind` is known, keeping spans.
@@ -46,6 +50,7 @@ pub fn parse_component<'de, D: serde::Deserializer<'de>>(kind: &str, d: D) -> Re
         "database" => ComponentInput::Database(DatabaseInput::deserialize(d)?),
         "cache" => ComponentInput::Cache(CacheInput::deserialize(d)?),
         "shards" => ComponentInput::Shards(ShardsInput::deserialize(d)?),
+        "pooler" => ComponentInput::Pooler(PoolerInput::deserialize(d)?),
         other => return Err(serde::de::Error::custom(format!("unknown component kind `{other}`"))),
     })
 }
@@ -58,7 +63,7 @@ pub enum OpRule {
 
 pub fn op_rule(kind: &str) -> OpRule {
     match kind {
-        "database" | "cache" | "shards" => OpRule::ReadWrite,
+        "database" | "cache" | "shards" | "pooler" => OpRule::ReadWrite,
         _ => OpRule::Plain,
     }
 }
@@ -71,6 +76,7 @@ impl ComponentInput {
             ComponentInput::Database(_) => "database",
             ComponentInput::Cache(_) => "cache",
             ComponentInput::Shards(_) => "shards",
+            ComponentInput::Pooler(_) => "pooler",
         }
     }
 
@@ -81,6 +87,7 @@ impl ComponentInput {
             ComponentInput::Database(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Database(s), c)),
             ComponentInput::Cache(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Cache(s), c)),
             ComponentInput::Shards(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Shards(s), c)),
+            ComponentInput::Pooler(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Pooler(s), c)),
         }
     }
 }
@@ -92,6 +99,7 @@ pub enum ComponentSpec {
     Database(DatabaseSpec),
     Cache(CacheSpec),
     Shards(ShardsSpec),
+    Pooler(PoolerSpec),
 }
 
 impl ComponentSpec {
@@ -102,6 +110,7 @@ impl ComponentSpec {
             ComponentSpec::Database(_) => "database",
             ComponentSpec::Cache(_) => "cache",
             ComponentSpec::Shards(_) => "shards",
+            ComponentSpec::Pooler(_) => "pooler",
         }
     }
 
@@ -112,6 +121,7 @@ impl ComponentSpec {
             ComponentSpec::Service(s) => Service::downstream(s),
             ComponentSpec::Database(_) | ComponentSpec::Shards(_) => Vec::new(),
             ComponentSpec::Cache(s) => vec![s.backend],
+            ComponentSpec::Pooler(s) => vec![s.backend],
         }
     }
 
@@ -121,7 +131,8 @@ impl ComponentSpec {
             ComponentSpec::LoadBalancer(_)
             | ComponentSpec::Database(_)
             | ComponentSpec::Cache(_)
-            | ComponentSpec::Shards(_) => None,
+            | ComponentSpec::Shards(_)
+            | ComponentSpec::Pooler(_) => None,
         }
     }
 
@@ -132,6 +143,7 @@ impl ComponentSpec {
             ComponentSpec::Database(s) => s.replicas.is_some(),
             ComponentSpec::Cache(s) => s.keyed(),
             ComponentSpec::Shards(_) => true,
+            ComponentSpec::Pooler(_) => false,
         }
     }
 
@@ -141,7 +153,8 @@ impl ComponentSpec {
             ComponentSpec::LoadBalancer(_)
             | ComponentSpec::Service(_)
             | ComponentSpec::Cache(_)
-            | ComponentSpec::Shards(_) => false,
+            | ComponentSpec::Shards(_)
+            | ComponentSpec::Pooler(_) => false,
             // Read-your-writes is measured (and, if asked, enforced) per user.
             ComponentSpec::Database(s) => s.replicas.is_some(),
         }
@@ -151,7 +164,10 @@ impl ComponentSpec {
     /// and user count, so that memory is bounded before a run starts.
     pub fn check_scale(&self, name: &str, keys: u64, users: u64, r: &mut Resolver) {
         match self {
-            ComponentSpec::LoadBalancer(_) | ComponentSpec::Service(_) | ComponentSpec::Shards(_) => {}
+            ComponentSpec::LoadBalancer(_)
+            | ComponentSpec::Service(_)
+            | ComponentSpec::Shards(_)
+            | ComponentSpec::Pooler(_) => {}
             ComponentSpec::Database(s) => s.check_scale(name, keys, users, r),
             ComponentSpec::Cache(s) => {
                 if s.keyed() && keys > MAX_KEY_STATE {
@@ -172,7 +188,8 @@ impl ComponentSpec {
             ComponentSpec::LoadBalancer(_)
             | ComponentSpec::Database(_)
             | ComponentSpec::Cache(_)
-            | ComponentSpec::Shards(_) => 1,
+            | ComponentSpec::Shards(_)
+            | ComponentSpec::Pooler(_) => 1,
         }
     }
 
@@ -186,6 +203,8 @@ impl ComponentSpec {
             }
             ComponentSpec::Cache(s) => (s.servers, s.hit_time.mean_secs()),
             ComponentSpec::Shards(s) => (s.shards * s.server.cores, s.server.times.read.mean_secs()),
+            // Its connections are held across the backend's work, which is the bottleneck.
+            ComponentSpec::Pooler(_) => (0, 0.0),
             ComponentSpec::LoadBalancer(s) => match &s.station {
                 Some((servers, _, d)) => (*servers, d.mean_secs()),
                 None => (0, 0.0),
@@ -200,6 +219,7 @@ pub enum Component {
     Database(Database),
     Cache(Cache),
     Shards(Shards),
+    Pooler(Pooler),
 }
 
 impl Component {
@@ -214,6 +234,7 @@ impl Component {
             ComponentSpec::Database(s) => Component::Database(Database::new(s, name, seed, model)),
             ComponentSpec::Cache(s) => Component::Cache(Cache::new(s, name, seed, id, model.keys)),
             ComponentSpec::Shards(s) => Component::Shards(Shards::new(s, name, seed, model.keys)),
+            ComponentSpec::Pooler(s) => Component::Pooler(Pooler::new(s)),
         }
     }
 
@@ -225,6 +246,7 @@ impl Component {
             Component::Database(c) => c.deliver(ctx, id),
             Component::Cache(c) => c.deliver(ctx, id),
             Component::Shards(c) => c.deliver(ctx, id),
+            Component::Pooler(c) => c.deliver(ctx, id),
         }
     }
 
@@ -236,6 +258,7 @@ impl Component {
             Component::Database(c) => c.done(ctx, id),
             Component::Cache(c) => c.done(ctx, id),
             Component::Shards(c) => c.done(ctx, id),
+            Component::Pooler(c) => c.done(ctx, id),
         }
     }
 
@@ -246,6 +269,7 @@ impl Component {
             Component::Service(c) => c.child_replied(ctx, id, outcome),
             Component::Database(_) | Component::Shards(_) => unreachable!("a database makes no downstream calls"),
             Component::Cache(c) => c.child_replied(ctx, id, outcome),
+            Component::Pooler(c) => c.child_replied(ctx, id, outcome),
         }
     }
 
@@ -256,6 +280,7 @@ impl Component {
             Component::Database(c) => c.totals(now),
             Component::Cache(c) => c.totals(now),
             Component::Shards(c) => c.totals(now),
+            Component::Pooler(c) => c.totals(now),
         }
     }
 
@@ -266,6 +291,7 @@ impl Component {
             Component::Database(c) => c.sync(now),
             Component::Cache(c) => c.sync(now),
             Component::Shards(c) => c.sync(now),
+            Component::Pooler(c) => c.sync(now),
         }
     }
 
@@ -276,6 +302,7 @@ impl Component {
             Component::Database(c) => c.reset_stats(now),
             Component::Cache(c) => c.reset_stats(now),
             Component::Shards(c) => c.reset_stats(now),
+            Component::Pooler(c) => c.reset_stats(now),
         }
     }
 
@@ -286,6 +313,7 @@ impl Component {
             Component::Database(c) => c.stats(elapsed),
             Component::Cache(c) => c.stats(elapsed),
             Component::Shards(c) => c.stats(elapsed),
+            Component::Pooler(c) => c.stats(elapsed),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! instance has a limit of worker threads held across downstream calls and a bounded accept
 //! queue; the handler calls downstream components in sequence or in parallel.
 
+use super::conn_pool::{pool_figures, ConnPool, PoolInput};
 use super::pool::{Admit, Pool};
 use super::KindStats;
 use crate::calls_model::Plan;
@@ -34,6 +35,10 @@ pub struct ServiceInput {
     pub calls: Option<CallsInput>,
     /// How long the handler waits for each downstream call.
     pub timeout: Option<String>,
+    /// A connection pool per instance towards one target, `pool = { target = "db", size = 10 }`:
+    /// each call to the target waits for a free connection (holding its worker thread) and
+    /// holds it until the call answers.
+    pub pool: Option<PoolInput>,
     pub usd_per_hour: Option<f64>,
 }
 
@@ -46,6 +51,8 @@ pub struct ServiceSpec {
     pub service_time: Dist,
     pub plans: Vec<Plan>,
     pub call_timeout: Option<Nanos>,
+    /// (target, connections per instance) of the instance connection pool.
+    pub pool: Option<(CompId, u32)>,
 }
 
 pub const DEFAULT_MAX_IN_FLIGHT: u32 = 200;
@@ -75,9 +82,18 @@ impl ServiceInput {
             r.problem(&at("timeout"), "`timeout` must be greater than zero", "for example \"1s\"");
         }
         let plans = r.plans(&base, &self.calls);
+        let pool = self.pool.as_ref().and_then(|p| p.validate(&base, &plans, r));
         let cost = r.cost(&base, &self.instance_type, instances, self.usd_per_hour);
-        let spec =
-            ServiceSpec { instances, cores, max_in_flight, queue, service_time: service_time?, plans, call_timeout };
+        let spec = ServiceSpec {
+            instances,
+            cores,
+            max_in_flight,
+            queue,
+            service_time: service_time?,
+            plans,
+            call_timeout,
+            pool,
+        };
         Some((spec, cost))
     }
 }
@@ -85,6 +101,8 @@ impl ServiceInput {
 pub struct Service {
     spec: ServiceSpec,
     pools: Vec<Pool>,
+    /// One connection pool per instance (none without `pool`).
+    conns: Vec<ConnPool>,
     next: u32,
     rng: SimRng,
     work_ns: u128,
@@ -93,7 +111,12 @@ pub struct Service {
 impl Service {
     pub fn new(spec: &ServiceSpec, name: &str, seed: u64) -> Self {
         let pools = (0..spec.instances).map(|_| Pool::new(spec.max_in_flight, spec.queue, spec.cores)).collect();
-        Service { spec: spec.clone(), pools, next: 0, rng: stream(seed, &format!("component:{name}")), work_ns: 0 }
+        let conns = match spec.pool {
+            Some((_, size)) => (0..spec.instances).map(|_| ConnPool::new(size, spec.max_in_flight)).collect(),
+            None => Vec::new(),
+        };
+        let rng = stream(seed, &format!("component:{name}"));
+        Service { spec: spec.clone(), pools, conns, next: 0, rng, work_ns: 0 }
     }
 
     fn run(&mut self, ctx: &mut Ctx, id: CallId) {
@@ -129,24 +152,58 @@ impl Service {
     fn advance(&mut self, ctx: &mut Ctx, id: CallId) {
         let class = ctx.class_of(id) as usize;
         let call = *ctx.calls.get(id);
-        let plan = &self.spec.plans[class];
-        if call.outcome != Outcome::Ok || call.step as usize >= plan.len() {
+        let (step, inst) = (call.step as usize, call.instance as usize);
+        if call.outcome != Outcome::Ok || step >= self.spec.plans[class].len() {
             return self.finish(ctx, id);
         }
-        let mut sent = 0u16;
-        for t in &plan[call.step as usize] {
+        let (mut sent, mut unused_conns) = (0u16, 0);
+        for j in 0..self.spec.plans[class][step].len() {
+            let t = self.spec.plans[class][step][j];
+            let pooled = self.spec.pool.is_some_and(|(c, _)| c == t.comp);
+            if pooled && !self.conns[inst].take(ctx.now, id, t.op) {
+                sent += 1; // sent when a connection comes back (`release`)
+                continue;
+            }
             match ctx.call_out(id, t.comp, t.op, NO_INSTANCE, self.spec.call_timeout) {
                 Some(_) => sent += 1,
-                None => ctx.calls.get_mut(id).outcome = Outcome::Rejected,
+                None => {
+                    ctx.calls.get_mut(id).outcome = Outcome::Rejected;
+                    unused_conns += u32::from(pooled);
+                }
             }
         }
         ctx.calls.get_mut(id).pending = sent;
         if sent == 0 {
             self.finish(ctx, id);
         }
+        for _ in 0..unused_conns {
+            self.release(ctx, inst);
+        }
+    }
+
+    /// A connection of instance `inst`'s pool comes back: the first waiting call sends its
+    /// call to the pool's target on it.
+    fn release(&mut self, ctx: &mut Ctx, inst: usize) {
+        let Some((target, _)) = self.spec.pool else { return };
+        while let Some((waiter, op)) = self.conns[inst].give_back(ctx.now) {
+            if ctx.call_out(waiter, target, op, NO_INSTANCE, self.spec.call_timeout).is_some() {
+                return;
+            }
+            // The call arena is full: this call fails, and the connection goes to the next.
+            self.child_done(ctx, waiter, Outcome::Rejected);
+        }
     }
 
     pub fn child_replied(&mut self, ctx: &mut Ctx, id: CallId, outcome: Outcome) {
+        if self.spec.pool.is_some_and(|(c, _)| c == ctx.child_comp) {
+            let inst = ctx.calls.get(id).instance as usize;
+            self.release(ctx, inst);
+        }
+        self.child_done(ctx, id, outcome);
+    }
+
+    /// One downstream call of `id`'s current step is over with `outcome`.
+    fn child_done(&mut self, ctx: &mut Ctx, id: CallId, outcome: Outcome) {
         let call = ctx.calls.get_mut(id);
         call.pending -= 1;
         if outcome != Outcome::Ok && call.outcome == Outcome::Ok {
@@ -178,10 +235,12 @@ impl Service {
 
     pub fn sync(&mut self, now: Nanos) {
         self.pools.iter_mut().for_each(|p| p.sync(now));
+        self.conns.iter_mut().for_each(|c| c.sync(now));
     }
 
     pub fn reset_stats(&mut self, now: Nanos) {
         self.pools.iter_mut().for_each(|p| p.reset_stats(now));
+        self.conns.iter_mut().for_each(|c| c.reset_stats(now));
         self.work_ns = 0;
     }
 
@@ -199,6 +258,14 @@ impl Service {
         s.service_s_mean = if s.granted == 0 { 0.0 } else { self.work_ns as f64 / 1e9 / s.granted as f64 };
         s.extra.insert("threads_utilization".into(), th.utilization);
         s.extra.insert("instances".into(), f64::from(self.spec.instances));
+        if let Some((_, size)) = self.spec.pool {
+            let (util, wait, waited, _, waiting_max) = pool_figures(&self.conns.iter().collect::<Vec<_>>(), elapsed);
+            s.extra.insert("pool_size".into(), f64::from(size));
+            s.extra.insert("pool_utilization".into(), util);
+            s.extra.insert("pool_wait_s_mean".into(), wait);
+            s.extra.insert("pool_exhausted".into(), waited as f64);
+            s.extra.insert("pool_waiting_max".into(), f64::from(waiting_max));
+        }
         s
     }
 

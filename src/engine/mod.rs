@@ -35,6 +35,9 @@ pub struct Ctx {
     stamp: u32,
     pub limits_hit: LimitsHit,
     pub comp_metrics: Vec<CompMetrics>,
+    /// During `child_replied`: the component whose call answered (or timed out), for callers
+    /// that hold a resource per target (a connection pool).
+    pub child_comp: CompId,
 }
 
 impl Ctx {
@@ -245,6 +248,7 @@ impl<'m> Simulation<'m> {
                 stamp: 0,
                 limits_hit: LimitsHit::default(),
                 comp_metrics: (0..n).map(|_| CompMetrics::new()).collect(),
+                child_comp: 0,
             },
             comps,
             source: Source::new(model, seed),
@@ -427,6 +431,7 @@ impl<'m> Simulation<'m> {
         } else {
             let parent = call.parent;
             let comp = self.ctx.calls.get(parent).comp as usize;
+            self.ctx.child_comp = call.comp;
             self.comps[comp].child_replied(&mut self.ctx, parent, call.outcome);
         }
     }
@@ -445,6 +450,7 @@ impl<'m> Simulation<'m> {
         } else {
             let parent = call.parent;
             let comp = self.ctx.calls.get(parent).comp as usize;
+            self.ctx.child_comp = call.comp;
             self.comps[comp].child_replied(&mut self.ctx, parent, Outcome::TimedOut);
         }
     }

@@ -332,3 +332,85 @@ fn shards_too_many() {
     };
     check("shards-too-many", &sharded("shards = 1000"), e);
 }
+
+#[test]
+fn pool_target_the_service_never_calls() {
+    let text = edit(r#"service_time = "1ms""#, "service_time = \"1ms\"\npool = { target = \"db\", size = 10 }");
+    let e = Expect {
+        at: (r#"pool = { target = "db""#, 19),
+        key: "components.app.pool.target",
+        message: "which this service never calls",
+        help: "remove `pool`",
+    };
+    check("pool-target-not-called", &text, e);
+}
+
+#[test]
+fn pool_of_zero_connections() {
+    let text = edit(r#"service_time = "1ms""#, "service_time = \"1ms\"\npool = { target = \"cache\", size = 0 }");
+    assert!(stagesim::parse_scenario("ok.toml", &text.replace("size = 0", "size = 4")).is_ok());
+    let e = Expect {
+        at: (r#"pool = { target = "cache""#, 35),
+        key: "components.app.pool.size",
+        message: "`size` must be at least 1",
+        help: "1 or more",
+    };
+    check("pool-size-zero", &text, e);
+}
+
+#[test]
+fn pool_unknown_key() {
+    let text = edit(r#"service_time = "1ms""#, "service_time = \"1ms\"\npool = { target = \"cache\", sise = 4 }");
+    let e = Expect {
+        at: (r#"pool = { target = "cache""#, 28),
+        key: "components.app.pool.sise",
+        message: "unknown field `sise`",
+        help: "`size`",
+    };
+    check("pool-unknown-key", &text, e);
+}
+
+/// The cache reads and writes through a pooler `pgb` with `settings`.
+fn pooled(settings: &str) -> String {
+    edit(r#"backend = "db""#, r#"backend = "pgb""#)
+        .replace("[components.db]", &format!("[components.pgb]\nkind = \"pooler\"\n{settings}\n\n[components.db]"))
+}
+
+#[test]
+fn pooler_is_valid() {
+    let text = pooled("backend = \"db\"\nserver_connections = 20");
+    stagesim::parse_scenario("pooler.toml", &text).expect("valid");
+}
+
+#[test]
+fn pooler_zero_server_connections() {
+    let e = Expect {
+        at: ("server_connections = 0", 22),
+        key: "components.pgb.server_connections",
+        message: "must be at least 1",
+        help: "1 or more",
+    };
+    check("pooler-zero", &pooled("backend = \"db\"\nserver_connections = 0"), e);
+}
+
+#[test]
+fn pooler_fewer_clients_than_server_connections() {
+    let e = Expect {
+        at: ("max_client_connections = 10", 26),
+        key: "components.pgb.max_client_connections",
+        message: "10 client connections cannot use 20 server connections",
+        help: "raise it",
+    };
+    check("pooler-clients", &pooled("backend = \"db\"\nserver_connections = 20\nmax_client_connections = 10"), e);
+}
+
+#[test]
+fn pooler_unknown_backend() {
+    let e = Expect {
+        at: (r#"backend = "dbb""#, 11),
+        key: "components.pgb.backend",
+        message: "no component named `dbb`",
+        help: "`db`",
+    };
+    check("pooler-backend", &pooled("backend = \"dbb\"\nserver_connections = 20"), e);
+}

@@ -6,6 +6,7 @@
 mod cache;
 mod data_validation;
 mod invariants;
+mod pooling;
 mod queueing;
 mod replicas;
 mod shards;
