@@ -225,6 +225,16 @@ impl Database {
     }
 
     pub fn deliver(&mut self, ctx: &mut Ctx, id: CallId) {
+        if self.repl.is_none() {
+            // A lone primary: no routing, and the call's instance is left alone.
+            return match self.nodes[0].admit(ctx.now, id) {
+                Admit::Run => {
+                    self.nodes[0].start(ctx, id, &self.times, &mut self.rng);
+                }
+                Admit::Wait => {}
+                Admit::Rejected => ctx.reply(id, Outcome::Rejected),
+            };
+        }
         let node = match (&self.spec.replicas, ctx.calls.get(id).op) {
             (None, _) | (Some(_), Op::Write) => 0,
             (Some(x), Op::Read | Op::Default) => {
@@ -300,6 +310,13 @@ impl Database {
     }
 
     pub fn done(&mut self, ctx: &mut Ctx, id: CallId) {
+        if self.repl.is_none() {
+            let [a, b] = self.nodes[0].finish(ctx.now);
+            for next in [a, b].into_iter().flatten() {
+                self.nodes[0].start(ctx, next, &self.times, &mut self.rng);
+            }
+            return ctx.reply(id, Outcome::Ok);
+        }
         let node = ctx.calls.get(id).instance as usize;
         for next in self.nodes[node].finish(ctx.now).into_iter().flatten() {
             self.start(ctx, next, node);

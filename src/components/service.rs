@@ -150,6 +150,33 @@ impl Service {
 
     /// Starts the current step's downstream calls, or answers when the plan is done.
     fn advance(&mut self, ctx: &mut Ctx, id: CallId) {
+        if self.spec.pool.is_some() {
+            return self.advance_pooled(ctx, id);
+        }
+        let class = ctx.class_of(id) as usize;
+        let call = *ctx.calls.get(id);
+        let plan = &self.spec.plans[class];
+        if call.outcome != Outcome::Ok || call.step as usize >= plan.len() {
+            return self.finish(ctx, id);
+        }
+        let mut sent = 0u16;
+        for t in &plan[call.step as usize] {
+            match ctx.call_out(id, t.comp, t.op, NO_INSTANCE, self.spec.call_timeout) {
+                Some(_) => sent += 1,
+                None => ctx.calls.get_mut(id).outcome = Outcome::Rejected,
+            }
+        }
+        ctx.calls.get_mut(id).pending = sent;
+        if sent == 0 {
+            self.finish(ctx, id);
+        }
+    }
+
+    /// `advance` for an instance with a connection pool: calls to the pool's target first
+    /// take a connection, or wait for one. Kept out of line: scenarios without pools never
+    /// come here, and `advance` stays small enough to inline.
+    #[inline(never)]
+    fn advance_pooled(&mut self, ctx: &mut Ctx, id: CallId) {
         let class = ctx.class_of(id) as usize;
         let call = *ctx.calls.get(id);
         let (step, inst) = (call.step as usize, call.instance as usize);
@@ -183,6 +210,7 @@ impl Service {
 
     /// A connection of instance `inst`'s pool comes back: the first waiting call sends its
     /// call to the pool's target on it.
+    #[inline(never)]
     fn release(&mut self, ctx: &mut Ctx, inst: usize) {
         let Some((target, _)) = self.spec.pool else { return };
         while let Some((waiter, op)) = self.conns[inst].give_back(ctx.now) {
@@ -203,6 +231,7 @@ impl Service {
     }
 
     /// One downstream call of `id`'s current step is over with `outcome`.
+    #[inline]
     fn child_done(&mut self, ctx: &mut Ctx, id: CallId, outcome: Outcome) {
         let call = ctx.calls.get_mut(id);
         call.pending -= 1;

@@ -70,7 +70,7 @@ impl Ctx {
     }
 
     /// Sends a call from `parent` to `target`; `None` when the call arena is full (counted).
-    #[inline]
+    #[inline(always)]
     pub fn call_out(
         &mut self,
         parent: CallId,
