@@ -193,7 +193,8 @@ pub struct Database {
     times: QueryTimes,
     /// The primary, then the replicas.
     nodes: Vec<DbNode>,
-    repl: Option<Replication>,
+    /// Boxed: only replicated databases have it, and it is large.
+    repl: Option<Box<Replication>>,
     next: u32,
     rng: SimRng,
     /// Replica reads, those that were stale, and those that missed the user's own write.
@@ -208,7 +209,7 @@ impl Database {
         let servers = 1 + spec.replicas.as_ref().map_or(0, |x| x.count);
         let repl = spec.replicas.as_ref().map(|x| {
             let users = model.draws_users.then_some(model.users.count);
-            Replication::new(x.lag.clone(), x.lag_growth, x.count, model.keys.count(), users)
+            Box::new(Replication::new(x.lag.clone(), x.lag_growth, x.count, model.keys.count(), users))
         });
         Database {
             spec: spec.clone(),

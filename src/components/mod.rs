@@ -217,9 +217,10 @@ pub enum Component {
     LoadBalancer(LoadBalancer),
     Service(Service),
     Database(Database),
-    Cache(Cache),
-    Shards(Shards),
-    Pooler(Pooler),
+    // Boxed: large, and kept out of the enum so the common kinds stay compact.
+    Cache(Box<Cache>),
+    Shards(Box<Shards>),
+    Pooler(Box<Pooler>),
 }
 
 impl Component {
@@ -232,9 +233,9 @@ impl Component {
             }
             ComponentSpec::Service(s) => Component::Service(Service::new(s, name, seed)),
             ComponentSpec::Database(s) => Component::Database(Database::new(s, name, seed, model)),
-            ComponentSpec::Cache(s) => Component::Cache(Cache::new(s, name, seed, id, model.keys)),
-            ComponentSpec::Shards(s) => Component::Shards(Shards::new(s, name, seed, model.keys)),
-            ComponentSpec::Pooler(s) => Component::Pooler(Pooler::new(s)),
+            ComponentSpec::Cache(s) => Component::Cache(Box::new(Cache::new(s, name, seed, id, model.keys))),
+            ComponentSpec::Shards(s) => Component::Shards(Box::new(Shards::new(s, name, seed, model.keys))),
+            ComponentSpec::Pooler(s) => Component::Pooler(Box::new(Pooler::new(s))),
         }
     }
 
