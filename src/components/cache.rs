@@ -351,6 +351,7 @@ impl Cache {
         }
     }
 
+    #[inline(never)] // keeps the engine's event loop compact for the common kinds
     pub fn deliver(&mut self, ctx: &mut Ctx, id: CallId) {
         ctx.calls.get_mut(id).step = LOOKUP;
         let op = Self::op_of(ctx, id);
@@ -400,6 +401,7 @@ impl Cache {
         }
     }
 
+    #[inline(never)] // keeps the engine's event loop compact for the common kinds
     pub fn done(&mut self, ctx: &mut Ctx, id: CallId) {
         if let Some(next) = self.station.release(ctx.now) {
             self.work(ctx, next);
@@ -506,6 +508,7 @@ impl Cache {
         }
     }
 
+    #[inline(never)] // keeps the engine's event loop compact for the common kinds
     pub fn child_replied(&mut self, ctx: &mut Ctx, id: CallId, outcome: Outcome) {
         if outcome != Outcome::Ok {
             return self.answer(ctx, id, outcome);

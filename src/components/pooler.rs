@@ -83,6 +83,7 @@ impl Pooler {
         }
     }
 
+    #[inline(never)] // keeps the engine's event loop compact for the common kinds
     pub fn deliver(&mut self, ctx: &mut Ctx, id: CallId) {
         if self.clients >= self.spec.max_clients {
             self.refused += 1;
@@ -112,11 +113,13 @@ impl Pooler {
         }
     }
 
+    #[inline(never)] // keeps the engine's event loop compact for the common kinds
     pub fn child_replied(&mut self, ctx: &mut Ctx, id: CallId, outcome: Outcome) {
         self.release(ctx);
         self.answer(ctx, id, outcome);
     }
 
+    #[inline(never)] // keeps the engine's event loop compact for the common kinds
     pub fn done(&mut self, _ctx: &mut Ctx, _id: CallId) {
         // The pooler schedules no work of its own: its queries run at the backend.
     }

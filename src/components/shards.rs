@@ -192,6 +192,7 @@ impl Shards {
         }
     }
 
+    #[inline(never)] // keeps the engine's event loop compact for the common kinds
     pub fn deliver(&mut self, ctx: &mut Ctx, id: CallId) {
         let key = ctx.requests.get(ctx.calls.get(id).req).key;
         let shard = self.router.shard_of(key) as usize;
@@ -205,6 +206,7 @@ impl Shards {
         }
     }
 
+    #[inline(never)] // keeps the engine's event loop compact for the common kinds
     pub fn done(&mut self, ctx: &mut Ctx, id: CallId) {
         let shard = ctx.calls.get(id).instance as usize;
         for next in self.nodes[shard].finish(ctx.now).into_iter().flatten() {
