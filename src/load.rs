@@ -219,9 +219,11 @@ fn child_path(name: String, key_matches: bool, child: &Spanned<DeValue>, span: &
 fn help_for(message: &str, key: &str) -> String {
     if let Some(rest) = message.strip_prefix("unknown field") {
         let expected = rest.split_once("expected").map_or("", |(_, e)| e).trim();
+        // serde lists them as "one of `a`, `b`, `c`" or, for two, "`a` or `b`".
         let allowed: Vec<&str> = expected
-            .split(',')
-            .map(|s| s.trim().trim_start_matches("one of").trim().trim_matches('`'))
+            .split([',', ' '])
+            .filter(|s| s.starts_with('`'))
+            .map(|s| s.trim_matches('`'))
             .filter(|s| !s.is_empty())
             .collect();
         return match did_you_mean(key, allowed.iter().copied()) {

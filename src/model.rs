@@ -64,6 +64,14 @@ pub enum Keys {
     Zipf { count: u64, exponent: f64 },
 }
 
+impl Keys {
+    pub fn count(&self) -> u64 {
+        match self {
+            Keys::Uniform { count } | Keys::Zipf { count, .. } => *count,
+        }
+    }
+}
+
 /// Users by region: user ids are `0..count`; `regions` holds (name, share) pairs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Users {

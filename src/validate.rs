@@ -251,6 +251,9 @@ pub fn build_model(
     let sizes = crate::sizes::class_sizes(file, &classes, &mut r);
     let placement = placement(file, &components, comp_regions, &users, &mut r);
     placement.fill_latency(&mut latency, &explicit);
+    for c in &components {
+        c.spec.check_scale(&c.name, keys.count(), users.count, &mut r);
+    }
     if components.len() == comps.len() {
         balancer_checks(&components, &mut r);
     }
@@ -530,6 +533,7 @@ fn graph_checks(file: &ScenarioFile, comps: &[ComponentModel], r: &mut Resolver)
             ComponentSpec::LoadBalancer(_) | ComponentSpec::Gateway(_) => "backends",
             ComponentSpec::Cdn(_) => "origin",
             ComponentSpec::GeoDns(_) => "targets",
+            ComponentSpec::Cache(_) | ComponentSpec::Pooler(_) => "backend",
             _ => "calls",
         };
         let help = format!("calls must form a tree or a DAG: remove the call from `{from}` to `{to}`");

@@ -1,34 +1,76 @@
-//! `kind = "database"`: a single primary. A connection limit with a bounded wait for a free
-//! connection, and queries that occupy one of the database's cores for a read or write time.
+//! `kind = "database"`: a primary, optionally with read replicas. Each server has a
+//! connection limit with a bounded wait for a free connection, and queries that occupy one of
+//! its cores for a read or write time.
+//!
+//! With `replicas = N`, writes go to the primary and reads to the replicas (each an identical
+//! server with its own connections and cores), chosen by `read_policy`. Writes reach the
+//! replicas after `replication_lag` (see `replication.rs`), so a read can be *stale*: its key's
+//! latest write is not yet visible on the replica serving it. `read_your_writes` routes a
+//! user's reads so that the user sees their own writes.
 
-use super::pool::{Admit, Pool};
-use super::KindStats;
-use crate::dist::Dist;
+use super::db_node::{node_stats, DbNode, QueryTimes, ServerInput};
+use super::pool::Admit;
+use super::replication::{ReadYourWrites, Replication};
+use super::{KindStats, MAX_KEY_STATE};
 use crate::engine::calls::{CallId, Op, Outcome};
-use crate::engine::event::Event;
 use crate::engine::windows::Totals;
 use crate::engine::Ctx;
-use crate::model::Cost;
+use crate::model::{Cost, Model};
 use crate::rng::{stream, SimRng};
 use crate::units::Nanos;
 use crate::validate::Resolver;
+use rand::RngExt;
 use serde::Deserialize;
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadPolicy {
+    #[default]
+    RoundRobin,
+    Random,
+    LeastConnections,
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseInput {
     pub kind: String,
     pub instance_type: Option<String>,
-    /// Concurrent client connections (sessions) the database accepts.
+    /// Concurrent client connections (sessions) each server accepts.
     pub connections: Option<u32>,
-    /// Queries executed in parallel (default: the instance type's cores, else `connections`).
+    /// Queries executed in parallel per server (default: the instance type's cores, else
+    /// `connections`).
     pub cores: Option<u32>,
-    /// Callers waiting for a connection; beyond it, calls are rejected.
+    /// Callers waiting for a connection, per server; beyond it, calls are rejected.
     pub queue: Option<u32>,
     pub read_time: String,
     /// Default: the read time.
     pub write_time: Option<String>,
+    /// Read replicas, each a server like the primary (default 0). Priced as instances.
+    pub replicas: Option<u32>,
+    /// How reads pick a replica: `"round_robin"` (default), `"random"`, `"least_connections"`.
+    pub read_policy: Option<ReadPolicy>,
+    /// Delay before a committed write shows on a replica, per write and replica (default
+    /// "exp(mean = 50ms)").
+    pub replication_lag: Option<String>,
+    /// A replica with queries waiting applies writes later by the time it needs to clear them.
+    pub lag_growth: Option<bool>,
+    /// `"none"` (default), `"primary_window"` or `"session"`.
+    pub read_your_writes: Option<ReadYourWrites>,
+    /// With `read_your_writes = "primary_window"`: how long after a user's write that user's
+    /// reads go to the primary (default "5s").
+    pub primary_window: Option<String>,
     pub usd_per_hour: Option<f64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Replicas {
+    pub count: u32,
+    pub read_policy: ReadPolicy,
+    pub lag: crate::dist::Dist,
+    pub lag_growth: bool,
+    pub read_your_writes: ReadYourWrites,
+    pub primary_window: Nanos,
 }
 
 #[derive(Clone, Debug)]
@@ -36,124 +78,308 @@ pub struct DatabaseSpec {
     pub connections: u32,
     pub cores: u32,
     pub queue: u32,
-    pub read_time: Dist,
-    pub write_time: Dist,
+    pub read_time: crate::dist::Dist,
+    pub write_time: crate::dist::Dist,
+    pub replicas: Option<Replicas>,
 }
 
-pub const DEFAULT_CONNECTIONS: u32 = 100;
+pub use super::db_node::DEFAULT_CONNECTIONS;
+pub const DEFAULT_REPLICATION_LAG: &str = "exp(mean = 50ms)";
+pub const DEFAULT_PRIMARY_WINDOW: &str = "5s";
+/// Servers travel in calls as `u16`; 64 replicas is far beyond any managed offering.
+pub const MAX_REPLICAS: u32 = 64;
 
 impl DatabaseInput {
     pub fn validate(&self, name: &str, r: &mut Resolver) -> Option<(DatabaseSpec, Cost)> {
         let base = ["components", name];
-        let at = |k: &'static str| [base[0], base[1], k];
-        let connections = r.count(&at("connections"), self.connections, DEFAULT_CONNECTIONS);
-        let profile_cores = self.instance_type.as_ref().and_then(|t| r.catalog.get(t)).map(|p| p.cores);
-        let cores = r.count(&at("cores"), self.cores, profile_cores.unwrap_or(connections).max(1));
-        let queue = self.queue.unwrap_or(r.limits.max_queue);
-        let read_time = r.dist(&at("read_time"), &self.read_time);
-        let write_time = match &self.write_time {
-            Some(w) => r.dist(&at("write_time"), w),
-            None => read_time.clone(),
-        };
-        let cost = r.cost(&base, &self.instance_type, 1, self.usd_per_hour);
+        let server = ServerInput {
+            instance_type: &self.instance_type,
+            connections: self.connections,
+            cores: self.cores,
+            queue: self.queue,
+            read_time: &self.read_time,
+            write_time: self.write_time.as_deref(),
+        }
+        .validate(&base, r);
+        let replicas = self.replicas(&base, r);
+        let servers = 1 + replicas.as_ref().map_or(0, |x| x.count);
+        let cost = r.cost(&base, &self.instance_type, servers, self.usd_per_hour);
+        let s = server?;
         let spec = DatabaseSpec {
-            connections,
-            cores: cores.min(connections),
-            queue,
-            read_time: read_time?,
-            write_time: write_time?,
+            connections: s.connections,
+            cores: s.cores,
+            queue: s.queue,
+            read_time: s.times.read,
+            write_time: s.times.write,
+            replicas,
         };
         Some((spec, cost))
+    }
+
+    fn replicas(&self, base: &[&str; 2], r: &mut Resolver) -> Option<Replicas> {
+        let at = |k: &'static str| [base[0], base[1], k];
+        let count = self.replicas.unwrap_or(0);
+        if count > MAX_REPLICAS {
+            r.problem(
+                &at("replicas"),
+                format!("{count} replicas is more than the {MAX_REPLICAS} a database may have"),
+                "shard the data instead (`kind = \"shards\"`)",
+            );
+            return None;
+        }
+        let given = [
+            ("read_policy", self.read_policy.is_some()),
+            ("replication_lag", self.replication_lag.is_some()),
+            ("lag_growth", self.lag_growth.is_some()),
+            ("read_your_writes", self.read_your_writes.is_some()),
+        ];
+        if count == 0 {
+            for (key, _) in given.iter().filter(|(_, g)| *g) {
+                r.problem(
+                    &[base[0], base[1], key],
+                    format!("`{key}` needs read replicas"),
+                    "add `replicas = 2`, or remove it",
+                );
+            }
+        }
+        let ryw = self.read_your_writes.unwrap_or_default();
+        let window = match (&self.primary_window, ryw) {
+            (Some(w), ReadYourWrites::PrimaryWindow) => r.duration(&at("primary_window"), w),
+            (None, _) => r.duration(&at("primary_window"), DEFAULT_PRIMARY_WINDOW),
+            (Some(_), _) => {
+                r.problem(
+                    &at("primary_window"),
+                    "`primary_window` only applies to `read_your_writes = \"primary_window\"`",
+                    "set `read_your_writes = \"primary_window\"`, or remove it",
+                );
+                None
+            }
+        };
+        let lag = r.dist(&at("replication_lag"), self.replication_lag.as_deref().unwrap_or(DEFAULT_REPLICATION_LAG));
+        (count > 0).then_some(())?;
+        Some(Replicas {
+            count,
+            read_policy: self.read_policy.unwrap_or_default(),
+            lag: lag?,
+            lag_growth: self.lag_growth.unwrap_or(false),
+            read_your_writes: ryw,
+            primary_window: window?,
+        })
+    }
+}
+
+impl DatabaseSpec {
+    /// Per-key and per-user replication state must fit `MAX_KEY_STATE` entries.
+    pub fn check_scale(&self, name: &str, keys: u64, users: u64, r: &mut Resolver) {
+        let Some(x) = &self.replicas else { return };
+        let n = u64::from(x.count);
+        for (what, count) in [("keys", keys), ("users", users)] {
+            if count.saturating_mul(n) > MAX_KEY_STATE {
+                r.problem(
+                    &["components", name, "replicas"],
+                    format!(
+                        "database `{name}` tracks replication per {} per replica: {count} {what} x {n} replicas is more than {MAX_KEY_STATE}",
+                        &what[..what.len() - 1]
+                    ),
+                    format!("use fewer replicas, or model fewer {what} ([{what}] count)"),
+                );
+            }
+        }
     }
 }
 
 pub struct Database {
     spec: DatabaseSpec,
-    pool: Pool,
+    times: QueryTimes,
+    /// The primary, then the replicas.
+    nodes: Vec<DbNode>,
+    /// Boxed: only replicated databases have it, and it is large.
+    repl: Option<Box<Replication>>,
+    next: u32,
     rng: SimRng,
-    work_ns: u128,
-    reads: u64,
-    writes: u64,
+    /// Replica reads, those that were stale, and those that missed the user's own write.
+    replica_reads: u64,
+    stale_reads: u64,
+    ryw_violations: u64,
+    primary_reads: u64,
 }
 
 impl Database {
-    pub fn new(spec: &DatabaseSpec, name: &str, seed: u64) -> Self {
+    pub fn new(spec: &DatabaseSpec, name: &str, seed: u64, model: &Model) -> Self {
+        let servers = 1 + spec.replicas.as_ref().map_or(0, |x| x.count);
+        let repl = spec.replicas.as_ref().map(|x| {
+            let users = model.draws_users.then_some(model.users.count);
+            Box::new(Replication::new(x.lag.clone(), x.lag_growth, x.count, model.keys.count(), users))
+        });
         Database {
             spec: spec.clone(),
-            pool: Pool::new(spec.connections, spec.queue, spec.cores),
+            times: QueryTimes { read: spec.read_time.clone(), write: spec.write_time.clone() },
+            nodes: (0..servers).map(|_| DbNode::new(spec.connections, spec.queue, spec.cores)).collect(),
+            repl,
+            next: 0,
             rng: stream(seed, &format!("component:{name}")),
-            work_ns: 0,
-            reads: 0,
-            writes: 0,
+            replica_reads: 0,
+            stale_reads: 0,
+            ryw_violations: 0,
+            primary_reads: 0,
         }
     }
 
-    fn run(&mut self, ctx: &mut Ctx, id: CallId) {
-        let t = match ctx.calls.get(id).op {
-            Op::Write => {
-                self.writes += 1;
-                self.spec.write_time.sample(&mut self.rng)
-            }
-            Op::Read | Op::Default => {
-                self.reads += 1;
-                self.spec.read_time.sample(&mut self.rng)
+    pub fn deliver(&mut self, ctx: &mut Ctx, id: CallId) {
+        if self.repl.is_none() {
+            // A lone primary: no routing, and the call's instance is left alone.
+            return match self.nodes[0].admit(ctx.now, id) {
+                Admit::Run => {
+                    self.nodes[0].start(ctx, id, &self.times, &mut self.rng);
+                }
+                Admit::Wait => {}
+                Admit::Rejected => ctx.reply(id, Outcome::Rejected),
+            };
+        }
+        let node = match (&self.spec.replicas, ctx.calls.get(id).op) {
+            (None, _) | (Some(_), Op::Write) => 0,
+            (Some(x), Op::Read | Op::Default) => {
+                let route = (x.count as usize, x.read_policy, x.read_your_writes, x.primary_window);
+                self.route_read(ctx, id, route)
             }
         };
-        self.work_ns += u128::from(t);
-        ctx.schedule(t, Event::Done(id));
-    }
-
-    pub fn deliver(&mut self, ctx: &mut Ctx, id: CallId) {
-        match self.pool.admit(ctx.now, id) {
-            Admit::Run => self.run(ctx, id),
+        ctx.calls.get_mut(id).instance = node as u16;
+        match self.nodes[node].admit(ctx.now, id) {
+            Admit::Run => self.start(ctx, id, node),
             Admit::Wait => {}
             Admit::Rejected => ctx.reply(id, Outcome::Rejected),
         }
     }
 
-    pub fn done(&mut self, ctx: &mut Ctx, id: CallId) {
-        if let Some(next) = self.pool.work_done(ctx.now) {
-            self.run(ctx, next);
+    /// The server for a read: a replica by the policy, or the primary when read-your-writes
+    /// says the replicas cannot be trusted for this user yet.
+    fn route_read(&mut self, ctx: &Ctx, id: CallId, route: (usize, ReadPolicy, ReadYourWrites, Nanos)) -> usize {
+        let (n, policy, ryw, window) = route;
+        let user = ctx.requests.get(ctx.calls.get(id).req).user;
+        let pick = match policy {
+            ReadPolicy::RoundRobin => {
+                self.next = (self.next + 1) % n as u32;
+                self.next as usize
+            }
+            ReadPolicy::Random => self.rng.random_range(0..n),
+            ReadPolicy::LeastConnections => {
+                // Ties go round robin, so an idle set of replicas is not all sent to the first.
+                let start = self.next as usize;
+                self.next = (self.next + 1) % n as u32;
+                (0..n).map(|k| (start + k) % n).min_by_key(|r| self.nodes[1 + r].pool.threads.load()).unwrap_or(0)
+            }
+        };
+        let Some(repl) = self.repl.as_ref() else { return 1 + pick };
+        match ryw {
+            ReadYourWrites::None => 1 + pick,
+            ReadYourWrites::PrimaryWindow => {
+                let last = repl.last_write_of(user);
+                if last > 0 && ctx.now < last.saturating_add(window) {
+                    0
+                } else {
+                    1 + pick
+                }
+            }
+            ReadYourWrites::Session => {
+                (0..n).map(|k| (pick + k) % n).find(|r| repl.shows_users_write(user, *r, ctx.now)).map_or(0, |r| 1 + r)
+            }
         }
-        if let Some(next) = self.pool.leave(ctx.now) {
-            self.run(ctx, next);
+    }
+
+    fn start(&mut self, ctx: &mut Ctx, id: CallId, node: usize) {
+        let op = self.nodes[node].start(ctx, id, &self.times, &mut self.rng);
+        let Some(repl) = &self.repl else { return };
+        if op == Op::Write {
+            return;
+        }
+        if node == 0 {
+            self.primary_reads += 1;
+            return;
+        }
+        // What the read sees is decided when it starts (its snapshot).
+        let req = ctx.requests.get(ctx.calls.get(id).req);
+        self.replica_reads += 1;
+        if !repl.fresh(req.key, node - 1, ctx.now) {
+            self.stale_reads += 1;
+        }
+        // Only a write that committed before the read was sent must show: reads sent while a
+        // write is in flight may see either value.
+        let sent = ctx.calls.get(id).arrived_at;
+        if repl.last_write_of(req.user) < sent && !repl.shows_users_write(req.user, node - 1, ctx.now) {
+            self.ryw_violations += 1;
+        }
+    }
+
+    pub fn done(&mut self, ctx: &mut Ctx, id: CallId) {
+        if self.repl.is_none() {
+            let [a, b] = self.nodes[0].finish(ctx.now);
+            for next in [a, b].into_iter().flatten() {
+                self.nodes[0].start(ctx, next, &self.times, &mut self.rng);
+            }
+            return ctx.reply(id, Outcome::Ok);
+        }
+        let node = ctx.calls.get(id).instance as usize;
+        for next in self.nodes[node].finish(ctx.now).into_iter().flatten() {
+            self.start(ctx, next, node);
+        }
+        if node == 0 && ctx.calls.get(id).op == Op::Write {
+            self.replicate(ctx, id);
         }
         ctx.reply(id, Outcome::Ok);
     }
 
+    fn replicate(&mut self, ctx: &Ctx, id: CallId) {
+        let Some(repl) = self.repl.as_mut() else { return };
+        let req = ctx.requests.get(ctx.calls.get(id).req);
+        let (nodes, per_query) = (&self.nodes, self.spec.read_time.mean_secs() / f64::from(self.spec.cores));
+        repl.commit(req.key, req.user, ctx.now, |r| nodes[1 + r].waiting() as f64 * per_query, &mut self.rng);
+    }
+
     pub fn totals(&mut self, now: Nanos) -> Totals {
-        self.pool.sync(now);
-        Totals {
-            busy_ns: self.pool.cores.total_busy_ns,
-            queue_ns: self.pool.threads.total_queue_ns + self.pool.cores.total_queue_ns,
-            servers: self.spec.cores,
+        let mut t = Totals { servers: self.spec.cores * self.nodes.len() as u32, ..Totals::default() };
+        for n in &mut self.nodes {
+            let x = n.totals(now);
+            t.busy_ns += x.busy_ns;
+            t.queue_ns += x.queue_ns;
         }
+        t
     }
 
     pub fn sync(&mut self, now: Nanos) {
-        self.pool.sync(now);
+        self.nodes.iter_mut().for_each(|n| n.sync(now));
     }
 
     pub fn reset_stats(&mut self, now: Nanos) {
-        self.pool.reset_stats(now);
-        self.work_ns = 0;
-        self.reads = 0;
-        self.writes = 0;
+        self.nodes.iter_mut().for_each(|n| n.reset_stats(now));
+        if let Some(r) = self.repl.as_mut() {
+            r.reset_stats();
+        }
+        (self.replica_reads, self.stale_reads, self.ryw_violations, self.primary_reads) = (0, 0, 0, 0);
     }
 
     pub fn stats(&self, elapsed: Nanos) -> KindStats {
-        let mut s = KindStats::from_stations(&[self.pool.cores.stats], self.spec.cores, elapsed);
-        let conns = KindStats::from_stations(&[self.pool.threads.stats], self.spec.connections, elapsed);
-        s.queue_mean += conns.queue_mean;
-        s.queue_max = s.queue_max.max(conns.queue_max);
-        s.wait_s_mean += conns.wait_s_mean;
-        s.rejected = conns.rejected;
-        s.waited += conns.waited;
-        let queries = self.reads + self.writes;
-        s.service_s_mean = if queries == 0 { 0.0 } else { self.work_ns as f64 / 1e9 / queries as f64 };
-        s.extra.insert("connections_utilization".into(), conns.utilization);
-        s.extra.insert("reads".into(), self.reads as f64);
-        s.extra.insert("writes".into(), self.writes as f64);
+        let mut s = node_stats(&self.nodes, elapsed);
+        let Some(repl) = &self.repl else { return s };
+        let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        let mut put = |k: String, v: f64| {
+            s.extra.insert(k, v);
+        };
+        let util: Vec<f64> = self.nodes.iter().map(|n| n.utilization(elapsed)).collect();
+        put("primary_utilization".into(), util[0]);
+        for (i, u) in util.iter().enumerate().skip(1) {
+            put(format!("replica_{i}_utilization"), *u);
+        }
+        put("replicas_utilization_mean".into(), util[1..].iter().sum::<f64>() / (util.len() - 1) as f64);
+        put("replica_reads".into(), self.replica_reads as f64);
+        put("primary_reads".into(), self.primary_reads as f64);
+        put("stale_reads".into(), self.stale_reads as f64);
+        put("stale_read_ratio".into(), ratio(self.stale_reads, self.replica_reads));
+        if repl.tracks_users() {
+            put("ryw_violations".into(), self.ryw_violations as f64);
+        }
+        let (p50, p99) = repl.lag_s();
+        put("lag_s_p50".into(), p50);
+        put("lag_s_p99".into(), p99);
         s
     }
 }

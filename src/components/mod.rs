@@ -2,17 +2,24 @@
 //! its validation and its behaviour; adding a kind is one file and one arm in each match
 //! below (the compiler lists the matches, since none has a catch-all).
 
+pub mod cache;
+pub mod cache_store;
 pub mod cdn;
+pub mod conn_pool;
 pub mod database;
+pub mod db_node;
 pub mod edge_cache;
 pub mod gateway;
 pub mod geo_dns;
 pub mod load_balancer;
 pub mod object_storage;
 pub mod pool;
+pub mod pooler;
 pub mod queue;
+pub mod replication;
 pub mod resilience;
 pub mod service;
+pub mod shards;
 
 use crate::calls_model::Plan;
 use crate::engine::calls::{CallId, Op, Outcome};
@@ -23,19 +30,33 @@ use crate::model::Placement;
 use crate::model::{CompId, Cost, Model};
 use crate::units::Nanos;
 use crate::validate::Resolver;
+use cache::{Cache, CacheInput, CacheSpec};
 use cdn::{Cdn, CdnInput, CdnSpec};
 use database::{Database, DatabaseInput, DatabaseSpec};
 use gateway::{Gateway, GatewayInput, GatewaySpec};
 use geo_dns::{GeoDns, GeoDnsInput, GeoDnsSpec};
 use load_balancer::{LoadBalancer, LoadBalancerInput, LoadBalancerSpec};
 use object_storage::{ObjectStorage, ObjectStorageInput, ObjectStorageSpec};
+use pooler::{Pooler, PoolerInput, PoolerSpec};
 use queue::{Queue, QueueInput, QueueSpec};
 use serde::Deserialize;
 use service::{Service, ServiceInput, ServiceSpec};
+use shards::{Shards, ShardsInput, ShardsSpec};
 use std::collections::BTreeMap;
 
-pub const KINDS: &[&str] =
-    &["load_balancer", "service", "database", "queue", "cdn", "object_storage", "geo_dns", "gateway"];
+pub const KINDS: &[&str] = &[
+    "load_balancer",
+    "service",
+    "database",
+    "queue",
+    "cdn",
+    "object_storage",
+    "geo_dns",
+    "gateway",
+    "cache",
+    "shards",
+    "pooler",
+];
 
 pub enum ComponentInput {
     LoadBalancer(LoadBalancerInput),
@@ -46,6 +67,9 @@ pub enum ComponentInput {
     ObjectStorage(ObjectStorageInput),
     GeoDns(GeoDnsInput),
     Gateway(GatewayInput),
+    Cache(CacheInput),
+    Shards(ShardsInput),
+    Pooler(PoolerInput),
 }
 
 /// Deserializes one `[components.NAME]` table once its `kind` is known, keeping spans.
@@ -59,6 +83,9 @@ pub fn parse_component<'de, D: serde::Deserializer<'de>>(kind: &str, d: D) -> Re
         "object_storage" => ComponentInput::ObjectStorage(ObjectStorageInput::deserialize(d)?),
         "geo_dns" => ComponentInput::GeoDns(GeoDnsInput::deserialize(d)?),
         "gateway" => ComponentInput::Gateway(GatewayInput::deserialize(d)?),
+        "cache" => ComponentInput::Cache(CacheInput::deserialize(d)?),
+        "shards" => ComponentInput::Shards(ShardsInput::deserialize(d)?),
+        "pooler" => ComponentInput::Pooler(PoolerInput::deserialize(d)?),
         other => return Err(serde::de::Error::custom(format!("unknown component kind `{other}`"))),
     })
 }
@@ -71,7 +98,7 @@ pub enum OpRule {
 
 pub fn op_rule(kind: &str) -> OpRule {
     match kind {
-        "database" | "object_storage" => OpRule::ReadWrite,
+        "database" | "object_storage" | "cache" | "shards" | "pooler" => OpRule::ReadWrite,
         _ => OpRule::Plain,
     }
 }
@@ -87,6 +114,9 @@ impl ComponentInput {
             ComponentInput::ObjectStorage(_) => "object_storage",
             ComponentInput::GeoDns(_) => "geo_dns",
             ComponentInput::Gateway(_) => "gateway",
+            ComponentInput::Cache(_) => "cache",
+            ComponentInput::Shards(_) => "shards",
+            ComponentInput::Pooler(_) => "pooler",
         }
     }
 
@@ -100,6 +130,9 @@ impl ComponentInput {
             ComponentInput::ObjectStorage(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::ObjectStorage(s), c)),
             ComponentInput::GeoDns(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::GeoDns(s), c)),
             ComponentInput::Gateway(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Gateway(s), c)),
+            ComponentInput::Cache(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Cache(s), c)),
+            ComponentInput::Shards(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Shards(s), c)),
+            ComponentInput::Pooler(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::Pooler(s), c)),
         }
     }
 }
@@ -114,6 +147,9 @@ pub enum ComponentSpec {
     ObjectStorage(ObjectStorageSpec),
     GeoDns(GeoDnsSpec),
     Gateway(GatewaySpec),
+    Cache(CacheSpec),
+    Shards(ShardsSpec),
+    Pooler(PoolerSpec),
 }
 
 impl ComponentSpec {
@@ -127,6 +163,9 @@ impl ComponentSpec {
             ComponentSpec::ObjectStorage(_) => "object_storage",
             ComponentSpec::GeoDns(_) => "geo_dns",
             ComponentSpec::Gateway(_) => "gateway",
+            ComponentSpec::Cache(_) => "cache",
+            ComponentSpec::Shards(_) => "shards",
+            ComponentSpec::Pooler(_) => "pooler",
         }
     }
 
@@ -135,12 +174,14 @@ impl ComponentSpec {
         match self {
             ComponentSpec::LoadBalancer(s) => vec![s.backend],
             ComponentSpec::Service(s) => Service::downstream(s),
-            ComponentSpec::Database(_) => Vec::new(),
+            ComponentSpec::Database(_) | ComponentSpec::Shards(_) => Vec::new(),
             ComponentSpec::Queue(s) => Queue::downstream(s),
             ComponentSpec::Cdn(s) => s.downstream(),
             ComponentSpec::ObjectStorage(_) => Vec::new(),
             ComponentSpec::GeoDns(s) => s.targets.clone(),
             ComponentSpec::Gateway(s) => vec![s.backend],
+            ComponentSpec::Cache(s) => vec![s.backend],
+            ComponentSpec::Pooler(s) => vec![s.backend],
         }
     }
 
@@ -153,7 +194,10 @@ impl ComponentSpec {
             | ComponentSpec::Cdn(_)
             | ComponentSpec::ObjectStorage(_)
             | ComponentSpec::GeoDns(_)
-            | ComponentSpec::Gateway(_) => None,
+            | ComponentSpec::Gateway(_)
+            | ComponentSpec::Cache(_)
+            | ComponentSpec::Shards(_)
+            | ComponentSpec::Pooler(_) => None,
         }
     }
 
@@ -162,12 +206,14 @@ impl ComponentSpec {
         match self {
             ComponentSpec::LoadBalancer(_)
             | ComponentSpec::Service(_)
-            | ComponentSpec::Database(_)
             | ComponentSpec::Queue(_)
             | ComponentSpec::ObjectStorage(_)
             | ComponentSpec::GeoDns(_)
-            | ComponentSpec::Gateway(_) => false,
-            ComponentSpec::Cdn(_) => true,
+            | ComponentSpec::Gateway(_)
+            | ComponentSpec::Pooler(_) => false,
+            ComponentSpec::Cdn(_) | ComponentSpec::Shards(_) => true,
+            ComponentSpec::Database(s) => s.replicas.is_some(),
+            ComponentSpec::Cache(s) => s.keyed(),
         }
     }
 
@@ -176,9 +222,13 @@ impl ComponentSpec {
         match self {
             ComponentSpec::LoadBalancer(_)
             | ComponentSpec::Service(_)
-            | ComponentSpec::Database(_)
             | ComponentSpec::Queue(_)
-            | ComponentSpec::ObjectStorage(_) => false,
+            | ComponentSpec::ObjectStorage(_)
+            | ComponentSpec::Cache(_)
+            | ComponentSpec::Shards(_)
+            | ComponentSpec::Pooler(_) => false,
+            // Read-your-writes is measured (and, if asked, enforced) per user.
+            ComponentSpec::Database(s) => s.replicas.is_some(),
             ComponentSpec::Cdn(_) | ComponentSpec::GeoDns(_) => true,
             ComponentSpec::Gateway(s) => s.per_client.is_some(),
         }
@@ -193,7 +243,10 @@ impl ComponentSpec {
             | ComponentSpec::Database(_)
             | ComponentSpec::Queue(_)
             | ComponentSpec::ObjectStorage(_)
-            | ComponentSpec::Gateway(_) => false,
+            | ComponentSpec::Gateway(_)
+            | ComponentSpec::Cache(_)
+            | ComponentSpec::Shards(_)
+            | ComponentSpec::Pooler(_) => false,
             ComponentSpec::Cdn(_) | ComponentSpec::GeoDns(_) => true,
         }
     }
@@ -208,7 +261,10 @@ impl ComponentSpec {
             | ComponentSpec::Queue(_)
             | ComponentSpec::ObjectStorage(_)
             | ComponentSpec::GeoDns(_)
-            | ComponentSpec::Gateway(_) => false,
+            | ComponentSpec::Gateway(_)
+            | ComponentSpec::Cache(_)
+            | ComponentSpec::Shards(_)
+            | ComponentSpec::Pooler(_) => false,
             ComponentSpec::Cdn(_) => true,
         }
     }
@@ -221,7 +277,10 @@ impl ComponentSpec {
             | ComponentSpec::Database(_)
             | ComponentSpec::Queue(_)
             | ComponentSpec::ObjectStorage(_)
-            | ComponentSpec::Gateway(_) => false,
+            | ComponentSpec::Gateway(_)
+            | ComponentSpec::Cache(_)
+            | ComponentSpec::Shards(_)
+            | ComponentSpec::Pooler(_) => false,
             ComponentSpec::Cdn(_) | ComponentSpec::GeoDns(_) => true,
         }
     }
@@ -235,10 +294,39 @@ impl ComponentSpec {
             | ComponentSpec::Database(_)
             | ComponentSpec::Queue(_)
             | ComponentSpec::ObjectStorage(_)
-            | ComponentSpec::Gateway(_) => placement.user_to(user_region, id),
+            | ComponentSpec::Gateway(_)
+            | ComponentSpec::Cache(_)
+            | ComponentSpec::Shards(_)
+            | ComponentSpec::Pooler(_) => placement.user_to(user_region, id),
             ComponentSpec::Cdn(s) => s.user_link_ns(user_region, placement),
             // The route it picks adds the legs to and from the user.
             ComponentSpec::GeoDns(_) => 0,
+        }
+    }
+
+    /// Checks the per-key (and per-user) state a kind keeps against the scenario's key space
+    /// and user count, so that memory is bounded before a run starts.
+    pub fn check_scale(&self, name: &str, keys: u64, users: u64, r: &mut Resolver) {
+        match self {
+            ComponentSpec::LoadBalancer(_)
+            | ComponentSpec::Service(_)
+            | ComponentSpec::Shards(_)
+            | ComponentSpec::Pooler(_)
+            | ComponentSpec::Queue(_)
+            | ComponentSpec::Cdn(_)
+            | ComponentSpec::ObjectStorage(_)
+            | ComponentSpec::GeoDns(_)
+            | ComponentSpec::Gateway(_) => {}
+            ComponentSpec::Database(s) => s.check_scale(name, keys, users, r),
+            ComponentSpec::Cache(s) => {
+                if s.keyed() && keys > MAX_KEY_STATE {
+                    r.problem(
+                        &["keys", "count"],
+                        format!("cache `{name}` keeps state for every key, and {keys} keys is more than {MAX_KEY_STATE}"),
+                        "model a sample of the key space (the hit ratio depends on capacity / keys), or give the cache a fixed `hit_ratio`",
+                    );
+                }
+            }
         }
     }
 
@@ -252,7 +340,10 @@ impl ComponentSpec {
             | ComponentSpec::Cdn(_)
             | ComponentSpec::ObjectStorage(_)
             | ComponentSpec::GeoDns(_)
-            | ComponentSpec::Gateway(_) => 1,
+            | ComponentSpec::Gateway(_)
+            | ComponentSpec::Cache(_)
+            | ComponentSpec::Shards(_)
+            | ComponentSpec::Pooler(_) => 1,
         }
     }
 
@@ -271,7 +362,10 @@ impl ComponentSpec {
                 s.targets.iter().map(|t| (*t, Op::Default, 1.0 / s.targets.len() as f64)).collect()
             }
             ComponentSpec::Gateway(s) => vec![(s.backend, Op::Default, 1.0)],
-            ComponentSpec::Database(_) | ComponentSpec::ObjectStorage(_) => Vec::new(),
+            ComponentSpec::Database(_) | ComponentSpec::ObjectStorage(_) | ComponentSpec::Shards(_) => Vec::new(),
+            // An upper bound again: every read misses, every write goes through.
+            ComponentSpec::Cache(s) => vec![(s.backend, Op::Read, 1.0)],
+            ComponentSpec::Pooler(s) => vec![(s.backend, Op::Read, 1.0)],
         }
     }
 
@@ -288,7 +382,12 @@ impl ComponentSpec {
             ComponentSpec::Cdn(s) => s.edge_time.mean_secs(),
             ComponentSpec::ObjectStorage(s) => s.first_byte_time.mean_secs(),
             ComponentSpec::Gateway(s) => s.auth.as_ref().map_or(0.0, |(_, _, d)| d.mean_secs()),
-            ComponentSpec::GeoDns(_) => 0.0,
+            ComponentSpec::GeoDns(_) | ComponentSpec::Pooler(_) => 0.0,
+            ComponentSpec::Cache(s) => s.hit_time.mean_secs(),
+            ComponentSpec::Shards(s) => match op {
+                Op::Write => s.server.times.write.mean_secs(),
+                Op::Read | Op::Default => s.server.times.read.mean_secs(),
+            },
         }
     }
 
@@ -297,7 +396,13 @@ impl ComponentSpec {
     pub fn servers_and_mean_work_s(&self) -> (u32, f64) {
         match self {
             ComponentSpec::Service(s) => (s.instances * s.cores, s.service_time.mean_secs()),
-            ComponentSpec::Database(s) => (s.cores, s.read_time.mean_secs()),
+            ComponentSpec::Database(s) => {
+                (s.cores * (1 + s.replicas.as_ref().map_or(0, |x| x.count)), s.read_time.mean_secs())
+            }
+            ComponentSpec::Cache(s) => (s.servers, s.hit_time.mean_secs()),
+            ComponentSpec::Shards(s) => (s.shards * s.server.cores, s.server.times.read.mean_secs()),
+            // Its connections are held across the backend's work, which is the bottleneck.
+            ComponentSpec::Pooler(_) => (0, 0.0),
             ComponentSpec::Queue(s) => (s.workers, s.work_time.mean_secs()),
             ComponentSpec::Cdn(_) | ComponentSpec::GeoDns(_) => (0, 0.0),
             ComponentSpec::Gateway(s) => match &s.auth {
@@ -323,6 +428,10 @@ pub enum Component {
     ObjectStorage(ObjectStorage),
     GeoDns(GeoDns),
     Gateway(Gateway),
+    // Boxed: large, and kept out of the enum so the common kinds stay compact.
+    Cache(Box<Cache>),
+    Shards(Box<Shards>),
+    Pooler(Box<Pooler>),
 }
 
 impl Component {
@@ -334,12 +443,15 @@ impl Component {
                 Component::LoadBalancer(LoadBalancer::new(s, name, seed, backends))
             }
             ComponentSpec::Service(s) => Component::Service(Service::new(s, name, seed)),
-            ComponentSpec::Database(s) => Component::Database(Database::new(s, name, seed)),
             ComponentSpec::Queue(s) => Component::Queue(Box::new(Queue::new(s, name, id, seed))),
             ComponentSpec::Cdn(s) => Component::Cdn(Cdn::new(s, name, seed, &model.placement)),
             ComponentSpec::ObjectStorage(s) => Component::ObjectStorage(ObjectStorage::new(s, name, seed)),
             ComponentSpec::GeoDns(s) => Component::GeoDns(GeoDns::new(s, model)),
             ComponentSpec::Gateway(s) => Component::Gateway(Gateway::new(s, name, seed, model)),
+            ComponentSpec::Database(s) => Component::Database(Database::new(s, name, seed, model)),
+            ComponentSpec::Cache(s) => Component::Cache(Box::new(Cache::new(s, name, seed, id, model.keys))),
+            ComponentSpec::Shards(s) => Component::Shards(Box::new(Shards::new(s, name, seed, model.keys))),
+            ComponentSpec::Pooler(s) => Component::Pooler(Box::new(Pooler::new(s))),
         }
     }
 
@@ -354,6 +466,9 @@ impl Component {
             Component::ObjectStorage(c) => c.deliver(ctx, id),
             Component::GeoDns(c) => c.deliver(ctx, id),
             Component::Gateway(c) => c.deliver(ctx, id),
+            Component::Cache(c) => c.deliver(ctx, id),
+            Component::Shards(c) => c.deliver(ctx, id),
+            Component::Pooler(c) => c.deliver(ctx, id),
         }
     }
 
@@ -368,6 +483,9 @@ impl Component {
             Component::ObjectStorage(c) => c.done(ctx, id),
             Component::GeoDns(_) => unreachable!("a geo-DNS schedules no work"),
             Component::Gateway(c) => c.done(ctx, id),
+            Component::Cache(c) => c.done(ctx, id),
+            Component::Shards(c) => c.done(ctx, id),
+            Component::Pooler(c) => c.done(ctx, id),
         }
     }
 
@@ -376,7 +494,9 @@ impl Component {
         match self {
             Component::LoadBalancer(c) => c.child_replied(ctx, id, outcome),
             Component::Service(c) => c.child_replied(ctx, id, outcome),
-            Component::Database(_) => unreachable!("a database makes no downstream calls"),
+            Component::Database(_) | Component::Shards(_) => unreachable!("a database makes no downstream calls"),
+            Component::Cache(c) => c.child_replied(ctx, id, outcome),
+            Component::Pooler(c) => c.child_replied(ctx, id, outcome),
             Component::Queue(c) => c.child_replied(ctx, id, outcome),
             Component::Cdn(c) => c.child_replied(ctx, id, outcome),
             Component::ObjectStorage(_) => unreachable!("object storage makes no downstream calls"),
@@ -395,7 +515,10 @@ impl Component {
             | Component::Cdn(_)
             | Component::ObjectStorage(_)
             | Component::GeoDns(_)
-            | Component::Gateway(_) => {
+            | Component::Gateway(_)
+            | Component::Cache(_)
+            | Component::Shards(_)
+            | Component::Pooler(_) => {
                 unreachable!("this kind sets no timers")
             }
         }
@@ -411,6 +534,9 @@ impl Component {
             Component::ObjectStorage(c) => c.totals(now),
             Component::GeoDns(c) => c.totals(now),
             Component::Gateway(c) => c.totals(now),
+            Component::Cache(c) => c.totals(now),
+            Component::Shards(c) => c.totals(now),
+            Component::Pooler(c) => c.totals(now),
         }
     }
 
@@ -424,6 +550,9 @@ impl Component {
             Component::ObjectStorage(c) => c.sync(now),
             Component::GeoDns(c) => c.sync(now),
             Component::Gateway(c) => c.sync(now),
+            Component::Cache(c) => c.sync(now),
+            Component::Shards(c) => c.sync(now),
+            Component::Pooler(c) => c.sync(now),
         }
     }
 
@@ -437,6 +566,9 @@ impl Component {
             Component::ObjectStorage(c) => c.reset_stats(now),
             Component::GeoDns(c) => c.reset_stats(now),
             Component::Gateway(c) => c.reset_stats(now),
+            Component::Cache(c) => c.reset_stats(now),
+            Component::Shards(c) => c.reset_stats(now),
+            Component::Pooler(c) => c.reset_stats(now),
         }
     }
 
@@ -450,9 +582,15 @@ impl Component {
             Component::ObjectStorage(c) => c.stats(elapsed),
             Component::GeoDns(c) => c.stats(elapsed),
             Component::Gateway(c) => c.stats(elapsed),
+            Component::Cache(c) => c.stats(elapsed),
+            Component::Shards(c) => c.stats(elapsed),
+            Component::Pooler(c) => c.stats(elapsed),
         }
     }
 }
+
+/// Keys (or users) a kind may keep per-key state for: 8 to 20 bytes each, allocated up front.
+pub const MAX_KEY_STATE: u64 = 10_000_000;
 
 /// Queueing statistics of one component over the measured period, in base units.
 #[derive(Clone, Debug, Default)]

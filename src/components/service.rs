@@ -2,6 +2,7 @@
 //! instance has a limit of worker threads held across downstream calls and a bounded accept
 //! queue; the handler calls downstream components in sequence or in parallel.
 
+use super::conn_pool::{pool_figures, ConnPool, PoolInput};
 use super::pool::{Admit, Pool};
 use super::resilience::{self, BreakerInput, Resilience, ResilienceKeys, ResilienceSpec};
 use super::KindStats;
@@ -35,6 +36,10 @@ pub struct ServiceInput {
     pub calls: Option<CallsInput>,
     /// How long the handler waits for each downstream call.
     pub timeout: Option<String>,
+    /// A connection pool per instance towards one target, `pool = { target = "db", size = 10 }`:
+    /// each call to the target waits for a free connection (holding its worker thread) and
+    /// holds it until the call answers.
+    pub pool: Option<PoolInput>,
     pub usd_per_hour: Option<f64>,
     /// Times a failed downstream call is sent again (default 0; see `resilience`), after a
     /// jittered exponential `backoff` (default "50ms") capped at `backoff_max` (default "1s").
@@ -57,6 +62,8 @@ pub struct ServiceSpec {
     pub plans: Vec<Plan>,
     pub call_timeout: Option<Nanos>,
     pub resilience: Option<ResilienceSpec>,
+    /// (target, connections per instance) of the instance connection pool.
+    pub pool: Option<(CompId, u32)>,
 }
 
 pub const DEFAULT_MAX_IN_FLIGHT: u32 = 200;
@@ -86,6 +93,7 @@ impl ServiceInput {
             r.problem(&at("timeout"), "`timeout` must be greater than zero", "for example \"1s\"");
         }
         let plans = r.plans(&base, &self.calls);
+        let pool = self.pool.as_ref().and_then(|p| p.validate(&base, &plans, r));
         let cost = r.cost(&base, &self.instance_type, instances, self.usd_per_hour);
         let keys = ResilienceKeys {
             retries: self.retries,
@@ -95,9 +103,16 @@ impl ServiceInput {
             bulkhead: self.bulkhead,
         };
         let resilience = resilience::validate(name, &keys, r);
+        if pool.is_some() && resilience.is_some() {
+            r.problem(
+                &at("pool"),
+                "a connection pool cannot yet be combined with retries, a breaker or a bulkhead",
+                "model the pool, or the resilience settings, in separate scenarios",
+            );
+        }
         let service_time = service_time?;
         let spec =
-            ServiceSpec { instances, cores, max_in_flight, queue, service_time, plans, call_timeout, resilience };
+            ServiceSpec { instances, cores, max_in_flight, queue, service_time, plans, call_timeout, resilience, pool };
         Some((spec, cost))
     }
 }
@@ -105,6 +120,8 @@ impl ServiceInput {
 pub struct Service {
     spec: ServiceSpec,
     pools: Vec<Pool>,
+    /// One connection pool per instance (none without `pool`).
+    conns: Vec<ConnPool>,
     next: u32,
     rng: SimRng,
     work_ns: u128,
@@ -115,9 +132,14 @@ pub struct Service {
 impl Service {
     pub fn new(spec: &ServiceSpec, name: &str, seed: u64) -> Self {
         let pools = (0..spec.instances).map(|_| Pool::new(spec.max_in_flight, spec.queue, spec.cores)).collect();
+        let conns = match spec.pool {
+            Some((_, size)) => (0..spec.instances).map(|_| ConnPool::new(size, spec.max_in_flight)).collect(),
+            None => Vec::new(),
+        };
         let res =
             spec.resilience.as_ref().map(|r| Box::new(Resilience::new(r, &Service::downstream(spec), spec.instances)));
-        Service { spec: spec.clone(), pools, next: 0, rng: stream(seed, &format!("component:{name}")), work_ns: 0, res }
+        let rng = stream(seed, &format!("component:{name}"));
+        Service { spec: spec.clone(), pools, conns, next: 0, rng, work_ns: 0, res }
     }
 
     fn run(&mut self, ctx: &mut Ctx, id: CallId) {
@@ -151,6 +173,9 @@ impl Service {
 
     /// Starts the current step's downstream calls, or answers when the plan is done.
     fn advance(&mut self, ctx: &mut Ctx, id: CallId) {
+        if self.spec.pool.is_some() {
+            return self.advance_pooled(ctx, id);
+        }
         let class = ctx.class_of(id) as usize;
         let call = *ctx.calls.get(id);
         let plan = &self.spec.plans[class];
@@ -176,10 +201,70 @@ impl Service {
         }
     }
 
+    /// `advance` for an instance with a connection pool: calls to the pool's target first
+    /// take a connection, or wait for one. Kept out of line: scenarios without pools never
+    /// come here, and `advance` stays small enough to inline.
+    #[inline(never)]
+    fn advance_pooled(&mut self, ctx: &mut Ctx, id: CallId) {
+        let class = ctx.class_of(id) as usize;
+        let call = *ctx.calls.get(id);
+        let (step, inst) = (call.step as usize, call.instance as usize);
+        if call.outcome != Outcome::Ok || step >= self.spec.plans[class].len() {
+            return self.finish(ctx, id);
+        }
+        let (mut sent, mut unused_conns) = (0u16, 0);
+        for j in 0..self.spec.plans[class][step].len() {
+            let t = self.spec.plans[class][step][j];
+            let pooled = self.spec.pool.is_some_and(|(c, _)| c == t.comp);
+            if pooled && !self.conns[inst].take(ctx.now, id, t.op) {
+                sent += 1; // sent when a connection comes back (`release`)
+                continue;
+            }
+            match ctx.call_out(id, t.comp, t.op, NO_INSTANCE, self.spec.call_timeout) {
+                Some(_) => sent += 1,
+                None => {
+                    ctx.calls.get_mut(id).outcome = Outcome::Rejected;
+                    unused_conns += u32::from(pooled);
+                }
+            }
+        }
+        ctx.calls.get_mut(id).pending = sent;
+        if sent == 0 {
+            self.finish(ctx, id);
+        }
+        for _ in 0..unused_conns {
+            self.release(ctx, inst);
+        }
+    }
+
+    /// A connection of instance `inst`'s pool comes back: the first waiting call sends its
+    /// call to the pool's target on it.
+    #[inline(never)]
+    fn release(&mut self, ctx: &mut Ctx, inst: usize) {
+        let Some((target, _)) = self.spec.pool else { return };
+        while let Some((waiter, op)) = self.conns[inst].give_back(ctx.now) {
+            if ctx.call_out(waiter, target, op, NO_INSTANCE, self.spec.call_timeout).is_some() {
+                return;
+            }
+            // The call arena is full: this call fails, and the connection goes to the next.
+            self.child_done(ctx, waiter, Outcome::Rejected);
+        }
+    }
+
     pub fn child_replied(&mut self, ctx: &mut Ctx, id: CallId, outcome: Outcome) {
+        if self.spec.pool.is_some_and(|(c, _)| c == ctx.child_comp()) {
+            let inst = ctx.calls.get(id).instance as usize;
+            self.release(ctx, inst);
+        }
         if self.res.is_some() && self.retried(ctx, id, outcome) {
             return;
         }
+        self.child_done(ctx, id, outcome);
+    }
+
+    /// One downstream call of `id`'s current step is over with `outcome`.
+    #[inline]
+    fn child_done(&mut self, ctx: &mut Ctx, id: CallId, outcome: Outcome) {
         let call = ctx.calls.get_mut(id);
         call.pending -= 1;
         if outcome != Outcome::Ok && call.outcome == Outcome::Ok {
@@ -234,10 +319,12 @@ impl Service {
         if let Some(res) = self.res.as_deref_mut() {
             res.sync(now);
         }
+        self.conns.iter_mut().for_each(|c| c.sync(now));
     }
 
     pub fn reset_stats(&mut self, now: Nanos) {
         self.pools.iter_mut().for_each(|p| p.reset_stats(now));
+        self.conns.iter_mut().for_each(|c| c.reset_stats(now));
         self.work_ns = 0;
         if let Some(res) = self.res.as_deref_mut() {
             res.reset_stats(now);
@@ -260,6 +347,14 @@ impl Service {
         s.extra.insert("instances".into(), f64::from(self.spec.instances));
         if let Some(res) = &self.res {
             res.report(&mut s.extra);
+        }
+        if let Some((_, size)) = self.spec.pool {
+            let (util, wait, waited, _, waiting_max) = pool_figures(&self.conns.iter().collect::<Vec<_>>(), elapsed);
+            s.extra.insert("pool_size".into(), f64::from(size));
+            s.extra.insert("pool_utilization".into(), util);
+            s.extra.insert("pool_wait_s_mean".into(), wait);
+            s.extra.insert("pool_exhausted".into(), waited as f64);
+            s.extra.insert("pool_waiting_max".into(), f64::from(waiting_max));
         }
         s
     }

@@ -3,6 +3,7 @@
 //! user's region, the response bytes sent).
 
 use super::calls::{CallId, Op, Outcome, Request, NO_INSTANCE, NO_PARENT};
+use super::event::Event;
 use super::Ctx;
 use crate::model::CompId;
 use crate::units::Nanos;
@@ -23,6 +24,41 @@ impl Ctx {
         self.requests.get_mut(req).root = root;
         self.background_live += 1;
         Some(root)
+    }
+
+    /// Starts work no user waits for, such as a write-behind flush: a call from `origin` to
+    /// `target` carrying `key` and `user`, delivered after `delay` plus the link latency. Its
+    /// request is born resolved and unmeasured, so the target does and counts the work but
+    /// no user request is added or resolved. `None` when an arena is full.
+    pub fn send_background(
+        &mut self,
+        origin: CompId,
+        target: CompId,
+        op: Op,
+        key: u64,
+        user: u32,
+        delay: Nanos,
+    ) -> Option<CallId> {
+        let request = Request {
+            class: 0,
+            measured: false,
+            resolved: true,
+            arrived_at: self.now,
+            key,
+            user,
+            region: 0,
+            root: NO_PARENT,
+            background: true,
+        };
+        let req = self.requests.insert(request)?;
+        let Some(id) = self.new_call(req, NO_PARENT, target, op, NO_INSTANCE) else {
+            self.requests.remove(req);
+            return None;
+        };
+        self.requests.get_mut(req).root = id;
+        self.background_live += 1;
+        self.schedule(delay.saturating_add(self.latency.get(origin, target)), Event::Deliver(id));
+        Some(id)
     }
 
     /// Ends background work started by `spawn`, freeing its call and request.

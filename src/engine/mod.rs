@@ -51,6 +51,13 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// During `child_replied`: the component whose call answered (or timed out), for callers
+    /// that hold a resource per target (a connection pool).
+    #[inline]
+    pub fn child_comp(&self) -> CompId {
+        self.calls.get(self.child).comp
+    }
+
     #[inline]
     pub fn schedule(&mut self, delay: Nanos, event: Event) {
         if let Event::Wake(..) = event {
@@ -83,7 +90,7 @@ impl Ctx {
     }
 
     /// Sends a call from `parent` to `target`; `None` when the call arena is full (counted).
-    #[inline]
+    #[inline(always)]
     pub fn call_out(
         &mut self,
         parent: CallId,
@@ -483,6 +490,11 @@ impl<'m> Simulation<'m> {
         }
         let req = *self.ctx.requests.get(call.req);
         self.ctx.requests.remove(call.req);
+        if req.background {
+            // A component's own work (`send_background`) answered: nobody waits for it.
+            self.ctx.background_live -= 1;
+            return;
+        }
         self.resolve(&req, call.outcome);
     }
 

@@ -51,15 +51,19 @@ fn cause(spec: &ComponentSpec, c: &ComponentSummary) -> Cause {
         ComponentSpec::Database(_) if !cpu_bound && extra(c, "connections_utilization") >= 0.9 => {
             Cause::ConnectionExhaustion
         }
-        ComponentSpec::Database(d) => {
-            let reads = extra(c, "reads") * d.read_time.mean_secs();
-            let writes = extra(c, "writes") * d.write_time.mean_secs();
-            if writes > reads {
-                Cause::WriteLoad
-            } else {
-                Cause::ReadLoad
-            }
-        }
+        ComponentSpec::Database(d) => read_or_write(c, d.read_time.mean_secs(), d.write_time.mean_secs()),
+        ComponentSpec::Shards(s) => read_or_write(c, s.server.times.read.mean_secs(), s.server.times.write.mean_secs()),
+        ComponentSpec::Pooler(_) => Cause::ConnectionExhaustion,
+        ComponentSpec::Cache(_) => Cause::CpuUtilization,
+    }
+}
+
+/// Whether reads or writes take more of a data component's busy time.
+fn read_or_write(c: &ComponentSummary, read_s: f64, write_s: f64) -> Cause {
+    if extra(c, "writes") * write_s > extra(c, "reads") * read_s {
+        Cause::WriteLoad
+    } else {
+        Cause::ReadLoad
     }
 }
 

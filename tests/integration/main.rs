@@ -3,7 +3,9 @@
 //! Statistical tests use fixed seeds (so they cannot flake) and state their tolerances;
 //! they are meant for `cargo test --release`, which is the project's test command.
 
+mod cache;
 mod check;
+mod data_validation;
 mod flow_cdn;
 mod flow_fanout;
 mod flow_gateway;
@@ -15,8 +17,11 @@ mod golden;
 mod invariants;
 mod journeys;
 mod limits;
+mod pooling;
 mod queueing;
+mod replicas;
 mod report;
+mod shards;
 mod validation;
 
 use stagesim::runner::{apply, run, RunOptions};

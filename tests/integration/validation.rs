@@ -34,11 +34,11 @@ read_time = "2ms"
 
 /// What one diagnostic must say. `at` is a unique piece of the line the problem is on, and
 /// the 1-based column it must point at.
-struct Expect<'a> {
-    at: (&'a str, usize),
-    key: &'a str,
-    message: &'a str,
-    help: &'a str,
+pub(crate) struct Expect<'a> {
+    pub at: (&'a str, usize),
+    pub key: &'a str,
+    pub message: &'a str,
+    pub help: &'a str,
 }
 
 /// The valid scenario with `from` (which must occur exactly once) replaced by `to`.
@@ -68,7 +68,7 @@ fn diagnostic(file: &str, text: &str, key: &str) -> Diagnostic {
 }
 
 /// Checks the library's diagnostic and then the binary's exit code and stderr.
-fn check(name: &str, text: &str, e: Expect) {
+pub(crate) fn check(name: &str, text: &str, e: Expect) {
     let file = format!("{name}.toml");
     let d = diagnostic(&file, text, e.key);
     let (line, column) = (line_of(text, e.at.0), e.at.1);
