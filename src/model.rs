@@ -32,9 +32,11 @@ pub struct Model {
 
 #[derive(Clone, Debug)]
 pub struct Load {
+    /// The constant rate, or a shaped curve's mean over the run (0 for a closed model).
     pub rate_per_s: f64,
     pub entry: CompId,
     pub timeout: Option<Nanos>,
+    pub arrivals: crate::traffic::Arrivals,
 }
 
 /// The key space: `count` keys, key 0 the most popular.

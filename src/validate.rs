@@ -11,7 +11,7 @@ use crate::engine::calls::Op;
 use crate::input::calls::{CallsInput, StepInput};
 use crate::input::ScenarioFile;
 use crate::model::{Class, CompId, ComponentModel, Cost, Keys, LatencyMatrix, Limits, Load, Model, Users};
-use crate::units::{parse_duration, parse_rate, Nanos};
+use crate::units::{parse_duration, Nanos};
 use petgraph::graphmap::DiGraphMap;
 use petgraph::visit::{depth_first_search, Control, DfsEvent};
 
@@ -235,13 +235,11 @@ pub fn build_model(
             Some(ComponentModel { name: name.clone(), spec, cost })
         })
         .collect();
-    let rate = parse_rate(&file.load.rate)
-        .map_err(|e| r.problem(&["load", "rate"], e, "for example \"800/s\" or \"5M/day\""))
-        .unwrap_or(1.0);
     let timeout = file.load.timeout.as_deref().and_then(|t| r.duration(&["load", "timeout"], t));
     let latency = links(file, &mut r);
     let keys = keys(file, &mut r);
     let users = users(file, &mut r);
+    let (rate, arrivals) = crate::traffic::build::arrivals(&file.load, &mut r, &users, duration);
     if components.len() == comps.len() {
         balancer_checks(&components, &mut r);
     }
@@ -259,7 +257,7 @@ pub fn build_model(
             drain,
             window,
             replications,
-            load: Load { rate_per_s: rate, entry, timeout },
+            load: Load { rate_per_s: rate, entry, timeout, arrivals },
             keys,
             users,
             draws_keys: file.keys.is_some() || components.iter().any(|c| c.spec.needs_keys()),
@@ -328,7 +326,13 @@ fn keys(file: &ScenarioFile, r: &mut Resolver) -> Keys {
 }
 
 fn users(file: &ScenarioFile, r: &mut Resolver) -> Users {
-    let Some(u) = &file.users else { return Users::default() };
+    let Some(u) = &file.users else {
+        // Daily active users are the user base, unless [users] says otherwise.
+        return match file.load.daily_active_users {
+            Some(n) if n > 0 => Users { count: n, ..Users::default() },
+            _ => Users::default(),
+        };
+    };
     if u.count == 0 {
         r.problem(&["users", "count"], "`count` must be at least 1", "the number of distinct users");
     }

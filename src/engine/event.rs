@@ -14,6 +14,8 @@ pub enum Event {
     Reply(CallId),
     /// A caller's patience for a call runs out; the stamp tells a recycled slot apart.
     Timeout(CallId, u32),
+    /// A closed-model user (by id) sends its next request.
+    Think(u32),
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod event;
 pub mod heap;
 pub mod metrics;
 pub mod station;
+mod timeline;
 pub mod windows;
 
 use crate::components::Component;
@@ -188,6 +189,8 @@ pub struct Simulation<'m> {
     in_system_ns: u128,
     in_system_since: Nanos,
     seed: u64,
+    /// A closed model: users send their next request after each one ends.
+    closed: bool,
 }
 
 impl<'m> Simulation<'m> {
@@ -225,6 +228,7 @@ impl<'m> Simulation<'m> {
             in_system_ns: 0,
             in_system_since: 0,
             seed,
+            closed: matches!(model.load.arrivals, crate::traffic::Arrivals::Closed { .. }),
         }
     }
 
@@ -233,6 +237,7 @@ impl<'m> Simulation<'m> {
         if let Some(t) = self.source.next_after(0) {
             self.ctx.heap.push(t, Event::Arrival);
         }
+        self.start_timeline();
         let horizon = self.model.duration + self.model.drain;
         let stop = loop {
             let Some(t) = self.ctx.next_time() else { break StopReason::Drained };
@@ -318,6 +323,7 @@ impl<'m> Simulation<'m> {
             }
             Event::Reply(id) => self.on_reply(id),
             Event::Timeout(id, stamp) => self.on_timeout(id, stamp),
+            Event::Think(user) => self.on_think(user),
         }
     }
 
@@ -327,6 +333,12 @@ impl<'m> Simulation<'m> {
             self.ctx.heap.push(t, Event::Arrival);
         }
         let draw = self.source.draw();
+        self.admit(draw);
+    }
+
+    /// A request enters the system at `now`.
+    fn admit(&mut self, draw: crate::traffic::Draw) {
+        let now = self.ctx.now;
         let class = draw.class;
         self.windows.arrival();
         let measured = self.measuring;
@@ -346,13 +358,13 @@ impl<'m> Simulation<'m> {
         };
         let Some(req) = self.ctx.requests.insert(request) else {
             self.ctx.limits_hit.in_flight += 1;
-            self.resolve_untracked(class, measured, Outcome::Rejected);
+            self.resolve_untracked(class, draw.user, measured, Outcome::Rejected);
             return;
         };
         let entry = self.model.load.entry;
         let Some(root) = self.ctx.new_call(req, NO_PARENT, entry, Op::Default, NO_INSTANCE) else {
             self.ctx.requests.remove(req);
-            self.resolve_untracked(class, measured, Outcome::Rejected);
+            self.resolve_untracked(class, draw.user, measured, Outcome::Rejected);
             return;
         };
         self.ctx.requests.get_mut(req).root = root;
@@ -365,14 +377,14 @@ impl<'m> Simulation<'m> {
     }
 
     /// Counts the outcome of a request that never got an arena slot.
-    fn resolve_untracked(&mut self, class: u8, measured: bool, outcome: Outcome) {
+    fn resolve_untracked(&mut self, class: u8, user: u32, measured: bool, outcome: Outcome) {
         let r = Request {
             class,
             measured,
             resolved: false,
             arrived_at: self.ctx.now,
             key: 0,
-            user: 0,
+            user,
             region: 0,
             root: NO_PARENT,
         };
@@ -425,6 +437,9 @@ impl<'m> Simulation<'m> {
         let latency = self.ctx.now - req.arrived_at;
         if req.root != NO_PARENT {
             self.in_system_change(self.ctx.now, false);
+        }
+        if self.closed {
+            self.user_done(req.user);
         }
         if outcome == Outcome::Ok {
             self.windows.completion(latency);

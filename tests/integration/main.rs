@@ -5,6 +5,8 @@
 
 mod invariants;
 mod queueing;
+mod time_validation;
+mod traffic;
 mod validation;
 
 use stagesim::runner::{apply, run, RunOptions};
