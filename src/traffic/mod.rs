@@ -10,6 +10,7 @@
 
 pub mod build;
 pub mod curve;
+mod kinds;
 pub mod shape;
 pub mod trace;
 
