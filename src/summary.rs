@@ -128,6 +128,9 @@ pub struct Window {
     pub in_flight: u64,
     pub utilization: BTreeMap<String, f64>,
     pub queue_mean: BTreeMap<String, f64>,
+    /// Kind-specific series by name, then component (e.g. `instances`: {"app": 3.5}).
+    #[serde(flatten)]
+    pub series: BTreeMap<String, BTreeMap<String, f64>>,
 }
 
 fn requests(o: &Outcomes, in_flight: u64) -> Requests {
@@ -211,7 +214,8 @@ impl Summary {
             })
             .collect();
         let throughput = if measured_s > 0.0 { total.completed as f64 / measured_s } else { 0.0 };
-        let usd_per_hour: f64 = model.components.iter().map(|c| c.cost.usd_per_hour()).sum();
+        let components = components(model, runs, measured_s);
+        let usd_per_hour: f64 = components.values().map(|c| c.cost_usd_per_month).sum::<f64>() / HOURS_PER_MONTH;
         Summary {
             schema_version: SCHEMA_VERSION,
             stagesim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -229,7 +233,7 @@ impl Summary {
             throughput_per_s: throughput,
             latency_s: latency(&hist, &single(reps)),
             classes,
-            components: components(model, runs, measured_s),
+            components,
             cost: CostSummary {
                 usd_per_hour,
                 usd_per_month: usd_per_hour * HOURS_PER_MONTH,
@@ -267,6 +271,11 @@ fn components(model: &Model, runs: &[RunData], measured_s: f64) -> BTreeMap<Stri
             per_rep.push(rep_point(&r.comp_metrics[i].latency));
         }
         let ok: u64 = runs.iter().map(|r| r.comp_metrics[i].ok).sum();
+        // Instances that come and go (autoscaling, crashes) cost by their time-average count.
+        let usd_per_hour = match stats[0].instances_mean {
+            Some(_) => c.cost.usd_per_hour_each * avg(&|s| s.instances_mean.unwrap_or(0.0)),
+            None => c.cost.usd_per_hour(),
+        };
         let mut extra = BTreeMap::new();
         for k in stats[0].extra.keys() {
             extra.insert(k.clone(), stats.iter().map(|s| s.extra[k]).sum::<f64>() / reps);
@@ -287,7 +296,7 @@ fn components(model: &Model, runs: &[RunData], measured_s: f64) -> BTreeMap<Stri
                 errors: runs.iter().map(|r| r.comp_metrics[i].errors).sum(),
                 rejected: stats.iter().map(|s| s.rejected).sum(),
                 latency_s: latency(&h, if runs.len() > 1 { &per_rep } else { &[] }),
-                cost_usd_per_month: c.cost.usd_per_hour() * HOURS_PER_MONTH,
+                cost_usd_per_month: usd_per_hour * HOURS_PER_MONTH,
                 extra,
             },
         );
@@ -320,6 +329,11 @@ fn windows(model: &Model, run: &RunData) -> Vec<Window> {
                 utilization.insert(c.name.clone(), *u);
                 queue_mean.insert(c.name.clone(), *q);
             }
+            let mut series: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+            for (comp, name, value) in &w.series {
+                let c = model.components[*comp as usize].name.clone();
+                series.entry((*name).to_string()).or_default().insert(c, *value);
+            }
             Window {
                 t_s: ns_to_secs(w.start),
                 arrivals_per_s: w.arrivals as f64 / width,
@@ -329,6 +343,7 @@ fn windows(model: &Model, run: &RunData) -> Vec<Window> {
                 in_flight: w.in_flight,
                 utilization,
                 queue_mean,
+                series,
             }
         })
         .collect()

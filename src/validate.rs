@@ -275,6 +275,15 @@ pub fn build_model(
 fn balancer_checks(comps: &[ComponentModel], r: &mut Resolver) {
     for c in comps {
         let ComponentSpec::LoadBalancer(lb) = &c.spec else { continue };
+        let backend = &comps[lb.backend as usize];
+        if !lb.weights.is_empty() && backend.spec.max_instances() != backend.spec.instances() {
+            r.problem(
+                &["components", &c.name, "weights"],
+                format!("`weights` name fixed instances, but `{}` autoscales", backend.name),
+                "use another policy (least_connections spreads by load) with an autoscaled pool",
+            );
+            continue;
+        }
         if lb.weights.is_empty() {
             continue; // a weighted balancer without weights is reported at its `policy`
         }

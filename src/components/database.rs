@@ -127,6 +127,7 @@ impl Database {
             busy_ns: self.pool.cores.total_busy_ns,
             queue_ns: self.pool.threads.total_queue_ns + self.pool.cores.total_queue_ns,
             servers: self.spec.cores,
+            ..Totals::default()
         }
     }
 

@@ -6,6 +6,7 @@ use super::KindStats;
 use crate::dist::Dist;
 use crate::engine::calls::{CallId, Op, Outcome};
 use crate::engine::event::Event;
+use crate::engine::membership::InstState;
 use crate::engine::station::{Acquire, Station};
 use crate::engine::windows::Totals;
 use crate::engine::Ctx;
@@ -103,27 +104,39 @@ impl LoadBalancerInput {
 }
 
 pub struct LoadBalancer {
+    id: CompId,
     spec: LoadBalancerSpec,
     station: Option<Station>,
+    /// Open connections per backend instance slot.
     open: Vec<u32>,
+    /// The backend instances new calls go to, rebuilt when the membership table changes.
+    rotation: Vec<u16>,
+    /// The membership version `rotation` was built from.
+    seen: Option<u32>,
     next: u32,
     /// Smooth weighted round robin state (as in nginx).
     current: Vec<f64>,
     rng: SimRng,
     work_ns: u128,
+    /// Calls turned away because no backend instance was in rotation (HTTP 503).
+    no_backend: u64,
 }
 
 impl LoadBalancer {
-    pub fn new(spec: &LoadBalancerSpec, name: &str, seed: u64, backend_instances: u32) -> Self {
-        let n = backend_instances as usize;
+    pub fn new(spec: &LoadBalancerSpec, id: CompId, name: &str, seed: u64, backend_slots: u32) -> Self {
+        let n = backend_slots as usize;
         LoadBalancer {
+            id,
             spec: spec.clone(),
             station: spec.station.as_ref().map(|(s, q, _)| Station::new(*s, *q)),
             open: vec![0; n],
+            rotation: Vec::with_capacity(n),
+            seen: None,
             next: 0,
             current: vec![0.0; n],
             rng: stream(seed, &format!("component:{name}")),
             work_ns: 0,
+            no_backend: 0,
         }
     }
 
@@ -133,6 +146,13 @@ impl LoadBalancer {
         }
         Ok(())
     }
+
+    pub fn start(&mut self, ctx: &mut Ctx) {
+        ctx.members[self.spec.backend as usize].balanced = true;
+        let _ = self.id;
+    }
+
+    pub fn timer(&mut self, _ctx: &mut Ctx, _tag: u32) {}
 
     fn work(&mut self, ctx: &mut Ctx, id: CallId) {
         let (_, _, d) = self.spec.station.as_ref().expect("station configured");
@@ -159,7 +179,11 @@ impl LoadBalancer {
     }
 
     fn forward(&mut self, ctx: &mut Ctx, id: CallId) {
-        let inst = self.pick();
+        self.refresh(ctx);
+        let Some(inst) = self.pick() else {
+            self.no_backend += 1;
+            return ctx.reply(id, Outcome::Rejected);
+        };
         ctx.calls.get_mut(id).instance = inst as u16;
         if ctx.call_out(id, self.spec.backend, Op::Default, inst as u16, None).is_some() {
             self.open[inst] += 1;
@@ -168,23 +192,40 @@ impl LoadBalancer {
         }
     }
 
-    fn pick(&mut self) -> usize {
-        let n = self.open.len();
-        match self.spec.policy {
+    /// Rebuilds the rotation if the backend's membership changed since it was built.
+    #[inline]
+    fn refresh(&mut self, ctx: &Ctx) {
+        let m = &ctx.members[self.spec.backend as usize];
+        if self.seen == Some(m.version) {
+            return;
+        }
+        self.seen = Some(m.version);
+        self.rotation.clear();
+        let up = m.state.iter().enumerate().filter(|(_, s)| **s == InstState::Up).map(|(i, _)| i as u16);
+        self.rotation.extend(up);
+    }
+
+    fn pick(&mut self) -> Option<usize> {
+        let n = self.rotation.len();
+        if n == 0 {
+            return None;
+        }
+        let r = &self.rotation;
+        Some(match self.spec.policy {
             Policy::RoundRobin => {
                 self.next = (self.next + 1) % n as u32;
-                self.next as usize
+                r[self.next as usize] as usize
             }
-            Policy::Random => self.rng.random_range(0..n),
+            Policy::Random => r[self.rng.random_range(0..n)] as usize,
             Policy::LeastConnections => {
                 // Ties go round robin, so an idle pool is not all sent to instance 0.
-                let start = self.next as usize;
-                self.next = (self.next + 1) % n as u32;
-                (0..n).map(|k| (start + k) % n).min_by_key(|i| self.open[*i]).unwrap_or(0)
+                let start = self.next as usize % n;
+                self.next = (start as u32 + 1) % n as u32;
+                (0..n).map(|k| r[(start + k) % n] as usize).min_by_key(|i| self.open[*i]).unwrap_or(0)
             }
             Policy::PowerOfTwo => {
-                let a = self.rng.random_range(0..n);
-                let b = self.rng.random_range(0..n);
+                let a = r[self.rng.random_range(0..n)] as usize;
+                let b = r[self.rng.random_range(0..n)] as usize;
                 if self.open[b] < self.open[a] {
                     b
                 } else {
@@ -192,15 +233,22 @@ impl LoadBalancer {
                 }
             }
             Policy::Weighted => {
-                let total: f64 = self.spec.weights.iter().sum();
-                for (c, w) in self.current.iter_mut().zip(&self.spec.weights) {
-                    *c += w;
+                let w = &self.spec.weights;
+                let total: f64 = r.iter().map(|i| w[*i as usize]).sum();
+                for i in r {
+                    self.current[*i as usize] += w[*i as usize];
                 }
-                let best = (0..n).fold(0, |b, i| if self.current[i] > self.current[b] { i } else { b });
+                let best = r.iter().map(|i| *i as usize).fold(r[0] as usize, |b, i| {
+                    if self.current[i] > self.current[b] {
+                        i
+                    } else {
+                        b
+                    }
+                });
                 self.current[best] -= total;
                 best
             }
-        }
+        })
     }
 
     pub fn child_replied(&mut self, ctx: &mut Ctx, id: CallId, outcome: Outcome) {
@@ -213,7 +261,12 @@ impl LoadBalancer {
         match self.station.as_mut() {
             Some(st) => {
                 st.sync(now);
-                Totals { busy_ns: st.total_busy_ns, queue_ns: st.total_queue_ns, servers: st.servers }
+                Totals {
+                    busy_ns: st.total_busy_ns,
+                    queue_ns: st.total_queue_ns,
+                    servers: st.servers,
+                    ..Totals::default()
+                }
             }
             None => Totals::default(),
         }
@@ -239,6 +292,7 @@ impl LoadBalancer {
         };
         s.service_s_mean = if s.granted == 0 { 0.0 } else { self.work_ns as f64 / 1e9 / s.granted as f64 };
         s.extra.insert("backend_instances".into(), self.open.len() as f64);
+        s.extra.insert("no_backend_rejected".into(), self.no_backend as f64);
         s
     }
 }

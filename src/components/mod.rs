@@ -2,7 +2,9 @@
 //! its validation and its behaviour; adding a kind is one file and one arm in each match
 //! below (the compiler lists the matches, since none has a catch-all).
 
+pub mod autoscale;
 pub mod database;
+pub mod fleet;
 pub mod load_balancer;
 pub mod pool;
 pub mod service;
@@ -124,6 +126,14 @@ impl ComponentSpec {
         }
     }
 
+    /// Instance slots: the most instances the component can have at once (autoscaling).
+    pub fn max_instances(&self) -> u32 {
+        match self {
+            ComponentSpec::Service(s) => s.max_instances(),
+            ComponentSpec::LoadBalancer(_) | ComponentSpec::Database(_) => 1,
+        }
+    }
+
     /// Parallel servers and the mean work per call at the bottleneck resource, for
     /// back-of-the-envelope capacity: servers / mean time.
     pub fn servers_and_mean_work_s(&self) -> (u32, f64) {
@@ -149,10 +159,10 @@ impl Component {
         let name = &model.components[id as usize].name;
         match spec {
             ComponentSpec::LoadBalancer(s) => {
-                let backends = model.components[s.backend as usize].spec.instances();
-                Component::LoadBalancer(LoadBalancer::new(s, name, seed, backends))
+                let backends = model.components[s.backend as usize].spec.max_instances();
+                Component::LoadBalancer(LoadBalancer::new(s, id, name, seed, backends))
             }
-            ComponentSpec::Service(s) => Component::Service(Service::new(s, name, seed)),
+            ComponentSpec::Service(s) => Component::Service(Service::new(s, id, name, seed, false)),
             ComponentSpec::Database(s) => Component::Database(Database::new(s, name, seed)),
         }
     }
@@ -181,6 +191,34 @@ impl Component {
             Component::LoadBalancer(c) => c.child_replied(ctx, id, outcome),
             Component::Service(c) => c.child_replied(ctx, id, outcome),
             Component::Database(_) => unreachable!("a database makes no downstream calls"),
+        }
+    }
+
+    /// At time zero, before the first event: schedule what the component runs on its own.
+    pub fn start(&mut self, ctx: &mut Ctx) {
+        match self {
+            Component::LoadBalancer(c) => c.start(ctx),
+            Component::Service(c) => c.start(ctx),
+            Component::Database(_) => {}
+        }
+    }
+
+    /// A timer the component scheduled (`Event::Timer`), with its own tag.
+    pub fn timer(&mut self, ctx: &mut Ctx, tag: u32) {
+        match self {
+            Component::LoadBalancer(c) => c.timer(ctx, tag),
+            Component::Service(c) => c.timer(ctx, tag),
+            Component::Database(_) => {}
+        }
+    }
+
+    /// Kind-specific values for the time-series window ending at `now` (for example a pool's
+    /// instance count, a cache's hit ratio, a replica's lag), as (name, value) pairs; each
+    /// becomes `windows[i].NAME.COMPONENT` in the JSON.
+    pub fn series(&mut self, now: Nanos, out: &mut Vec<(&'static str, f64)>) {
+        match self {
+            Component::Service(c) => c.series(now, out),
+            Component::LoadBalancer(_) | Component::Database(_) => {}
         }
     }
 
@@ -232,6 +270,9 @@ pub struct KindStats {
     pub rejected: u64,
     /// Kind-specific figures, by name with its unit last.
     pub extra: BTreeMap<String, f64>,
+    /// Time-average instances over the measured period, when that count changes (autoscaling,
+    /// crashes): the summary's cost uses it instead of the configured count.
+    pub instances_mean: Option<f64>,
 }
 
 impl KindStats {
@@ -254,6 +295,7 @@ impl KindStats {
             waited: stations.iter().map(|s| s.waited).sum(),
             rejected: stations.iter().map(|s| s.rejected).sum(),
             extra: BTreeMap::new(),
+            instances_mean: None,
         }
     }
 }

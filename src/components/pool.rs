@@ -61,6 +61,11 @@ impl Pool {
         }
     }
 
+    /// Nothing held: no thread taken, nobody waiting.
+    pub fn idle(&self) -> bool {
+        self.threads.busy == 0 && self.threads.queue_len() == 0
+    }
+
     pub fn sync(&mut self, now: Nanos) {
         self.threads.sync(now);
         self.cores.sync(now);

@@ -2,12 +2,15 @@
 //! instance has a limit of worker threads held across downstream calls and a bounded accept
 //! queue; the handler calls downstream components in sequence or in parallel.
 
+use super::autoscale::{AutoscaleInput, AutoscaleSpec, Autoscaler};
+use super::fleet::Fleet;
 use super::pool::{Admit, Pool};
 use super::KindStats;
 use crate::calls_model::Plan;
 use crate::dist::Dist;
 use crate::engine::calls::{CallId, Outcome, NO_INSTANCE};
 use crate::engine::event::Event;
+use crate::engine::membership::InstState;
 use crate::engine::windows::Totals;
 use crate::engine::Ctx;
 use crate::input::calls::CallsInput;
@@ -35,6 +38,9 @@ pub struct ServiceInput {
     /// How long the handler waits for each downstream call.
     pub timeout: Option<String>,
     pub usd_per_hour: Option<f64>,
+    /// Add and remove instances by a metric (see `components::autoscale`); `instances` is
+    /// then the count at the start (default `min`).
+    pub autoscale: Option<AutoscaleInput>,
 }
 
 #[derive(Clone, Debug)]
@@ -46,6 +52,14 @@ pub struct ServiceSpec {
     pub service_time: Dist,
     pub plans: Vec<Plan>,
     pub call_timeout: Option<Nanos>,
+    pub autoscale: Option<AutoscaleSpec>,
+}
+
+impl ServiceSpec {
+    /// Instance slots: the autoscaling maximum, or the fixed count.
+    pub fn max_instances(&self) -> u32 {
+        self.autoscale.as_ref().map_or(self.instances, |a| a.max)
+    }
 }
 
 pub const DEFAULT_MAX_IN_FLIGHT: u32 = 200;
@@ -58,7 +72,18 @@ impl ServiceInput {
         let base = ["components", name];
         let at = |k: &'static str| [base[0], base[1], k];
         let profile_cores = self.instance_type.as_ref().and_then(|t| r.catalog.get(t)).map(|p| p.cores);
-        let instances = r.count(&at("instances"), self.instances, 1);
+        let autoscale = self.autoscale.as_ref().map(|a| a.validate(name, r, MAX_INSTANCES));
+        let default_instances = self.autoscale.as_ref().map_or(1, |a| a.min.max(1));
+        let instances = r.count(&at("instances"), self.instances, default_instances);
+        if let (Some(a), Some(n)) = (&self.autoscale, self.instances) {
+            if n < a.min || n > a.max {
+                r.problem(
+                    &at("instances"),
+                    format!("{n} instances at the start is outside the autoscaling range {}..{}", a.min, a.max),
+                    "remove `instances` (it defaults to `min`), or set it between `min` and `max`",
+                );
+            }
+        }
         if instances > MAX_INSTANCES {
             r.problem(
                 &at("instances"),
@@ -76,24 +101,70 @@ impl ServiceInput {
         }
         let plans = r.plans(&base, &self.calls);
         let cost = r.cost(&base, &self.instance_type, instances, self.usd_per_hour);
-        let spec =
-            ServiceSpec { instances, cores, max_in_flight, queue, service_time: service_time?, plans, call_timeout };
+        let autoscale = match autoscale {
+            Some(a) => Some(a?),
+            None => None,
+        };
+        let spec = ServiceSpec {
+            instances,
+            cores,
+            max_in_flight,
+            queue,
+            service_time: service_time?,
+            plans,
+            call_timeout,
+            autoscale,
+        };
         Some((spec, cost))
     }
 }
 
+/// Timer tags: the kind of timer in the high byte, an instance in the low bits.
+const TAG_EVALUATE: u32 = 0;
+const TAG_WARM: u32 = 1 << 24;
+const TAG_KIND: u32 = 0xff << 24;
+
 pub struct Service {
+    id: CompId,
     spec: ServiceSpec,
+    /// One pool per instance slot (the autoscaling maximum), allocated once.
     pools: Vec<Pool>,
+    fleet: Fleet,
     next: u32,
     rng: SimRng,
     work_ns: u128,
+    /// Calls received since the start (for `requests_per_instance`).
+    received: u64,
+    scaler: Autoscaler,
+    /// Totals at the last evaluation: (time, busy, capacity, queue, received).
+    last_eval: (Nanos, u128, u128, u128, u64),
+    /// When each warming instance becomes ready.
+    warm_until: Vec<Nanos>,
+    /// Whether the pool's size can change (then it reports `instances` per window).
+    dynamic: bool,
+    /// Time, instance and capacity integrals at the last window, for per-window counts.
+    series_prev: (Nanos, u128, u128),
 }
 
 impl Service {
-    pub fn new(spec: &ServiceSpec, name: &str, seed: u64) -> Self {
-        let pools = (0..spec.instances).map(|_| Pool::new(spec.max_in_flight, spec.queue, spec.cores)).collect();
-        Service { spec: spec.clone(), pools, next: 0, rng: stream(seed, &format!("component:{name}")), work_ns: 0 }
+    pub fn new(spec: &ServiceSpec, id: CompId, name: &str, seed: u64, dynamic: bool) -> Self {
+        let slots = spec.max_instances();
+        let pools = (0..slots).map(|_| Pool::new(spec.max_in_flight, spec.queue, spec.cores)).collect();
+        Service {
+            id,
+            spec: spec.clone(),
+            pools,
+            fleet: Fleet::new(id, slots, spec.instances, spec.cores),
+            next: 0,
+            rng: stream(seed, &format!("component:{name}")),
+            work_ns: 0,
+            received: 0,
+            scaler: Autoscaler::default(),
+            last_eval: (0, 0, 0, 0, 0),
+            warm_until: vec![0; slots as usize],
+            dynamic: dynamic || spec.autoscale.is_some(),
+            series_prev: (0, 0, 0),
+        }
     }
 
     fn run(&mut self, ctx: &mut Ctx, id: CallId) {
@@ -103,18 +174,34 @@ impl Service {
     }
 
     pub fn deliver(&mut self, ctx: &mut Ctx, id: CallId) {
+        self.received += 1;
         let call = ctx.calls.get_mut(id);
         if call.instance == NO_INSTANCE {
             // Called directly, without a balancer: spread round robin, like a DNS name.
-            call.instance = (self.next % self.spec.instances) as u16;
+            let up = &self.fleet.up_list;
+            if up.is_empty() {
+                return ctx.reply(id, Outcome::Rejected);
+            }
+            call.instance = up[self.next as usize % up.len()];
             self.next = self.next.wrapping_add(1);
         }
         let inst = call.instance as usize;
+        match self.fleet.state[inst] {
+            InstState::Up | InstState::Draining => {}
+            InstState::Down | InstState::Off | InstState::Warming => return self.refuse(ctx, id, inst),
+        }
         match self.pools[inst].admit(ctx.now, id) {
             Admit::Run => self.run(ctx, id),
             Admit::Wait => {}
             Admit::Rejected => ctx.reply(id, Outcome::Rejected),
         }
+    }
+
+    /// A call reached an instance that is not serving: a crashed one fails it, a stopped or
+    /// not yet started one refuses the connection.
+    fn refuse(&mut self, ctx: &mut Ctx, id: CallId, inst: usize) {
+        let outcome = if self.fleet.state[inst] == InstState::Down { Outcome::Failed } else { Outcome::Rejected };
+        ctx.reply(id, outcome);
     }
 
     pub fn done(&mut self, ctx: &mut Ctx, id: CallId) {
@@ -123,6 +210,92 @@ impl Service {
             self.run(ctx, next);
         }
         self.advance(ctx, id);
+    }
+
+    /// Schedules the first autoscaling evaluation.
+    pub fn start(&mut self, ctx: &mut Ctx) {
+        if let Some(a) = &self.spec.autoscale {
+            ctx.schedule(a.interval, Event::Timer(self.id, TAG_EVALUATE));
+        }
+    }
+
+    pub fn timer(&mut self, ctx: &mut Ctx, tag: u32) {
+        let inst = (tag & !TAG_KIND) as usize;
+        match tag & TAG_KIND {
+            TAG_EVALUATE => self.evaluate(ctx),
+            TAG_WARM if self.fleet.state[inst] == InstState::Warming && ctx.now >= self.warm_until[inst] => {
+                self.fleet.set(ctx, inst, InstState::Up);
+            }
+            _ => {}
+        }
+    }
+
+    /// One autoscaling evaluation: the metric over the last interval, then the decision.
+    fn evaluate(&mut self, ctx: &mut Ctx) {
+        let Some(a) = self.spec.autoscale.clone() else { return };
+        ctx.schedule(a.interval, Event::Timer(self.id, TAG_EVALUATE));
+        let now = ctx.now;
+        let (mut busy, mut queue) = (0u128, 0u128);
+        for p in &mut self.pools {
+            p.sync(now);
+            busy += p.cores.total_busy_ns;
+            queue += p.threads.total_queue_ns + p.cores.total_queue_ns;
+        }
+        self.fleet.advance(now);
+        let cap = self.fleet.capacity_ns_total;
+        let (t0, busy0, cap0, queue0, recv0) = self.last_eval;
+        self.last_eval = (now, busy, cap, queue, self.received);
+        let serving = self.fleet.serving();
+        if cap == cap0 || serving == 0 || now == t0 {
+            return; // nothing served: no metric to act on
+        }
+        let dt = (now - t0) as f64;
+        let metric = match a.metric {
+            super::autoscale::Metric::Cpu => (busy - busy0) as f64 / (cap - cap0) as f64,
+            super::autoscale::Metric::QueueDepth => (queue - queue0) as f64 / dt / f64::from(serving),
+            super::autoscale::Metric::RequestsPerInstance => {
+                (self.received - recv0) as f64 / (dt / 1e9) / f64::from(serving)
+            }
+        };
+        let view = super::autoscale::PoolView {
+            serving: self.fleet.count(InstState::Up),
+            warming: self.fleet.count(InstState::Warming),
+            provisioned: self.fleet.provisioned(),
+            metric,
+        };
+        match self.scaler.decide(&a, now, view) {
+            super::autoscale::Decision::Hold => {}
+            super::autoscale::Decision::Add(n) => {
+                for inst in self.fleet.spare(n) {
+                    self.launch(ctx, inst, a.warmup);
+                }
+            }
+            super::autoscale::Decision::Remove(n) => {
+                for inst in self.fleet.newest_up(n) {
+                    self.fleet.set(ctx, inst, InstState::Draining);
+                    self.stop_if_drained(ctx, inst);
+                }
+            }
+        }
+    }
+
+    /// Starts a fresh process in slot `inst`: it serves after `warmup`.
+    fn launch(&mut self, ctx: &mut Ctx, inst: usize, warmup: Nanos) {
+        ctx.members[self.id as usize].incarnation[inst] += 1;
+        if warmup == 0 {
+            self.fleet.set(ctx, inst, InstState::Up);
+            return;
+        }
+        self.warm_until[inst] = ctx.now + warmup;
+        self.fleet.set(ctx, inst, InstState::Warming);
+        ctx.schedule(warmup, Event::Timer(self.id, TAG_WARM | inst as u32));
+    }
+
+    /// A draining instance with nothing left to finish stops (and stops costing).
+    fn stop_if_drained(&mut self, ctx: &mut Ctx, inst: usize) {
+        if self.fleet.state[inst] == InstState::Draining && self.pools[inst].idle() {
+            self.fleet.set(ctx, inst, InstState::Off);
+        }
     }
 
     /// Starts the current step's downstream calls, or answers when the plan is done.
@@ -160,14 +333,20 @@ impl Service {
 
     fn finish(&mut self, ctx: &mut Ctx, id: CallId) {
         let call = *ctx.calls.get(id);
-        if let Some(next) = self.pools[call.instance as usize].leave(ctx.now) {
+        let inst = call.instance as usize;
+        if let Some(next) = self.pools[inst].leave(ctx.now) {
             self.run(ctx, next);
+        }
+        if self.fleet.state[inst] == InstState::Draining {
+            self.stop_if_drained(ctx, inst);
         }
         ctx.reply(id, call.outcome);
     }
 
     pub fn totals(&mut self, now: Nanos) -> Totals {
-        let mut t = Totals { servers: self.spec.instances * self.spec.cores, ..Totals::default() };
+        self.fleet.advance(now);
+        let serving = self.fleet.serving() * self.spec.cores;
+        let mut t = Totals { servers: serving, capacity_ns: self.fleet.capacity_ns_total, ..Totals::default() };
         for p in &mut self.pools {
             p.sync(now);
             t.busy_ns += p.cores.total_busy_ns;
@@ -176,13 +355,33 @@ impl Service {
         t
     }
 
+    /// Per-window values: the time-average number of instances, when it can change.
+    pub fn series(&mut self, now: Nanos, out: &mut Vec<(&'static str, f64)>) {
+        if !self.dynamic {
+            return;
+        }
+        self.fleet.advance(now);
+        let (t0, i0, c0) = self.series_prev;
+        let (total, cap) = (self.fleet.instance_ns_total, self.fleet.capacity_ns_total);
+        if now > t0 {
+            let w = (now - t0) as f64;
+            out.push(("instances", (total - i0) as f64 / w));
+            out.push(("instances_serving", (cap - c0) as f64 / w / f64::from(self.spec.cores)));
+        }
+        self.series_prev = (now, total, cap);
+    }
+
     pub fn sync(&mut self, now: Nanos) {
         self.pools.iter_mut().for_each(|p| p.sync(now));
+        self.fleet.advance(now);
     }
 
     pub fn reset_stats(&mut self, now: Nanos) {
         self.pools.iter_mut().for_each(|p| p.reset_stats(now));
+        self.fleet.reset_stats(now);
         self.work_ns = 0;
+        self.scaler.ups = 0;
+        self.scaler.downs = 0;
     }
 
     pub fn stats(&self, elapsed: Nanos) -> KindStats {
@@ -197,8 +396,31 @@ impl Service {
         s.rejected = th.rejected;
         s.waited += th.waited;
         s.service_s_mean = if s.granted == 0 { 0.0 } else { self.work_ns as f64 / 1e9 / s.granted as f64 };
-        s.extra.insert("threads_utilization".into(), th.utilization);
-        s.extra.insert("instances".into(), f64::from(self.spec.instances));
+        // Capacity is what the serving instances offered over time, not the slots.
+        let el = elapsed.max(1) as f64;
+        let cap = self.fleet.capacity_ns as f64;
+        let busy: u128 = cores.iter().map(|c| c.busy_ns).sum();
+        let thread_busy: u128 = threads.iter().map(|t| t.busy_ns).sum();
+        let servers_mean = cap / el;
+        s.servers = servers_mean.round() as u32;
+        s.utilization = if cap > 0.0 { busy as f64 / cap } else { 0.0 };
+        let thread_cap = cap / f64::from(self.spec.cores) * f64::from(self.spec.max_in_flight);
+        let threads_utilization = if thread_cap > 0.0 { thread_busy as f64 / thread_cap } else { 0.0 };
+        s.extra.insert("threads_utilization".into(), threads_utilization);
+        let fixed = u128::from(elapsed) * u128::from(self.spec.instances * self.spec.cores);
+        if self.dynamic || self.fleet.capacity_ns != fixed {
+            let instances_mean = self.fleet.instance_ns as f64 / el;
+            s.instances_mean = Some(instances_mean);
+            s.extra.insert("instances".into(), instances_mean);
+            s.extra.insert("servers_mean".into(), servers_mean);
+            s.extra.insert("instances_peak".into(), f64::from(self.fleet.peak));
+            if self.spec.autoscale.is_some() {
+                s.extra.insert("scale_ups".into(), self.scaler.ups as f64);
+                s.extra.insert("scale_downs".into(), self.scaler.downs as f64);
+            }
+        } else {
+            s.extra.insert("instances".into(), f64::from(self.spec.instances));
+        }
         s
     }
 

@@ -1,6 +1,7 @@
 //! The events of a run: small and `Copy`, so the heap moves them by value.
 
 use super::calls::CallId;
+use crate::model::CompId;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -16,6 +17,8 @@ pub enum Event {
     Timeout(CallId, u32),
     /// A closed-model user (by id) sends its next request.
     Think(u32),
+    /// A component's own timer (autoscaling, warm-up, health checks); the tag is the kind's.
+    Timer(CompId, u32),
 }
 
 #[cfg(test)]

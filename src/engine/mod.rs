@@ -6,6 +6,7 @@
 pub mod calls;
 pub mod event;
 pub mod heap;
+pub mod membership;
 pub mod metrics;
 pub mod station;
 mod timeline;
@@ -36,6 +37,8 @@ pub struct Ctx {
     stamp: u32,
     pub limits_hit: LimitsHit,
     pub comp_metrics: Vec<CompMetrics>,
+    /// Per component, the state of its instances (written by the component, read by others).
+    pub members: Vec<membership::Members>,
 }
 
 impl Ctx {
@@ -216,6 +219,11 @@ impl<'m> Simulation<'m> {
                 stamp: 0,
                 limits_hit: LimitsHit::default(),
                 comp_metrics: (0..n).map(|_| CompMetrics::new()).collect(),
+                members: model
+                    .components
+                    .iter()
+                    .map(|c| membership::Members::new(c.spec.max_instances(), c.spec.instances()))
+                    .collect(),
             },
             comps,
             source: Source::new(model, seed),
@@ -280,7 +288,13 @@ impl<'m> Simulation<'m> {
     fn close_window(&mut self, end: Nanos) {
         let totals: Vec<Totals> = self.comps.iter_mut().map(|c| c.totals(end)).collect();
         let in_flight = self.ctx.requests.live() as u64;
-        self.windows.close(&totals, in_flight);
+        let mut series = Vec::new();
+        let mut values = Vec::new();
+        for (i, c) in self.comps.iter_mut().enumerate() {
+            c.series(end, &mut values);
+            series.extend(values.drain(..).map(|(k, v)| (i as CompId, k, v)));
+        }
+        self.windows.close(&totals, in_flight, series);
     }
 
     /// Adds `delta` to the requests in the system, integrating the count so far.
@@ -324,6 +338,7 @@ impl<'m> Simulation<'m> {
             Event::Reply(id) => self.on_reply(id),
             Event::Timeout(id, stamp) => self.on_timeout(id, stamp),
             Event::Think(user) => self.on_think(user),
+            Event::Timer(comp, tag) => self.comps[comp as usize].timer(&mut self.ctx, tag),
         }
     }
 

@@ -8,6 +8,9 @@ use crate::traffic::Arrivals;
 impl Simulation<'_> {
     /// Schedules what the run starts with besides the first open-model arrival.
     pub(super) fn start_timeline(&mut self) {
+        for c in &mut self.comps {
+            c.start(&mut self.ctx);
+        }
         if let Arrivals::Closed { users, .. } = self.model.load.arrivals {
             // Each user starts after one think time, so they do not all arrive at zero.
             for user in 0..users {

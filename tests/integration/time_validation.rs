@@ -316,3 +316,135 @@ fn no_load_at_all() {
     let text = BASE.replace("rate = \"100/s\"\n", "");
     check("no-load", &text, &[], "s.toml", "[load]", 1, "load", "does not say how much traffic", "rate = \"800/s\"");
 }
+
+const POOL: &str = r#"[scenario]
+name = "autoscale input"
+duration = "1h"
+
+[load]
+rate = "100/s"
+
+[components.lb]
+kind = "load_balancer"
+backends = "app"
+
+[components.app]
+kind = "service"
+service_time = "1ms"
+
+[components.app.autoscale]
+min = 2
+max = 20
+scale_up_at = 0.7
+scale_down_at = 0.3
+"#;
+
+fn pool(from: &str, to: &str) -> String {
+    assert_eq!(POOL.matches(from).count(), 1, "{from}");
+    POOL.replacen(from, to, 1)
+}
+
+#[test]
+fn autoscale_base_is_valid() {
+    let dir = TempDir::new("as-base", POOL, &[]);
+    let m = load_scenario(&dir.scenario()).expect("valid");
+    let app = &m.components[m.component_id("app").unwrap() as usize].spec;
+    assert_eq!(app.max_instances(), 20);
+    assert_eq!(app.instances(), 2, "starts at min");
+}
+
+#[test]
+fn autoscale_min_above_max() {
+    let text = pool("min = 2", "min = 30");
+    check(
+        "as-min-max",
+        &text,
+        &[],
+        "s.toml",
+        "min = 30",
+        7,
+        "components.app.autoscale.min",
+        "at most `max`",
+        "min = 2, max = 20",
+    );
+}
+
+#[test]
+fn autoscale_thresholds_inverted() {
+    let text = pool("scale_down_at = 0.3", "scale_down_at = 0.8");
+    check(
+        "as-thresholds",
+        &text,
+        &[],
+        "s.toml",
+        "scale_down_at = 0.8",
+        17,
+        "components.app.autoscale.scale_down_at",
+        "below `scale_up_at`",
+        "prevents flapping",
+    );
+}
+
+#[test]
+fn autoscale_unknown_metric() {
+    let text = pool("min = 2", "metric = \"memory\"\nmin = 2");
+    check(
+        "as-metric",
+        &text,
+        &[],
+        "s.toml",
+        "metric = \"memory\"",
+        10,
+        "components.app.autoscale.metric",
+        "unknown autoscaling metric `memory`",
+        "queue_depth",
+    );
+}
+
+#[test]
+fn autoscale_initial_instances_out_of_range() {
+    let text = pool("service_time = \"1ms\"", "service_time = \"1ms\"\ninstances = 40");
+    check(
+        "as-instances",
+        &text,
+        &[],
+        "s.toml",
+        "instances = 40",
+        13,
+        "components.app.instances",
+        "outside the autoscaling range 2..20",
+        "defaults to `min`",
+    );
+}
+
+#[test]
+fn autoscale_unknown_key() {
+    let text = pool("min = 2", "min = 2\ncooldown = \"3m\"");
+    check(
+        "as-unknown-key",
+        &text,
+        &[],
+        "s.toml",
+        "cooldown = ",
+        1,
+        "components.app.autoscale.cooldown",
+        "unknown field `cooldown`",
+        "up_cooldown",
+    );
+}
+
+#[test]
+fn weighted_balancer_in_front_of_an_autoscaled_pool() {
+    let text = pool("backends = \"app\"", "backends = \"app\"\npolicy = \"weighted\"\nweights = [1, 1]");
+    check(
+        "as-weighted",
+        &text,
+        &[],
+        "s.toml",
+        "weights = [1, 1]",
+        11,
+        "components.lb.weights",
+        "`app` autoscales",
+        "least_connections",
+    );
+}
