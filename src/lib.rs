@@ -11,6 +11,7 @@ pub mod components;
 pub mod diag;
 pub mod dist;
 pub mod engine;
+pub mod faults;
 pub mod input;
 pub mod load;
 pub mod model;

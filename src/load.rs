@@ -208,8 +208,10 @@ fn help_for(message: &str, key: &str) -> String {
     if let Some(rest) = message.strip_prefix("unknown field") {
         let expected = rest.split_once("expected").map_or("", |(_, e)| e).trim();
         let allowed: Vec<&str> = expected
-            .split(',')
+            .split([',', ' '])
             .map(|s| s.trim().trim_start_matches("one of").trim().trim_matches('`'))
+            // serde lists two keys as "`a` or `b`" and more as "one of `a`, `b`, `c`".
+            .filter(|s| !matches!(*s, "or" | "one" | "of"))
             .filter(|s| !s.is_empty())
             .collect();
         return match did_you_mean(key, allowed.iter().copied()) {

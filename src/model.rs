@@ -28,6 +28,8 @@ pub struct Model {
     pub components: Vec<ComponentModel>,
     pub latency: LatencyMatrix,
     pub limits: Limits,
+    /// Scheduled faults, in file order (events carry their index).
+    pub faults: Vec<crate::faults::FaultSpec>,
 }
 
 #[derive(Clone, Debug)]

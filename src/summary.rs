@@ -35,8 +35,27 @@ pub struct Summary {
     pub components: BTreeMap<String, ComponentSummary>,
     pub cost: CostSummary,
     pub limits: LimitsReport,
+    /// Each scheduled fault and what it did (first replication, like `windows`).
+    pub faults: Vec<FaultSummary>,
     pub window_s: f64,
     pub windows: Vec<Window>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct FaultSummary {
+    pub kind: String,
+    /// A component, or `a-b` for a link.
+    pub target: String,
+    pub at_s: f64,
+    /// Until a balancer took what broke out of rotation (null: nothing detected it).
+    pub detected_after_s: Option<f64>,
+    /// Until what broke served again, back in rotation where a balancer fronts it (null:
+    /// never, within the run).
+    pub recovered_after_s: Option<f64>,
+    /// Calls the fault failed: received by a crashed instance, held by it, or lost.
+    pub requests_failed: u64,
+    /// Requests that ended in error, whatever the cause, while the fault lasted.
+    pub errors_during: u64,
 }
 
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
@@ -244,6 +263,7 @@ impl Summary {
                 },
             },
             limits: limits(model, runs),
+            faults: faults(model, first),
             window_s: ns_to_secs(first.window_width),
             windows: windows(model, first),
         }
@@ -314,6 +334,29 @@ fn limits(model: &Model, runs: &[RunData]) -> LimitsReport {
         stopped_at_max_events: runs.iter().any(|r| r.limits_hit.events),
         stopped_at_drain_end: runs.iter().any(|r| r.limits_hit.sim_time),
     }
+}
+
+fn faults(model: &Model, run: &RunData) -> Vec<FaultSummary> {
+    model
+        .faults
+        .iter()
+        .zip(&run.faults)
+        .map(|(f, st)| {
+            let after = |t: Option<u64>| match (t, st.started_at) {
+                (Some(t), Some(s)) => Some(ns_to_secs(t.saturating_sub(s))),
+                _ => None,
+            };
+            FaultSummary {
+                kind: f.kind.name().to_string(),
+                target: f.target_name.clone(),
+                at_s: ns_to_secs(f.at),
+                detected_after_s: after(st.detected_at),
+                recovered_after_s: after(st.recovered_at),
+                requests_failed: st.failed,
+                errors_during: st.errors_during,
+            }
+        })
+        .collect()
 }
 
 /// The time series of the first replication (a run's own story, not an average).

@@ -240,8 +240,10 @@ pub fn build_model(
     let keys = keys(file, &mut r);
     let users = users(file, &mut r);
     let (rate, arrivals) = crate::traffic::build::arrivals(&file.load, &mut r, &users, duration);
+    let mut faults = Vec::new();
     if components.len() == comps.len() {
         balancer_checks(&components, &mut r);
+        faults = crate::faults::validate(&file.faults, &components, duration, &mut r);
     }
     if !r.problems.is_empty() || components.len() != comps.len() {
         return Err(r.problems);
@@ -266,6 +268,7 @@ pub fn build_model(
             components,
             latency,
             limits: r.limits,
+            faults,
         }),
         _ => Err(r.problems),
     }

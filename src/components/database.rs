@@ -8,7 +8,8 @@ use crate::engine::calls::{CallId, Op, Outcome};
 use crate::engine::event::Event;
 use crate::engine::windows::Totals;
 use crate::engine::Ctx;
-use crate::model::Cost;
+use crate::faults::{FaultKind, FaultSpec};
+use crate::model::{CompId, Cost};
 use crate::rng::{stream, SimRng};
 use crate::units::Nanos;
 use crate::validate::Resolver;
@@ -68,6 +69,9 @@ impl DatabaseInput {
 }
 
 pub struct Database {
+    id: CompId,
+    /// Stopped by a fault: every call fails.
+    down: bool,
     spec: DatabaseSpec,
     pool: Pool,
     rng: SimRng,
@@ -77,8 +81,10 @@ pub struct Database {
 }
 
 impl Database {
-    pub fn new(spec: &DatabaseSpec, name: &str, seed: u64) -> Self {
+    pub fn new(spec: &DatabaseSpec, id: CompId, name: &str, seed: u64) -> Self {
         Database {
+            id,
+            down: false,
             spec: spec.clone(),
             pool: Pool::new(spec.connections, spec.queue, spec.cores),
             rng: stream(seed, &format!("component:{name}")),
@@ -104,6 +110,12 @@ impl Database {
     }
 
     pub fn deliver(&mut self, ctx: &mut Ctx, id: CallId) {
+        if self.down {
+            if !ctx.calls.get(id).abandoned {
+                super::crash::count(ctx, ctx.members[self.id as usize].down_by[0]);
+            }
+            return ctx.reply(id, Outcome::Failed);
+        }
         match self.pool.admit(ctx.now, id) {
             Admit::Run => self.run(ctx, id),
             Admit::Wait => {}
@@ -119,6 +131,25 @@ impl Database {
             self.run(ctx, next);
         }
         ctx.reply(id, Outcome::Ok);
+    }
+
+    /// `component_down`: the database stops (failing what it holds and every call it
+    /// receives) and, when the fault ends, comes back empty-handed.
+    pub fn fault(&mut self, ctx: &mut Ctx, fault_id: u16, fault: &FaultSpec, start: bool) {
+        match fault.kind {
+            FaultKind::ComponentDown { .. } => {
+                let m = &mut ctx.members[self.id as usize];
+                if start && !self.down {
+                    self.down = true;
+                    m.went_down(0, fault_id, ctx.now, &mut ctx.faults);
+                    super::crash::fail_pool(ctx, self.id, None, &mut self.pool, fault_id);
+                } else if !start && self.down && m.down_by[0] == fault_id {
+                    self.down = false;
+                    m.came_back(0, ctx.now, &mut ctx.faults);
+                }
+            }
+            FaultKind::InstanceCrash { .. } | FaultKind::LinkLatency { .. } | FaultKind::LinkLoss { .. } => {}
+        }
     }
 
     pub fn totals(&mut self, now: Nanos) -> Totals {

@@ -13,8 +13,9 @@ pub struct Fleet {
     pub state: Vec<InstState>,
     cores: u32,
     counts: [u32; 5],
-    /// Serving instances, for calls that come without a balancer.
-    pub up_list: Vec<u16>,
+    /// Where calls that come without a balancer go: serving instances, and crashed ones
+    /// (without a balancer's health checks, nobody takes them out of the list).
+    pub targets: Vec<u16>,
     since: Nanos,
     /// Integrals of serving cores (capacity) and provisioned instances (cost), in
     /// unit-nanoseconds: since the run started, and since measurement started.
@@ -48,7 +49,7 @@ impl Fleet {
             state,
             cores,
             counts,
-            up_list: {
+            targets: {
                 let mut v = Vec::with_capacity(slots as usize);
                 v.extend(0..up as u16);
                 v
@@ -107,10 +108,11 @@ impl Fleet {
         self.state[i] = to;
         self.peak = self.peak.max(self.provisioned());
         ctx.members[self.comp as usize].set(i, to);
-        if from == InstState::Up || to == InstState::Up {
-            self.up_list.clear();
-            let up = self.state.iter().enumerate().filter(|(_, s)| **s == InstState::Up).map(|(i, _)| i as u16);
-            self.up_list.extend(up);
+        let listed = |s: InstState| matches!(s, InstState::Up | InstState::Down);
+        if listed(from) != listed(to) {
+            self.targets.clear();
+            let t = self.state.iter().enumerate().filter(|(_, s)| listed(**s)).map(|(i, _)| i as u16);
+            self.targets.extend(t);
         }
     }
 

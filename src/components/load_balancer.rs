@@ -2,14 +2,16 @@
 //! It keeps its own count of open connections per backend instance, as a real balancer does,
 //! and can optionally model its own processing as a queueing station.
 
+use super::health::{HealthCheckInput, HealthCheckSpec, HealthChecks};
 use super::KindStats;
 use crate::dist::Dist;
 use crate::engine::calls::{CallId, Op, Outcome};
 use crate::engine::event::Event;
-use crate::engine::membership::InstState;
+use crate::engine::membership::{InstState, Watcher};
 use crate::engine::station::{Acquire, Station};
 use crate::engine::windows::Totals;
 use crate::engine::Ctx;
+use crate::faults::{FaultKind, FaultSpec};
 use crate::model::{CompId, Cost};
 use crate::rng::{stream, SimRng};
 use crate::units::Nanos;
@@ -43,6 +45,9 @@ pub struct LoadBalancerInput {
     pub queue: Option<u32>,
     pub instance_type: Option<String>,
     pub usd_per_hour: Option<f64>,
+    /// `{ interval = "5s", failures = 3 }`: how soon a dead instance leaves the rotation
+    /// (see `components::health`); without it, at once.
+    pub health_check: Option<HealthCheckInput>,
 }
 
 #[derive(Clone, Debug)]
@@ -52,6 +57,7 @@ pub struct LoadBalancerSpec {
     pub weights: Vec<f64>,
     /// (servers, queue, processing time) when the balancer's own work is modelled.
     pub station: Option<(u32, u32, Dist)>,
+    pub health: Option<HealthCheckSpec>,
 }
 
 impl LoadBalancerInput {
@@ -98,8 +104,18 @@ impl LoadBalancerInput {
                 None
             }
         };
+        let health = self.health_check.as_ref().and_then(|h| {
+            let at = |k: &'static str| [base[0], base[1], "health_check", k];
+            let interval = r.duration(&at("interval"), &h.interval)?;
+            if interval == 0 {
+                r.problem(&at("interval"), "`interval` must be greater than zero", "for example \"5s\"");
+                return None;
+            }
+            let failures = r.count(&at("failures"), h.failures, 3);
+            Some(HealthCheckSpec { interval, failures })
+        });
         let cost = r.cost(&base, &self.instance_type, 1, self.usd_per_hour);
-        Some((LoadBalancerSpec { policy: self.policy, backend: backend?, weights, station }, cost))
+        Some((LoadBalancerSpec { policy: self.policy, backend: backend?, weights, station, health }, cost))
     }
 }
 
@@ -120,6 +136,9 @@ pub struct LoadBalancer {
     work_ns: u128,
     /// Calls turned away because no backend instance was in rotation (HTTP 503).
     no_backend: u64,
+    health: Option<HealthChecks>,
+    /// Stopped by a fault: every call fails.
+    down: bool,
 }
 
 impl LoadBalancer {
@@ -137,6 +156,8 @@ impl LoadBalancer {
             rng: stream(seed, &format!("component:{name}")),
             work_ns: 0,
             no_backend: 0,
+            health: spec.health.map(|h| HealthChecks::new(h, n)),
+            down: false,
         }
     }
 
@@ -148,11 +169,40 @@ impl LoadBalancer {
     }
 
     pub fn start(&mut self, ctx: &mut Ctx) {
-        ctx.members[self.spec.backend as usize].balanced = true;
-        let _ = self.id;
+        let m = &mut ctx.members[self.spec.backend as usize];
+        m.watcher = if self.health.is_some() { Watcher::HealthChecks } else { Watcher::Instant };
+        if let Some(h) = self.health.as_mut() {
+            h.init(m);
+            ctx.schedule_periodic(h.spec.interval, Event::Timer(self.id, 0));
+        }
     }
 
-    pub fn timer(&mut self, _ctx: &mut Ctx, _tag: u32) {}
+    /// A round of health checks.
+    pub fn timer(&mut self, ctx: &mut Ctx, _tag: u32) {
+        let Some(h) = self.health.as_mut() else { return };
+        ctx.schedule_periodic(h.spec.interval, Event::Timer(self.id, 0));
+        if h.check(ctx.now, &ctx.members[self.spec.backend as usize], &mut ctx.faults) {
+            self.seen = None;
+        }
+    }
+
+    /// `component_down`: the balancer stops, failing what it holds and every call after.
+    pub fn fault(&mut self, ctx: &mut Ctx, fault_id: u16, fault: &FaultSpec, start: bool) {
+        match fault.kind {
+            FaultKind::ComponentDown { .. } => {
+                let m = &mut ctx.members[self.id as usize];
+                if start && !self.down {
+                    self.down = true;
+                    m.went_down(0, fault_id, ctx.now, &mut ctx.faults);
+                    super::crash::fail_station(ctx, self.id, self.station.as_mut(), fault_id);
+                } else if !start && self.down && m.down_by[0] == fault_id {
+                    self.down = false;
+                    m.came_back(0, ctx.now, &mut ctx.faults);
+                }
+            }
+            FaultKind::InstanceCrash { .. } | FaultKind::LinkLatency { .. } | FaultKind::LinkLoss { .. } => {}
+        }
+    }
 
     fn work(&mut self, ctx: &mut Ctx, id: CallId) {
         let (_, _, d) = self.spec.station.as_ref().expect("station configured");
@@ -162,6 +212,12 @@ impl LoadBalancer {
     }
 
     pub fn deliver(&mut self, ctx: &mut Ctx, id: CallId) {
+        if self.down {
+            if !ctx.calls.get(id).abandoned {
+                super::crash::count(ctx, ctx.members[self.id as usize].down_by[0]);
+            }
+            return ctx.reply(id, Outcome::Failed);
+        }
         let Some(st) = self.station.as_mut() else { return self.forward(ctx, id) };
         match st.acquire(ctx.now, id) {
             Acquire::Granted => self.work(ctx, id),
@@ -201,8 +257,16 @@ impl LoadBalancer {
         }
         self.seen = Some(m.version);
         self.rotation.clear();
-        let up = m.state.iter().enumerate().filter(|(_, s)| **s == InstState::Up).map(|(i, _)| i as u16);
-        self.rotation.extend(up);
+        match &self.health {
+            Some(h) => {
+                let r = m.state.iter().enumerate().filter(|(i, s)| h.routable(*i, **s)).map(|(i, _)| i as u16);
+                self.rotation.extend(r);
+            }
+            None => {
+                let up = m.state.iter().enumerate().filter(|(_, s)| **s == InstState::Up).map(|(i, _)| i as u16);
+                self.rotation.extend(up);
+            }
+        }
     }
 
     fn pick(&mut self) -> Option<usize> {

@@ -3,8 +3,10 @@
 //! below (the compiler lists the matches, since none has a catch-all).
 
 pub mod autoscale;
+pub mod crash;
 pub mod database;
 pub mod fleet;
+pub mod health;
 pub mod load_balancer;
 pub mod pool;
 pub mod service;
@@ -14,6 +16,7 @@ use crate::engine::calls::{CallId, Outcome};
 use crate::engine::station::StationStats;
 use crate::engine::windows::Totals;
 use crate::engine::Ctx;
+use crate::faults::{FaultKind, FaultSpec};
 use crate::model::{CompId, Cost, Model};
 use crate::units::Nanos;
 use crate::validate::Resolver;
@@ -134,6 +137,17 @@ impl ComponentSpec {
         }
     }
 
+    /// Whether this kind handles a fault (checked at validation, so `Component::fault` only
+    /// ever receives faults its kind accepts). Link faults are the engine's.
+    pub fn accepts_fault(&self, f: &FaultKind) -> bool {
+        match self {
+            ComponentSpec::Service(_) => matches!(f, FaultKind::InstanceCrash { .. } | FaultKind::ComponentDown { .. }),
+            ComponentSpec::Database(_) | ComponentSpec::LoadBalancer(_) => {
+                matches!(f, FaultKind::ComponentDown { .. })
+            }
+        }
+    }
+
     /// Parallel servers and the mean work per call at the bottleneck resource, for
     /// back-of-the-envelope capacity: servers / mean time.
     pub fn servers_and_mean_work_s(&self) -> (u32, f64) {
@@ -162,8 +176,11 @@ impl Component {
                 let backends = model.components[s.backend as usize].spec.max_instances();
                 Component::LoadBalancer(LoadBalancer::new(s, id, name, seed, backends))
             }
-            ComponentSpec::Service(s) => Component::Service(Service::new(s, id, name, seed, false)),
-            ComponentSpec::Database(s) => Component::Database(Database::new(s, name, seed)),
+            ComponentSpec::Service(s) => {
+                let struck = model.faults.iter().any(|f| f.target == id && spec.accepts_fault(&f.kind));
+                Component::Service(Service::new(s, id, name, seed, struck))
+            }
+            ComponentSpec::Database(s) => Component::Database(Database::new(s, id, name, seed)),
         }
     }
 
@@ -200,6 +217,16 @@ impl Component {
             Component::LoadBalancer(c) => c.start(ctx),
             Component::Service(c) => c.start(ctx),
             Component::Database(_) => {}
+        }
+    }
+
+    /// A scheduled fault aimed at this component starts (`start`) or ends; `id` indexes
+    /// `Model::faults` and `Ctx::faults` (where the kind reports what the fault did).
+    pub fn fault(&mut self, ctx: &mut Ctx, id: u16, fault: &FaultSpec, start: bool) {
+        match self {
+            Component::LoadBalancer(c) => c.fault(ctx, id, fault, start),
+            Component::Service(c) => c.fault(ctx, id, fault, start),
+            Component::Database(c) => c.fault(ctx, id, fault, start),
         }
     }
 

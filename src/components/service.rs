@@ -21,6 +21,8 @@ use crate::units::Nanos;
 use crate::validate::Resolver;
 use serde::Deserialize;
 
+mod faults;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceInput {
@@ -178,11 +180,11 @@ impl Service {
         let call = ctx.calls.get_mut(id);
         if call.instance == NO_INSTANCE {
             // Called directly, without a balancer: spread round robin, like a DNS name.
-            let up = &self.fleet.up_list;
-            if up.is_empty() {
+            let targets = &self.fleet.targets;
+            if targets.is_empty() {
                 return ctx.reply(id, Outcome::Rejected);
             }
-            call.instance = up[self.next as usize % up.len()];
+            call.instance = targets[self.next as usize % targets.len()];
             self.next = self.next.wrapping_add(1);
         }
         let inst = call.instance as usize;
@@ -200,8 +202,14 @@ impl Service {
     /// A call reached an instance that is not serving: a crashed one fails it, a stopped or
     /// not yet started one refuses the connection.
     fn refuse(&mut self, ctx: &mut Ctx, id: CallId, inst: usize) {
-        let outcome = if self.fleet.state[inst] == InstState::Down { Outcome::Failed } else { Outcome::Rejected };
-        ctx.reply(id, outcome);
+        if self.fleet.state[inst] != InstState::Down {
+            return ctx.reply(id, Outcome::Rejected);
+        }
+        // Aborted on its way in (the crash found it on the wire) counts once, there.
+        if !ctx.calls.get(id).abandoned {
+            super::crash::count(ctx, ctx.members[self.id as usize].down_by[inst]);
+        }
+        ctx.reply(id, Outcome::Failed);
     }
 
     pub fn done(&mut self, ctx: &mut Ctx, id: CallId) {
@@ -215,7 +223,7 @@ impl Service {
     /// Schedules the first autoscaling evaluation.
     pub fn start(&mut self, ctx: &mut Ctx) {
         if let Some(a) = &self.spec.autoscale {
-            ctx.schedule(a.interval, Event::Timer(self.id, TAG_EVALUATE));
+            ctx.schedule_periodic(a.interval, Event::Timer(self.id, TAG_EVALUATE));
         }
     }
 
@@ -233,7 +241,7 @@ impl Service {
     /// One autoscaling evaluation: the metric over the last interval, then the decision.
     fn evaluate(&mut self, ctx: &mut Ctx) {
         let Some(a) = self.spec.autoscale.clone() else { return };
-        ctx.schedule(a.interval, Event::Timer(self.id, TAG_EVALUATE));
+        ctx.schedule_periodic(a.interval, Event::Timer(self.id, TAG_EVALUATE));
         let now = ctx.now;
         let (mut busy, mut queue) = (0u128, 0u128);
         for p in &mut self.pools {

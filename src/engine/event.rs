@@ -19,6 +19,10 @@ pub enum Event {
     Think(u32),
     /// A component's own timer (autoscaling, warm-up, health checks); the tag is the kind's.
     Timer(CompId, u32),
+    /// A scheduled fault (index into `Model::faults`) starts (`true`) or ends (`false`).
+    Fault(u16, bool),
+    /// A crashed instance held this call: its caller sees it fail now (stamp as for Timeout).
+    Abort(CallId, u32),
 }
 
 #[cfg(test)]

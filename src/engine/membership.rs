@@ -32,8 +32,42 @@ pub struct Members {
     pub incarnation: Vec<u32>,
     /// When each instance last went down.
     pub down_at: Vec<Nanos>,
-    /// A balancer in front reports detection and recovery of this pool's faults.
-    pub balanced: bool,
+    /// Who notices this pool's instances failing, and reports it to the fault.
+    pub watcher: Watcher,
+}
+
+/// Who watches a pool's health (set by a balancer in front of it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Watcher {
+    /// Nobody: callers reach instances directly and keep calling a dead one.
+    Nobody,
+    /// A balancer that follows instance states at once (no health checks configured):
+    /// detection at the crash, recovery at the restart.
+    Instant,
+    /// A balancer with health checks: it reports detection and recovery itself.
+    HealthChecks,
+}
+
+impl Members {
+    /// A fault took instance `inst` down now.
+    pub fn went_down(&mut self, inst: usize, fault: u16, now: Nanos, faults: &mut [crate::faults::FaultStats]) {
+        self.set(inst, InstState::Down);
+        self.down_by[inst] = fault;
+        self.down_at[inst] = now;
+        if self.watcher == Watcher::Instant && fault != NO_FAULT {
+            faults[fault as usize].detected_at.get_or_insert(now);
+        }
+    }
+
+    /// Instance `inst` serves again after a restart (a fresh process).
+    pub fn came_back(&mut self, inst: usize, now: Nanos, faults: &mut [crate::faults::FaultStats]) {
+        self.set(inst, InstState::Up);
+        self.incarnation[inst] += 1;
+        let fault = self.down_by[inst];
+        if self.watcher != Watcher::HealthChecks && fault != NO_FAULT {
+            faults[fault as usize].recovered_at.get_or_insert(now);
+        }
+    }
 }
 
 impl Members {
@@ -47,7 +81,7 @@ impl Members {
             down_by: vec![NO_FAULT; n],
             incarnation: vec![0; n],
             down_at: vec![0; n],
-            balanced: false,
+            watcher: Watcher::Nobody,
         }
     }
 

@@ -39,6 +39,15 @@ pub struct Ctx {
     pub comp_metrics: Vec<CompMetrics>,
     /// Per component, the state of its instances (written by the component, read by others).
     pub members: Vec<membership::Members>,
+    /// Per scheduled fault, what it did (written by whoever handles or notices it).
+    pub faults: Vec<crate::faults::FaultStats>,
+    /// Links losing calls now: (a, b, probability, fault); `lossy` when any.
+    losses: Vec<(CompId, CompId, f64, u16)>,
+    lossy: bool,
+    fault_rng: crate::rng::SimRng,
+    /// When arrivals stop: periodic timers (health checks, autoscaling) stop there too, so
+    /// that a run can drain.
+    pub arrivals_end: Nanos,
 }
 
 impl Ctx {
@@ -48,6 +57,13 @@ impl Ctx {
             self.due_now.push_back(event);
         } else {
             self.heap.push(self.now.saturating_add(delay), event);
+        }
+    }
+
+    /// Schedules the next round of a periodic timer, unless arrivals will have stopped.
+    pub fn schedule_periodic(&mut self, delay: Nanos, event: Event) {
+        if self.now.saturating_add(delay) < self.arrivals_end {
+            self.schedule(delay, event);
         }
     }
 
@@ -83,12 +99,22 @@ impl Ctx {
         let p = *self.calls.get(parent);
         let id = self.new_call(p.req, parent, target, op, instance)?;
         let delay = self.latency.get(p.comp, target);
+        if self.lossy && self.lose(p.comp, target) {
+            return Some(self.lost(id, delay, timeout));
+        }
         self.schedule(delay, Event::Deliver(id));
         if let Some(t) = timeout {
             let stamp = self.calls.get(id).stamp;
             self.schedule(t, Event::Timeout(id, stamp));
         }
         Some(id)
+    }
+
+    /// Fails a call on behalf of a crashed holder: its caller learns now, its own reply,
+    /// whenever it comes, is dropped.
+    pub fn abort(&mut self, id: CallId) {
+        let stamp = self.calls.get(id).stamp;
+        self.schedule(0, Event::Abort(id, stamp));
     }
 
     fn new_call(&mut self, req: ReqId, parent: CallId, comp: CompId, op: Op, instance: u16) -> Option<CallId> {
@@ -102,6 +128,7 @@ impl Ctx {
             op,
             outcome: Outcome::Ok,
             abandoned: false,
+            replied: false,
             step: 0,
             pending: 0,
             stamp: self.stamp,
@@ -121,6 +148,7 @@ impl Ctx {
         let now = self.now;
         let call = self.calls.get_mut(id);
         call.outcome = outcome;
+        call.replied = true;
         let (comp, parent, arrived) = (call.comp, call.parent, call.arrived_at);
         let m = &mut self.comp_metrics[comp as usize];
         if outcome == Outcome::Ok {
@@ -173,6 +201,8 @@ pub struct RunData {
     pub in_flight: u64,
     /// Integral over the measured period of requests in the system, in request-nanoseconds.
     pub in_system_ns: u128,
+    /// What each scheduled fault did.
+    pub faults: Vec<crate::faults::FaultStats>,
     pub window_width: Nanos,
 }
 
@@ -194,6 +224,8 @@ pub struct Simulation<'m> {
     seed: u64,
     /// A closed model: users send their next request after each one ends.
     closed: bool,
+    /// Faults started and not yet over (their errors are counted).
+    active_faults: Vec<u16>,
 }
 
 impl<'m> Simulation<'m> {
@@ -224,6 +256,11 @@ impl<'m> Simulation<'m> {
                     .iter()
                     .map(|c| membership::Members::new(c.spec.max_instances(), c.spec.instances()))
                     .collect(),
+                faults: vec![crate::faults::FaultStats::default(); model.faults.len()],
+                losses: Vec::new(),
+                lossy: false,
+                fault_rng: crate::rng::stream(seed, "faults"),
+                arrivals_end: model.duration,
             },
             comps,
             source: Source::new(model, seed),
@@ -237,6 +274,7 @@ impl<'m> Simulation<'m> {
             in_system_since: 0,
             seed,
             closed: matches!(model.load.arrivals, crate::traffic::Arrivals::Closed { .. }),
+            active_faults: Vec::new(),
         }
     }
 
@@ -339,6 +377,8 @@ impl<'m> Simulation<'m> {
             Event::Timeout(id, stamp) => self.on_timeout(id, stamp),
             Event::Think(user) => self.on_think(user),
             Event::Timer(comp, tag) => self.comps[comp as usize].timer(&mut self.ctx, tag),
+            Event::Fault(i, start) => self.on_fault(i, start),
+            Event::Abort(id, stamp) => self.abandon(id, stamp, Outcome::Failed),
         }
     }
 
@@ -427,6 +467,12 @@ impl<'m> Simulation<'m> {
     }
 
     fn on_timeout(&mut self, id: CallId, stamp: u32) {
+        self.abandon(id, stamp, Outcome::TimedOut);
+    }
+
+    /// The caller stops waiting for a call (a timeout, or its holder crashed): it sees
+    /// `outcome` now, and the call's reply, when it comes, is dropped.
+    fn abandon(&mut self, id: CallId, stamp: u32, outcome: Outcome) {
         let call = *self.ctx.calls.get(id);
         if call.stamp != stamp || call.abandoned {
             // Answered in time: the slot is free (stamp 0) or holds another call by now.
@@ -436,11 +482,11 @@ impl<'m> Simulation<'m> {
         if call.parent == NO_PARENT {
             let req = *self.ctx.requests.get(call.req);
             self.ctx.requests.get_mut(call.req).resolved = true;
-            self.resolve(&req, Outcome::TimedOut);
+            self.resolve(&req, outcome);
         } else {
             let parent = call.parent;
             let comp = self.ctx.calls.get(parent).comp as usize;
-            self.comps[comp].child_replied(&mut self.ctx, parent, Outcome::TimedOut);
+            self.comps[comp].child_replied(&mut self.ctx, parent, outcome);
         }
     }
 
@@ -460,6 +506,7 @@ impl<'m> Simulation<'m> {
             self.windows.completion(latency);
         } else {
             self.windows.error();
+            self.error_during_faults();
         }
         if !req.measured {
             return;
@@ -516,6 +563,7 @@ impl<'m> Simulation<'m> {
             limits_hit: self.ctx.limits_hit,
             in_flight: self.unresolved,
             in_system_ns: self.in_system_ns,
+            faults: self.ctx.faults,
         }
     }
 }

@@ -29,6 +29,9 @@ pub struct ScenarioFile {
     pub components: BTreeMap<String, serde::de::IgnoredAny>,
     #[serde(default)]
     pub links: Vec<LinkInput>,
+    /// Faults on a schedule (see `faults`).
+    #[serde(default)]
+    pub faults: Vec<crate::faults::FaultInput>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -4,6 +4,7 @@
 //! they are meant for `cargo test --release`, which is the project's test command.
 
 mod autoscale;
+mod faults;
 mod invariants;
 mod queueing;
 mod time_validation;

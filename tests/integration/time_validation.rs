@@ -448,3 +448,181 @@ fn weighted_balancer_in_front_of_an_autoscaled_pool() {
         "least_connections",
     );
 }
+
+const FAULTY: &str = r#"[scenario]
+name = "fault input"
+duration = "10m"
+
+[load]
+rate = "100/s"
+
+[components.lb]
+kind = "load_balancer"
+backends = "app"
+health_check = { interval = "5s", failures = 3 }
+
+[components.app]
+kind = "service"
+instances = 3
+service_time = "1ms"
+calls = ["db.read"]
+
+[components.db]
+kind = "database"
+read_time = "1ms"
+
+[[faults]]
+at = "2m"
+kind = "instance_crash"
+target = "app"
+instance = 1
+restart_after = "1m"
+"#;
+
+fn faulty(from: &str, to: &str) -> String {
+    assert_eq!(FAULTY.matches(from).count(), 1, "{from}");
+    FAULTY.replacen(from, to, 1)
+}
+
+#[test]
+fn fault_base_is_valid() {
+    let dir = TempDir::new("fault-base", FAULTY, &[]);
+    assert_eq!(load_scenario(&dir.scenario()).expect("valid").faults.len(), 1);
+}
+
+#[test]
+fn instance_crash_on_a_database() {
+    let text = faulty("target = \"app\"\ninstance = 1", "target = \"db\"");
+    check(
+        "crash-db",
+        &text,
+        &[],
+        "s.toml",
+        "target = \"db\"",
+        10,
+        "faults.0.target",
+        "`instance_crash` does not apply to database `db`",
+        "use `component_down`",
+    );
+}
+
+#[test]
+fn unknown_fault_kind() {
+    let text = faulty("kind = \"instance_crash\"", "kind = \"instance_crsh\"");
+    check(
+        "fault-kind",
+        &text,
+        &[],
+        "s.toml",
+        "instance_crsh",
+        8,
+        "faults.0.kind",
+        "unknown fault kind `instance_crsh`",
+        "`instance_crash`",
+    );
+}
+
+#[test]
+fn crash_of_an_instance_that_does_not_exist() {
+    let text = faulty("instance = 1", "instance = 5");
+    check(
+        "crash-instance",
+        &text,
+        &[],
+        "s.toml",
+        "instance = 5",
+        12,
+        "faults.0.instance",
+        "no instance 5",
+        "from 0 to 2",
+    );
+}
+
+#[test]
+fn key_of_another_fault_kind() {
+    let text = faulty("restart_after = \"1m\"", "restart_after = \"1m\"\nlatency = \"50ms\"");
+    check(
+        "fault-key",
+        &text,
+        &[],
+        "s.toml",
+        "latency = \"50ms\"",
+        11,
+        "faults.0.latency",
+        "`latency` is not a key of an `instance_crash` fault",
+        "restart_after",
+    );
+}
+
+#[test]
+fn link_loss_above_one() {
+    let text =
+        format!("{FAULTY}\n[[faults]]\nat = \"3m\"\nkind = \"link_loss\"\nbetween = [\"app\", \"db\"]\nloss = 1.5\n");
+    check("loss", &text, &[], "s.toml", "loss = 1.5", 8, "faults.1.loss", "above 0 and at most 1", "loss = 0.05");
+}
+
+#[test]
+fn link_fault_to_a_missing_component() {
+    let text = format!(
+        "{FAULTY}\n[[faults]]\nat = \"3m\"\nkind = \"link_latency\"\nbetween = [\"app\", \"dbb\"]\nlatency = \"5ms\"\n"
+    );
+    check(
+        "link-missing",
+        &text,
+        &[],
+        "s.toml",
+        "between = [\"app\", \"dbb\"]",
+        19,
+        "faults.1.between.1",
+        "no component named `dbb`",
+        "`db`",
+    );
+}
+
+#[test]
+fn fault_after_the_end_of_the_run() {
+    let text = faulty("at = \"2m\"", "at = \"20m\"");
+    check(
+        "fault-late",
+        &text,
+        &[],
+        "s.toml",
+        "at = \"20m\"",
+        6,
+        "faults.0.at",
+        "after the run ends",
+        "shorter than [scenario] duration",
+    );
+}
+
+#[test]
+fn health_check_with_zero_interval() {
+    let text = faulty("interval = \"5s\"", "interval = \"0s\"");
+    check(
+        "hc-interval",
+        &text,
+        &[],
+        "s.toml",
+        "health_check",
+        29,
+        "components.lb.health_check.interval",
+        "greater than zero",
+        "5s",
+    );
+}
+
+#[test]
+fn health_check_unknown_key() {
+    let text = faulty("failures = 3", "failure = 3");
+    check(
+        "hc-key",
+        &text,
+        &[],
+        "s.toml",
+        "health_check",
+        35,
+        "components.lb.health_check.failure",
+        "unknown field `failure`",
+        "`failures`",
+    );
+}
