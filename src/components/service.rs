@@ -135,8 +135,6 @@ pub struct Service {
     next: u32,
     rng: SimRng,
     work_ns: u128,
-    /// Calls received since the start (for `requests_per_instance`).
-    received: u64,
     scaler: Autoscaler,
     /// Totals at the last evaluation: (time, busy, capacity, queue, received).
     last_eval: (Nanos, u128, u128, u128, u64),
@@ -160,7 +158,6 @@ impl Service {
             next: 0,
             rng: stream(seed, &format!("component:{name}")),
             work_ns: 0,
-            received: 0,
             scaler: Autoscaler::default(),
             last_eval: (0, 0, 0, 0, 0),
             warm_until: vec![0; slots as usize],
@@ -169,6 +166,7 @@ impl Service {
         }
     }
 
+    #[inline]
     fn run(&mut self, ctx: &mut Ctx, id: CallId) {
         let t = self.spec.service_time.sample(&mut self.rng);
         self.work_ns += u128::from(t);
@@ -176,7 +174,6 @@ impl Service {
     }
 
     pub fn deliver(&mut self, ctx: &mut Ctx, id: CallId) {
-        self.received += 1;
         let call = ctx.calls.get_mut(id);
         if call.instance == NO_INSTANCE {
             // Called directly, without a balancer: spread round robin, like a DNS name.
@@ -201,6 +198,7 @@ impl Service {
 
     /// A call reached an instance that is not serving: a crashed one fails it, a stopped or
     /// not yet started one refuses the connection.
+    #[cold]
     fn refuse(&mut self, ctx: &mut Ctx, id: CallId, inst: usize) {
         if self.fleet.state[inst] != InstState::Down {
             return ctx.reply(id, Outcome::Rejected);
@@ -252,7 +250,9 @@ impl Service {
         self.fleet.advance(now);
         let cap = self.fleet.capacity_ns_total;
         let (t0, busy0, cap0, queue0, recv0) = self.last_eval;
-        self.last_eval = (now, busy, cap, queue, self.received);
+        // The engine counts deliveries (reset once, when measurement starts).
+        let received = ctx.comp_metrics[self.id as usize].received;
+        self.last_eval = (now, busy, cap, queue, received);
         let serving = self.fleet.serving();
         if cap == cap0 || serving == 0 || now == t0 {
             return; // nothing served: no metric to act on
@@ -262,7 +262,8 @@ impl Service {
             super::autoscale::Metric::Cpu => (busy - busy0) as f64 / (cap - cap0) as f64,
             super::autoscale::Metric::QueueDepth => (queue - queue0) as f64 / dt / f64::from(serving),
             super::autoscale::Metric::RequestsPerInstance => {
-                (self.received - recv0) as f64 / (dt / 1e9) / f64::from(serving)
+                let calls = if received >= recv0 { received - recv0 } else { received };
+                calls as f64 / (dt / 1e9) / f64::from(serving)
             }
         };
         let view = super::autoscale::PoolView {
@@ -307,6 +308,7 @@ impl Service {
     }
 
     /// Starts the current step's downstream calls, or answers when the plan is done.
+    #[inline]
     fn advance(&mut self, ctx: &mut Ctx, id: CallId) {
         let class = ctx.class_of(id) as usize;
         let call = *ctx.calls.get(id);
@@ -339,6 +341,7 @@ impl Service {
         }
     }
 
+    #[inline]
     fn finish(&mut self, ctx: &mut Ctx, id: CallId) {
         let call = *ctx.calls.get(id);
         let inst = call.instance as usize;

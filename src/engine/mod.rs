@@ -87,7 +87,7 @@ impl Ctx {
     }
 
     /// Sends a call from `parent` to `target`; `None` when the call arena is full (counted).
-    #[inline]
+    #[inline(always)]
     pub fn call_out(
         &mut self,
         parent: CallId,
@@ -392,6 +392,7 @@ impl<'m> Simulation<'m> {
     }
 
     /// A request enters the system at `now`.
+    #[inline(always)]
     fn admit(&mut self, draw: crate::traffic::Draw) {
         let now = self.ctx.now;
         let class = draw.class;

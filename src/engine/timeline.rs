@@ -41,6 +41,7 @@ impl Simulation<'_> {
     }
 
     /// A closed-model user's request ended: it thinks, then sends the next one.
+    #[cold]
     pub(super) fn user_done(&mut self, user: u32) {
         let t = self.source.think().max(1);
         // Like open-model arrivals, requests stop at the end of the run: no event after it.
@@ -100,7 +101,7 @@ impl Simulation<'_> {
     }
 
     /// A request ended in error: it counts against every fault in progress.
-    #[inline]
+    #[cold]
     pub(super) fn error_during_faults(&mut self) {
         for &i in &self.active_faults {
             self.ctx.faults[i as usize].errors_during += 1;
@@ -110,6 +111,8 @@ impl Simulation<'_> {
 
 impl Ctx {
     /// Whether a call from `a` to `b` is lost (only asked while some link loses calls).
+    #[cold]
+    #[inline(never)]
     pub(super) fn lose(&mut self, a: CompId, b: CompId) -> bool {
         let Some(&(_, _, p, fault)) = self.losses.iter().find(|l| (l.0, l.1) == (a, b) || (l.0, l.1) == (b, a)) else {
             return false;
@@ -123,6 +126,8 @@ impl Ctx {
 
     /// A lost call never arrives. Its caller notices at its timeout (the call times out) or,
     /// without one, at once: the connection fails after a one-way trip.
+    #[cold]
+    #[inline(never)]
     pub(super) fn lost(&mut self, id: CallId, delay: Nanos, timeout: Option<Nanos>) -> CallId {
         let stamp = self.calls.get(id).stamp;
         let call = self.calls.get_mut(id);

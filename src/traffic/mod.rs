@@ -54,6 +54,8 @@ pub struct Source {
     shaped: Option<Box<Shaped>>,
     /// A closed model's think time, from the "think" stream.
     think: Option<(Dist, SimRng)>,
+    /// Poisson at a constant rate: the hot path, checked once per arrival.
+    constant: bool,
 }
 
 /// A rate curve, its thinning state and scratch space for regional draws.
@@ -125,6 +127,7 @@ impl Source {
             user_rng: stream(seed, "users"),
             region_cdf: cumulative(model.users.regions.iter().map(|(_, s)| *s)),
             end: model.duration,
+            constant: shaped.is_none() && think.is_none(),
             shaped,
             think,
         }
@@ -133,11 +136,8 @@ impl Source {
     /// The time of the next arrival after `now`, or `None` once arrivals have stopped.
     #[inline]
     pub fn next_after(&mut self, now: Nanos) -> Option<Nanos> {
-        if self.think.is_some() {
-            return None; // a closed model's users send their own requests
-        }
-        if let Some(sh) = self.shaped.as_mut() {
-            return sh.thinning.next_after(now, self.end, &mut sh.curve, &mut self.rng);
+        if !self.constant {
+            return self.next_shaped(now);
         }
         let gap: f64 = Exp1.sample(&mut self.rng);
         // At least one nanosecond apart: time is integer, and equal times would make the
@@ -146,10 +146,16 @@ impl Source {
         (t < self.end).then_some(t)
     }
 
+    /// The next arrival on a rate curve; none in a closed model (users send their own).
+    fn next_shaped(&mut self, now: Nanos) -> Option<Nanos> {
+        let sh = self.shaped.as_mut()?;
+        sh.thinning.next_after(now, self.end, &mut sh.curve, &mut self.rng)
+    }
+
     /// Class, key, user and region of the next request.
     #[inline]
     pub fn draw(&mut self) -> Draw {
-        if self.shaped.is_some() {
+        if !self.constant {
             return self.draw_shaped();
         }
         let class = if self.cdf.len() == 1 { 0 } else { pick(&self.cdf, unit(self.rng.next_u64())) };
@@ -185,7 +191,7 @@ impl Source {
     /// An arrival on a rate curve: its part (by the parts' rates at its time) decides the
     /// class mix and, for a diurnal curve per region, the region.
     fn draw_shaped(&mut self) -> Draw {
-        let sh = self.shaped.as_mut().expect("shaped");
+        let Some(sh) = self.shaped.as_mut() else { return self.draw_for_user(0) };
         let part = if sh.curve.parts.len() == 1 { 0 } else { sh.curve.pick_part(unit(self.rng.next_u64())) };
         let p = &sh.curve.parts[part];
         let cdf = p.mix.as_deref().unwrap_or(&self.cdf);
