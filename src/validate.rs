@@ -242,7 +242,7 @@ pub fn build_model(
     let (rate, arrivals) = crate::traffic::build::arrivals(&file.load, &mut r, &users, duration);
     let mut faults = Vec::new();
     if components.len() == comps.len() {
-        balancer_checks(&components, &mut r);
+        balancer_checks(&components, &users, &mut r);
         faults = crate::faults::validate(&file.faults, &components, duration, &mut r);
     }
     if !r.problems.is_empty() || components.len() != comps.len() {
@@ -275,10 +275,18 @@ pub fn build_model(
 }
 
 /// Checks a balancer against its backend: a weighted one needs one weight per instance.
-fn balancer_checks(comps: &[ComponentModel], r: &mut Resolver) {
+fn balancer_checks(comps: &[ComponentModel], users: &Users, r: &mut Resolver) {
     for c in comps {
         let ComponentSpec::LoadBalancer(lb) = &c.spec else { continue };
         let backend = &comps[lb.backend as usize];
+        let most = crate::components::sessions::MAX_STICKY_USERS;
+        if lb.policy == crate::components::load_balancer::Policy::Sticky && users.count > most {
+            r.problem(
+                &["components", &c.name, "policy"],
+                format!("a sticky balancer pins each user, and {} users is more than {most}", users.count),
+                "lower [users] count (the users that matter for sessions), or use another policy",
+            );
+        }
         if !lb.weights.is_empty() && backend.spec.max_instances() != backend.spec.instances() {
             r.problem(
                 &["components", &c.name, "weights"],

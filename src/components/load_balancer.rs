@@ -3,6 +3,7 @@
 //! and can optionally model its own processing as a queueing station.
 
 use super::health::{HealthCheckInput, HealthCheckSpec, HealthChecks};
+use super::sessions::Sticky;
 use super::KindStats;
 use crate::dist::Dist;
 use crate::engine::calls::{CallId, Op, Outcome};
@@ -28,6 +29,8 @@ pub enum Policy {
     LeastConnections,
     PowerOfTwo,
     Weighted,
+    /// Pins each user to an instance (see `components::sessions`).
+    Sticky,
 }
 
 #[derive(Debug, Deserialize)]
@@ -139,10 +142,25 @@ pub struct LoadBalancer {
     health: Option<HealthChecks>,
     /// Stopped by a fault: every call fails.
     down: bool,
+    /// Per backend slot: whether it is in `rotation` (for sticky pins).
+    in_rotation: Vec<bool>,
+    sticky: Option<Sticky>,
+    /// Logouts at the last window, for the per-window series.
+    series_prev: u64,
 }
 
 impl LoadBalancer {
-    pub fn new(spec: &LoadBalancerSpec, id: CompId, name: &str, seed: u64, backend_slots: u32) -> Self {
+    /// `users`: how many users a sticky balancer pins; `sessions_in_memory`: whether the
+    /// backend keeps sessions in its instances (no external store).
+    pub fn new(
+        spec: &LoadBalancerSpec,
+        id: CompId,
+        name: &str,
+        seed: u64,
+        backend_slots: u32,
+        users: u64,
+        sessions_in_memory: bool,
+    ) -> Self {
         let n = backend_slots as usize;
         LoadBalancer {
             id,
@@ -158,6 +176,9 @@ impl LoadBalancer {
             no_backend: 0,
             health: spec.health.map(|h| HealthChecks::new(h, n)),
             down: false,
+            in_rotation: vec![false; n],
+            sticky: (spec.policy == Policy::Sticky).then(|| Sticky::new(users, sessions_in_memory)),
+            series_prev: 0,
         }
     }
 
@@ -236,7 +257,7 @@ impl LoadBalancer {
 
     fn forward(&mut self, ctx: &mut Ctx, id: CallId) {
         self.refresh(ctx);
-        let Some(inst) = self.pick() else {
+        let Some(inst) = self.pick(ctx, id) else {
             self.no_backend += 1;
             return ctx.reply(id, Outcome::Rejected);
         };
@@ -256,6 +277,9 @@ impl LoadBalancer {
             return;
         }
         self.seen = Some(m.version);
+        for &i in &self.rotation {
+            self.in_rotation[i as usize] = false;
+        }
         self.rotation.clear();
         match &self.health {
             Some(h) => {
@@ -267,9 +291,12 @@ impl LoadBalancer {
                 self.rotation.extend(up);
             }
         }
+        for &i in &self.rotation {
+            self.in_rotation[i as usize] = true;
+        }
     }
 
-    fn pick(&mut self) -> Option<usize> {
+    fn pick(&mut self, ctx: &Ctx, id: CallId) -> Option<usize> {
         let n = self.rotation.len();
         if n == 0 {
             return None;
@@ -279,6 +306,16 @@ impl LoadBalancer {
             Policy::RoundRobin => {
                 self.next = (self.next + 1) % n as u32;
                 r[self.next as usize] as usize
+            }
+            Policy::Sticky => {
+                let user = ctx.requests.get(ctx.calls.get(id).req).user;
+                let m = &ctx.members[self.spec.backend as usize];
+                let next = &mut self.next;
+                let fresh = || {
+                    *next = (*next + 1) % n as u32;
+                    r[*next as usize] as usize
+                };
+                self.sticky.as_mut().map_or(0, |s| s.route(user, m, &self.in_rotation, fresh))
             }
             Policy::Random => r[self.rng.random_range(0..n)] as usize,
             Policy::LeastConnections => {
@@ -342,9 +379,20 @@ impl LoadBalancer {
         }
     }
 
+    /// Per-window values: logouts per second, for a sticky balancer.
+    pub fn series(&mut self, _now: Nanos, width: Nanos, out: &mut Vec<(&'static str, f64)>) {
+        if let Some(st) = &self.sticky {
+            out.push(("logouts_per_s", (st.logouts_total - self.series_prev) as f64 / (width.max(1) as f64 / 1e9)));
+            self.series_prev = st.logouts_total;
+        }
+    }
+
     pub fn reset_stats(&mut self, now: Nanos) {
         if let Some(st) = self.station.as_mut() {
             st.reset_stats(now);
+        }
+        if let Some(s) = self.sticky.as_mut() {
+            s.logouts = 0;
         }
         self.work_ns = 0;
     }
@@ -357,6 +405,9 @@ impl LoadBalancer {
         s.service_s_mean = if s.granted == 0 { 0.0 } else { self.work_ns as f64 / 1e9 / s.granted as f64 };
         s.extra.insert("backend_instances".into(), self.open.len() as f64);
         s.extra.insert("no_backend_rejected".into(), self.no_backend as f64);
+        if let Some(st) = &self.sticky {
+            s.extra.insert("logouts".into(), st.logouts as f64);
+        }
         s
     }
 }

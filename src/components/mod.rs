@@ -10,6 +10,7 @@ pub mod health;
 pub mod load_balancer;
 pub mod pool;
 pub mod service;
+pub mod sessions;
 
 use crate::calls_model::Plan;
 use crate::engine::calls::{CallId, Outcome};
@@ -117,7 +118,8 @@ impl ComponentSpec {
     /// Whether this kind looks at who sends a request (sessions, regions).
     pub fn needs_users(&self) -> bool {
         match self {
-            ComponentSpec::LoadBalancer(_) | ComponentSpec::Service(_) | ComponentSpec::Database(_) => false,
+            ComponentSpec::LoadBalancer(s) => s.policy == load_balancer::Policy::Sticky,
+            ComponentSpec::Service(_) | ComponentSpec::Database(_) => false,
         }
     }
 
@@ -173,8 +175,11 @@ impl Component {
         let name = &model.components[id as usize].name;
         match spec {
             ComponentSpec::LoadBalancer(s) => {
-                let backends = model.components[s.backend as usize].spec.max_instances();
-                Component::LoadBalancer(LoadBalancer::new(s, id, name, seed, backends))
+                let backend = &model.components[s.backend as usize].spec;
+                let in_memory = matches!(backend, ComponentSpec::Service(b) if b.session_store.is_none());
+                let users = model.users.count;
+                let slots = backend.max_instances();
+                Component::LoadBalancer(LoadBalancer::new(s, id, name, seed, slots, users, in_memory))
             }
             ComponentSpec::Service(s) => {
                 let struck = model.faults.iter().any(|f| f.target == id && spec.accepts_fault(&f.kind));
@@ -239,13 +244,15 @@ impl Component {
         }
     }
 
-    /// Kind-specific values for the time-series window ending at `now` (for example a pool's
-    /// instance count, a cache's hit ratio, a replica's lag), as (name, value) pairs; each
-    /// becomes `windows[i].NAME.COMPONENT` in the JSON.
-    pub fn series(&mut self, now: Nanos, out: &mut Vec<(&'static str, f64)>) {
+    /// Kind-specific values for the time-series window of `width` ending at `now` (for
+    /// example a pool's instance count, a cache's hit ratio, a replica's lag), as (name,
+    /// value) pairs, base units last in the name; each becomes `windows[i].NAME.COMPONENT`
+    /// in the JSON. Called once per window (at most 1000 times a run): allocation is fine.
+    pub fn series(&mut self, now: Nanos, width: Nanos, out: &mut Vec<(&'static str, f64)>) {
         match self {
             Component::Service(c) => c.series(now, out),
-            Component::LoadBalancer(_) | Component::Database(_) => {}
+            Component::LoadBalancer(c) => c.series(now, width, out),
+            Component::Database(_) => {}
         }
     }
 

@@ -43,6 +43,9 @@ pub struct ServiceInput {
     /// Add and remove instances by a metric (see `components::autoscale`); `instances` is
     /// then the count at the start (default `min`).
     pub autoscale: Option<AutoscaleInput>,
+    /// A component holding user sessions (a cache or database), read first on every request;
+    /// without it, sessions live in the instances' memory (see `components::sessions`).
+    pub session_store: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -55,6 +58,8 @@ pub struct ServiceSpec {
     pub plans: Vec<Plan>,
     pub call_timeout: Option<Nanos>,
     pub autoscale: Option<AutoscaleSpec>,
+    /// The external session store, called first in every class's plan.
+    pub session_store: Option<CompId>,
 }
 
 impl ServiceSpec {
@@ -101,7 +106,18 @@ impl ServiceInput {
         if call_timeout == Some(0) {
             r.problem(&at("timeout"), "`timeout` must be greater than zero", "for example \"1s\"");
         }
-        let plans = r.plans(&base, &self.calls);
+        let mut plans = r.plans(&base, &self.calls);
+        let session_store = self.session_store.as_ref().and_then(|s| r.component(&at("session_store"), s));
+        if let Some(store) = session_store {
+            // Every request first looks its session up.
+            let op = match crate::components::op_rule(r.comp_kinds[store as usize]) {
+                crate::components::OpRule::ReadWrite => crate::engine::calls::Op::Read,
+                crate::components::OpRule::Plain => crate::engine::calls::Op::Default,
+            };
+            for plan in &mut plans {
+                plan.insert(0, vec![crate::calls_model::Target { comp: store, op }]);
+            }
+        }
         let cost = r.cost(&base, &self.instance_type, instances, self.usd_per_hour);
         let autoscale = match autoscale {
             Some(a) => Some(a?),
@@ -116,6 +132,7 @@ impl ServiceInput {
             plans,
             call_timeout,
             autoscale,
+            session_store,
         };
         Some((spec, cost))
     }

@@ -329,7 +329,7 @@ impl<'m> Simulation<'m> {
         let mut series = Vec::new();
         let mut values = Vec::new();
         for (i, c) in self.comps.iter_mut().enumerate() {
-            c.series(end, &mut values);
+            c.series(end, self.windows.width, &mut values);
             series.extend(values.drain(..).map(|(k, v)| (i as CompId, k, v)));
         }
         self.windows.close(&totals, in_flight, series);

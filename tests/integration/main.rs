@@ -7,6 +7,7 @@ mod autoscale;
 mod faults;
 mod invariants;
 mod queueing;
+mod sessions;
 mod time_validation;
 mod traffic;
 mod validation;

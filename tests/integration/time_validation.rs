@@ -626,3 +626,36 @@ fn health_check_unknown_key() {
         "`failures`",
     );
 }
+
+#[test]
+fn sticky_balancer_with_too_many_users() {
+    let text = faulty("backends = \"app\"", "backends = \"app\"\npolicy = \"sticky\"")
+        .replace("[components.lb]", "[users]\ncount = 50_000_000\n\n[components.lb]");
+    check(
+        "sticky-users",
+        &text,
+        &[],
+        "s.toml",
+        "policy = \"sticky\"",
+        10,
+        "components.lb.policy",
+        "more than 10000000",
+        "lower [users] count",
+    );
+}
+
+#[test]
+fn session_store_that_does_not_exist() {
+    let text = faulty("calls = [\"db.read\"]", "calls = [\"db.read\"]\nsession_store = \"sesions\"");
+    check(
+        "store-missing",
+        &text,
+        &[],
+        "s.toml",
+        "session_store",
+        17,
+        "components.app.session_store",
+        "no component named `sesions`",
+        "define [components.sesions]",
+    );
+}
