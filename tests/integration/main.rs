@@ -4,8 +4,10 @@
 //! they are meant for `cargo test --release`, which is the project's test command.
 
 mod autoscale;
+mod day;
 mod faults;
 mod invariants;
+mod memory;
 mod queueing;
 mod sessions;
 mod time_validation;
