@@ -34,11 +34,23 @@
 //! by its caller's `timeout` (it times out), or at once (a failed connection) when the
 //! caller has none.
 //!
+//! `restart_after` is the whole time until the instance serves again (boot and warm-up
+//! included). Crashing an instance slot that is not running at that moment (an autoscaled
+//! pool's spare) does nothing.
+//!
 //! Each component kind handles the faults aimed at it through `Component::fault`; which kind
 //! accepts which fault is `ComponentSpec::accepts_fault`. Link faults are the engine's. The
 //! summary reports each fault: when it started, how long until a balancer detected it and
 //! until the capacity served again, the calls it failed and the requests that ended in error
-//! while it lasted.
+//! while it lasted (from its start to its end: the restart, or the end of its duration).
+//!
+//! Adding a fault kind (a region outage, a partition, a replica lag spike, a cache flush, a
+//! primary failover): a `FaultKind` variant (and `name`, `lasts`), its keys in `KEYS` and
+//! `FaultInput`, its validation in `validate`, the kinds that accept it in
+//! `ComponentSpec::accepts_fault`, and an arm in those kinds' `fault` (every other kind's
+//! `fault` lists it too, as the matches have no catch-all). A kind reports what the fault did
+//! in `ctx.faults[id]` (failed calls through `crash::count`; detection and recovery through
+//! `Members::went_down` / `came_back`, or directly).
 
 use crate::diag::did_you_mean;
 use crate::model::{CompId, ComponentModel};

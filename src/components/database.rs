@@ -130,7 +130,9 @@ impl Database {
         if let Some(next) = self.pool.leave(ctx.now) {
             self.run(ctx, next);
         }
-        ctx.reply(id, Outcome::Ok);
+        // Failed only for a query the database held when it went down.
+        let outcome = ctx.calls.get(id).outcome;
+        ctx.reply(id, outcome);
     }
 
     /// `component_down`: the database stops (failing what it holds and every call it

@@ -252,6 +252,10 @@ impl LoadBalancer {
         if let Some(next) = st.release(ctx.now) {
             self.work(ctx, next);
         }
+        if self.down {
+            // Held when the balancer stopped (already failed for its caller): goes nowhere.
+            return ctx.reply(id, Outcome::Failed);
+        }
         self.forward(ctx, id);
     }
 

@@ -121,3 +121,19 @@ fn link_faults_add_latency_then_lose_calls() {
     assert_eq!(s.requests.timed_out, loss.requests_failed);
     assert_eq!(s.requests.failed, 0);
 }
+
+#[test]
+fn time_features_are_deterministic_whatever_the_thread_count() {
+    // Faults, health checks, sticky sessions and a shaped load, over several replications.
+    let opts = RunOptions { replications: Some(3), duration_ns: Some(180_000_000_000), ..Default::default() };
+    let json = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| {
+            ["scenarios/time/sticky-sessions.toml", "scenarios/time/autoscale-spike.toml"]
+                .map(|p| serde_json::to_string(&crate::run_with(p, opts.clone())).unwrap())
+        })
+    };
+    let one = json(1);
+    assert_eq!(one, json(2));
+    assert_eq!(one, json(3));
+}

@@ -9,6 +9,7 @@ mod faults;
 mod invariants;
 mod memory;
 mod queueing;
+mod scale_validation;
 mod sessions;
 mod time_validation;
 mod traffic;
