@@ -13,6 +13,7 @@ pub mod diag;
 pub mod dist;
 pub mod engine;
 pub mod explain;
+pub mod faults;
 pub mod input;
 pub mod journey;
 pub mod journey_cli;

@@ -40,8 +40,9 @@ pub fn parse_scenario_checked(file: &str, text: &str) -> Result<(Model, Threshol
     let table = DeTable::parse(text).map_err(|e| doc.invalid(vec![doc.toml_error(&e, &[], None)]))?;
     let root = Spanned::new(table.span(), DeValue::Table(table.get_ref().clone()));
     let parsed = ScenarioFile::deserialize(ValueDeserializer::from(root.clone()));
-    let file_input = parsed.map_err(|e| doc.invalid(vec![doc.toml_error(&e, &[], Some(root.get_ref()))]))?;
+    let mut file_input = parsed.map_err(|e| doc.invalid(vec![doc.toml_error(&e, &[], Some(root.get_ref()))]))?;
     let mut diags = Vec::new();
+    read_traces(&doc, &mut file_input, &root, &mut diags);
     let comps = component_inputs(&doc, table.get_ref(), &mut diags);
     let thresholds = match table.get_ref().get("thresholds") {
         Some(section) => thresholds::parse(section, &["thresholds"], text).unwrap_or_else(|problems| {
@@ -135,6 +136,38 @@ fn component_inputs(
     out
 }
 
+/// Reads the CSV trace of every `replay` shape, relative to the scenario file's directory;
+/// a mistake in a CSV is reported at its own file, line and column.
+fn read_traces(doc: &Doc, file: &mut ScenarioFile, root: &Spanned<DeValue>, diags: &mut Vec<Diagnostic>) {
+    let dir = std::path::Path::new(doc.file).parent().unwrap_or(std::path::Path::new(""));
+    let load = &mut file.load;
+    let paths: Vec<Vec<String>> = load.all_shapes().into_iter().map(|(p, _)| p).collect();
+    let shapes = load.shape.iter_mut().chain(load.shapes.iter_mut());
+    for (path, shape) in paths.into_iter().zip(shapes) {
+        let Some(name) = shape.file.as_ref().filter(|_| shape.kind == "replay") else { continue };
+        let mut key: Vec<&str> = path.iter().map(String::as_str).collect();
+        key.push("file");
+        let csv = dir.join(name);
+        let shown = csv.to_string_lossy().into_owned();
+        let text = match std::fs::read_to_string(&csv) {
+            Ok(t) => t,
+            Err(e) => {
+                let p = Problem::at(
+                    &key,
+                    format!("cannot read trace `{shown}`: {e}"),
+                    "the path is relative to the scenario file's directory",
+                );
+                diags.push(doc.problem(&p, root));
+                continue;
+            }
+        };
+        match crate::traffic::trace::parse_trace(&text) {
+            Ok(t) => shape.trace = Some(t),
+            Err(e) => diags.push(diagnostic_at(&shown, &text, e.span, &key.join("."), &e.message, &e.help)),
+        }
+    }
+}
+
 struct Doc<'a> {
     file: &'a str,
     text: &'a str,
@@ -222,8 +255,9 @@ fn help_for(message: &str, key: &str) -> String {
         // serde lists them as "one of `a`, `b`, `c`" or, for two, "`a` or `b`".
         let allowed: Vec<&str> = expected
             .split([',', ' '])
-            .filter(|s| s.starts_with('`'))
-            .map(|s| s.trim_matches('`'))
+            .map(|s| s.trim().trim_start_matches("one of").trim().trim_matches('`'))
+            // serde lists two keys as "`a` or `b`" and more as "one of `a`, `b`, `c`".
+            .filter(|s| !matches!(*s, "or" | "one" | "of"))
             .filter(|s| !s.is_empty())
             .collect();
         return match did_you_mean(key, allowed.iter().copied()) {

@@ -30,6 +30,8 @@ pub struct Model {
     pub components: Vec<ComponentModel>,
     pub latency: LatencyMatrix,
     pub limits: Limits,
+    /// Scheduled faults, in file order (events carry their index).
+    pub faults: Vec<crate::faults::FaultSpec>,
     /// Where each component runs (see `regions`); the entry's link to each user region.
     pub placement: Placement,
     /// One-way latency from each user region to the entry, in user-region order; empty when
@@ -52,9 +54,11 @@ pub struct Placement {
 
 #[derive(Clone, Debug)]
 pub struct Load {
+    /// The constant rate, or a shaped curve's mean over the run (0 for a closed model).
     pub rate_per_s: f64,
     pub entry: CompId,
     pub timeout: Option<Nanos>,
+    pub arrivals: crate::traffic::Arrivals,
 }
 
 /// The key space: `count` keys, key 0 the most popular.

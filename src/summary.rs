@@ -43,8 +43,27 @@ pub struct Summary {
     pub components: BTreeMap<String, ComponentSummary>,
     pub cost: CostSummary,
     pub limits: LimitsReport,
+    /// Each scheduled fault and what it did (first replication, like `windows`).
+    pub faults: Vec<FaultSummary>,
     pub window_s: f64,
     pub windows: Vec<Window>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct FaultSummary {
+    pub kind: String,
+    /// A component, or `a-b` for a link.
+    pub target: String,
+    pub at_s: f64,
+    /// Until a balancer took what broke out of rotation (null: nothing detected it).
+    pub detected_after_s: Option<f64>,
+    /// Until what broke served again, back in rotation where a balancer fronts it (null:
+    /// never, within the run).
+    pub recovered_after_s: Option<f64>,
+    /// Calls the fault failed: received by a crashed instance, held by it, or lost.
+    pub requests_failed: u64,
+    /// Requests that ended in error, whatever the cause, while the fault lasted.
+    pub errors_during: u64,
 }
 
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
@@ -146,6 +165,9 @@ pub struct Window {
     pub in_flight: u64,
     pub utilization: BTreeMap<String, f64>,
     pub queue_mean: BTreeMap<String, f64>,
+    /// Kind-specific series by name, then component (e.g. `instances`: {"app": 3.5}).
+    #[serde(flatten)]
+    pub series: BTreeMap<String, BTreeMap<String, f64>>,
 }
 
 fn requests(o: &Outcomes, in_flight: u64) -> Requests {
@@ -232,8 +254,8 @@ impl Summary {
         let throughput = if measured_s > 0.0 { total.completed as f64 / measured_s } else { 0.0 };
         let components = components(model, runs, measured_s);
         let usage_usd_per_month: f64 = components.values().map(|c| c.usage_usd_per_month).sum();
-        let usd_per_hour: f64 =
-            model.components.iter().map(|c| c.cost.usd_per_hour()).sum::<f64>() + usage_usd_per_month / HOURS_PER_MONTH;
+        // Per component cost already counts time-average instances and usage.
+        let usd_per_hour: f64 = components.values().map(|c| c.cost_usd_per_month).sum::<f64>() / HOURS_PER_MONTH;
         Summary {
             schema_version: SCHEMA_VERSION,
             stagesim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -266,6 +288,7 @@ impl Summary {
                 },
             },
             limits: limits(model, runs),
+            faults: faults(model, first),
             window_s: ns_to_secs(first.window_width),
             windows: windows(model, first),
         }
@@ -295,9 +318,22 @@ fn components(model: &Model, runs: &[RunData], measured_s: f64) -> BTreeMap<Stri
         let ok: u64 = runs.iter().map(|r| r.comp_metrics[i].ok).sum();
         let egress: u64 = runs.iter().map(|r| r.comp_metrics[i].egress_bytes).sum();
         let usage_usd = usage_usd_per_month(i, &c.spec, &stats, runs);
+        // Instances that come and go (autoscaling, crashes) cost by their time-average count.
+        // (A replication that reports no mean kept its configured count throughout.)
+        let usd_per_hour = if stats.iter().any(|s| s.instances_mean.is_some()) {
+            let configured = f64::from(c.cost.instances);
+            c.cost.usd_per_hour_each * avg(&|s| s.instances_mean.unwrap_or(configured))
+        } else {
+            c.cost.usd_per_hour()
+        };
+        // Replications may differ in which kind-specific figures they report (a pool that
+        // changed size in one of them): each figure is averaged over those that have it.
         let mut extra = BTreeMap::new();
-        for k in stats[0].extra.keys() {
-            extra.insert(k.clone(), stats.iter().map(|s| s.extra[k]).sum::<f64>() / reps);
+        for k in stats.iter().flat_map(|s| s.extra.keys()) {
+            if !extra.contains_key(k) {
+                let have: Vec<f64> = stats.iter().filter_map(|s| s.extra.get(k).copied()).collect();
+                extra.insert(k.clone(), have.iter().sum::<f64>() / have.len() as f64);
+            }
         }
         out.insert(
             c.name.clone(),
@@ -315,7 +351,7 @@ fn components(model: &Model, runs: &[RunData], measured_s: f64) -> BTreeMap<Stri
                 errors: runs.iter().map(|r| r.comp_metrics[i].errors).sum(),
                 rejected: stats.iter().map(|s| s.rejected).sum(),
                 latency_s: latency(&h, if runs.len() > 1 { &per_rep } else { &[] }),
-                cost_usd_per_month: c.cost.usd_per_hour() * HOURS_PER_MONTH + usage_usd,
+                cost_usd_per_month: usd_per_hour * HOURS_PER_MONTH + usage_usd,
                 egress_bytes: egress,
                 usage_usd_per_month: usage_usd,
                 extra,
@@ -371,6 +407,29 @@ fn limits(model: &Model, runs: &[RunData]) -> LimitsReport {
     }
 }
 
+fn faults(model: &Model, run: &RunData) -> Vec<FaultSummary> {
+    model
+        .faults
+        .iter()
+        .zip(&run.faults)
+        .map(|(f, st)| {
+            let after = |t: Option<u64>| match (t, st.started_at) {
+                (Some(t), Some(s)) => Some(ns_to_secs(t.saturating_sub(s))),
+                _ => None,
+            };
+            FaultSummary {
+                kind: f.kind.name().to_string(),
+                target: f.target_name.clone(),
+                at_s: ns_to_secs(f.at),
+                detected_after_s: after(st.detected_at),
+                recovered_after_s: after(st.recovered_at),
+                requests_failed: st.failed,
+                errors_during: st.errors_during,
+            }
+        })
+        .collect()
+}
+
 /// The time series of the first replication (a run's own story, not an average).
 fn windows(model: &Model, run: &RunData) -> Vec<Window> {
     run.windows
@@ -384,6 +443,11 @@ fn windows(model: &Model, run: &RunData) -> Vec<Window> {
                 utilization.insert(c.name.clone(), *u);
                 queue_mean.insert(c.name.clone(), *q);
             }
+            let mut series: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+            for (comp, name, value) in &w.series {
+                let c = model.components[*comp as usize].name.clone();
+                series.entry((*name).to_string()).or_default().insert(c, *value);
+            }
             Window {
                 t_s: ns_to_secs(w.start),
                 arrivals_per_s: w.arrivals as f64 / width,
@@ -394,6 +458,7 @@ fn windows(model: &Model, run: &RunData) -> Vec<Window> {
                 in_flight: w.in_flight,
                 utilization,
                 queue_mean,
+                series,
             }
         })
         .collect()

@@ -93,6 +93,49 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
     Ok(rate)
 }
 
+/// As `parse_rate`, but also accepts zero ("0/s"): ramps and traces may start from nothing.
+pub fn parse_rate_or_zero(text: &str) -> Result<f64, String> {
+    let err = match parse_rate(text) {
+        Ok(r) => return Ok(r),
+        Err(e) => e,
+    };
+    let zero = text.split_once('/').is_some_and(|(count, per)| {
+        split_number(count).is_ok_and(|(v, rest)| v == 0.0 && rest.is_empty())
+            && parse_rate(&format!("1/{per}")).is_ok()
+    });
+    if zero {
+        Ok(0.0)
+    } else {
+        Err(err.replace("greater than zero", "zero or more"))
+    }
+}
+
+/// Parses a compounding growth such as `"10%/week"` or `"-2%/day"`: returns (fraction, period
+/// in seconds), e.g. (0.1, 604800).
+pub fn parse_growth(text: &str) -> Result<(f64, f64), String> {
+    let Some((pct, per)) = text.split_once('/') else {
+        return Err(format!("growth `{text}` needs a period: write for example \"10%/week\""));
+    };
+    let Some(num) = pct.trim().strip_suffix('%') else {
+        return Err(format!("growth `{text}` must be a percentage, e.g. \"10%/week\""));
+    };
+    let (value, rest) = split_number(num)?;
+    if !rest.is_empty() || !value.is_finite() {
+        return Err(format!("`{num}` in `{text}` is not a number"));
+    }
+    let period = match per.trim() {
+        "d" | "day" => 86_400.0,
+        "w" | "week" => 604_800.0,
+        "mo" | "month" => 30.0 * 86_400.0,
+        "y" | "year" => 365.0 * 86_400.0,
+        other => return Err(format!("unknown growth period `{other}` in `{text}`: use day, week, month or year")),
+    };
+    if value <= -100.0 {
+        return Err(format!("growth `{text}` must be above -100%"));
+    }
+    Ok((value / 100.0, period))
+}
+
 /// Parses a size such as `"64KiB"`, `"1.5MB"`, `"10GB"`, `"512B"`; returns bytes.
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let (value, unit) = split_number(text)?;
@@ -155,6 +198,19 @@ mod tests {
         assert!(parse_rate("800").is_err());
         assert!(parse_rate("0/s").is_err());
         assert!(parse_rate("-5/s").is_err());
+    }
+
+    #[test]
+    fn zero_rates_and_growth() {
+        assert_eq!(parse_rate_or_zero("0/s").unwrap(), 0.0);
+        assert_eq!(parse_rate_or_zero("500/s").unwrap(), 500.0);
+        assert!(parse_rate_or_zero("0/fortnight").is_err());
+        assert!(parse_rate_or_zero("-1/s").is_err());
+        assert_eq!(parse_growth("10%/week").unwrap(), (0.1, 604_800.0));
+        assert_eq!(parse_growth("-2%/day").unwrap(), (-0.02, 86_400.0));
+        assert!(parse_growth("10/week").is_err());
+        assert!(parse_growth("10%").is_err());
+        assert!(parse_growth("-100%/day").is_err());
     }
 
     #[test]

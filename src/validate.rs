@@ -12,7 +12,7 @@ use crate::input::calls::{CallsInput, StepInput};
 use crate::input::ScenarioFile;
 use crate::model::{Class, CompId, ComponentModel, Cost, Keys, LatencyMatrix, Limits, Load, Model, Users};
 use crate::regions::{self, PlacementInput};
-use crate::units::{parse_duration, parse_rate, Nanos};
+use crate::units::{parse_duration, Nanos};
 use petgraph::graphmap::DiGraphMap;
 use petgraph::visit::{depth_first_search, Control, DfsEvent};
 
@@ -241,9 +241,6 @@ pub fn build_model(
             Some(ComponentModel { name: name.clone(), spec, cost })
         })
         .collect();
-    let rate = parse_rate(&file.load.rate)
-        .map_err(|e| r.problem(&["load", "rate"], e, "for example \"800/s\" or \"5M/day\""))
-        .unwrap_or(1.0);
     let timeout = file.load.timeout.as_deref().and_then(|t| r.duration(&["load", "timeout"], t));
     let (mut latency, explicit) = links(file, &mut r);
     let keys = keys(file, &mut r);
@@ -254,8 +251,11 @@ pub fn build_model(
     for c in &components {
         c.spec.check_scale(&c.name, keys.count(), users.count, &mut r);
     }
+    let (rate, arrivals) = crate::traffic::build::arrivals(&file.load, &mut r, &users, duration);
+    let mut faults = Vec::new();
     if components.len() == comps.len() {
-        balancer_checks(&components, &mut r);
+        balancer_checks(&components, &users, &mut r);
+        faults = crate::faults::validate(&file.faults, &components, duration, &mut r);
     }
     if !r.problems.is_empty() || components.len() != comps.len() {
         return Err(r.problems);
@@ -276,7 +276,7 @@ pub fn build_model(
             drain,
             window,
             replications,
-            load: Load { rate_per_s: rate, entry, timeout },
+            load: Load { rate_per_s: rate, entry, timeout, arrivals },
             keys,
             users,
             draws_keys: file.keys.is_some() || components.iter().any(|c| c.spec.needs_keys()),
@@ -288,15 +288,33 @@ pub fn build_model(
             placement,
             user_link_ns,
             sizes,
+            faults,
         }),
         _ => Err(r.problems),
     }
 }
 
 /// Checks a balancer against its backend: a weighted one needs one weight per instance.
-fn balancer_checks(comps: &[ComponentModel], r: &mut Resolver) {
+fn balancer_checks(comps: &[ComponentModel], users: &Users, r: &mut Resolver) {
     for c in comps {
         let ComponentSpec::LoadBalancer(lb) = &c.spec else { continue };
+        let backend = &comps[lb.backend as usize];
+        let most = crate::components::sessions::MAX_STICKY_USERS;
+        if lb.policy == crate::components::load_balancer::Policy::Sticky && users.count > most {
+            r.problem(
+                &["components", &c.name, "policy"],
+                format!("a sticky balancer pins each user, and {} users is more than {most}", users.count),
+                "lower [users] count (the users that matter for sessions), or use another policy",
+            );
+        }
+        if !lb.weights.is_empty() && backend.spec.max_instances() != backend.spec.instances() {
+            r.problem(
+                &["components", &c.name, "weights"],
+                format!("`weights` name fixed instances, but `{}` autoscales", backend.name),
+                "use another policy (least_connections spreads by load) with an autoscaled pool",
+            );
+            continue;
+        }
         if lb.weights.is_empty() {
             continue; // a weighted balancer without weights is reported at its `policy`
         }
@@ -348,7 +366,13 @@ fn keys(file: &ScenarioFile, r: &mut Resolver) -> Keys {
 }
 
 fn users(file: &ScenarioFile, r: &mut Resolver) -> Users {
-    let Some(u) = &file.users else { return Users::default() };
+    let Some(u) = &file.users else {
+        // Daily active users are the user base, unless [users] says otherwise.
+        return match file.load.daily_active_users {
+            Some(n) if n > 0 => Users { count: n, ..Users::default() },
+            _ => Users::default(),
+        };
+    };
     if u.count == 0 {
         r.problem(&["users", "count"], "`count` must be at least 1", "the number of distinct users");
     }

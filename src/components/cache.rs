@@ -564,6 +564,7 @@ impl Cache {
             busy_ns: self.station.total_busy_ns,
             queue_ns: self.station.total_queue_ns,
             servers: self.spec.servers,
+            ..Totals::default()
         }
     }
 

@@ -15,7 +15,8 @@ use super::{KindStats, MAX_KEY_STATE};
 use crate::engine::calls::{CallId, Op, Outcome};
 use crate::engine::windows::Totals;
 use crate::engine::Ctx;
-use crate::model::{Cost, Model};
+use crate::faults::{FaultKind, FaultSpec};
+use crate::model::{CompId, Cost, Model};
 use crate::rng::{stream, SimRng};
 use crate::units::Nanos;
 use crate::validate::Resolver;
@@ -189,6 +190,9 @@ impl DatabaseSpec {
 }
 
 pub struct Database {
+    id: CompId,
+    /// Stopped by a fault: every call fails.
+    down: bool,
     spec: DatabaseSpec,
     times: QueryTimes,
     /// The primary, then the replicas.
@@ -205,13 +209,15 @@ pub struct Database {
 }
 
 impl Database {
-    pub fn new(spec: &DatabaseSpec, name: &str, seed: u64, model: &Model) -> Self {
+    pub fn new(spec: &DatabaseSpec, id: CompId, name: &str, seed: u64, model: &Model) -> Self {
         let servers = 1 + spec.replicas.as_ref().map_or(0, |x| x.count);
         let repl = spec.replicas.as_ref().map(|x| {
             let users = model.draws_users.then_some(model.users.count);
             Box::new(Replication::new(x.lag.clone(), x.lag_growth, x.count, model.keys.count(), users))
         });
         Database {
+            id,
+            down: false,
             spec: spec.clone(),
             times: QueryTimes { read: spec.read_time.clone(), write: spec.write_time.clone() },
             nodes: (0..servers).map(|_| DbNode::new(spec.connections, spec.queue, spec.cores)).collect(),
@@ -226,6 +232,12 @@ impl Database {
     }
 
     pub fn deliver(&mut self, ctx: &mut Ctx, id: CallId) {
+        if self.down {
+            if !ctx.calls.get(id).abandoned {
+                super::crash::count(ctx, ctx.members[self.id as usize].down_by[0]);
+            }
+            return ctx.reply(id, Outcome::Failed);
+        }
         if self.repl.is_none() {
             // A lone primary: no routing, and the call's instance is left alone.
             return match self.nodes[0].admit(ctx.now, id) {
@@ -316,7 +328,9 @@ impl Database {
             for next in [a, b].into_iter().flatten() {
                 self.nodes[0].start(ctx, next, &self.times, &mut self.rng);
             }
-            return ctx.reply(id, Outcome::Ok);
+            // Failed only for a query the database held when it went down.
+            let outcome = ctx.calls.get(id).outcome;
+            return ctx.reply(id, outcome);
         }
         let node = ctx.calls.get(id).instance as usize;
         for next in self.nodes[node].finish(ctx.now).into_iter().flatten() {
@@ -325,7 +339,29 @@ impl Database {
         if node == 0 && ctx.calls.get(id).op == Op::Write {
             self.replicate(ctx, id);
         }
-        ctx.reply(id, Outcome::Ok);
+        // Failed only for a query the database held when it went down.
+        let outcome = ctx.calls.get(id).outcome;
+        ctx.reply(id, outcome);
+    }
+
+    /// `component_down`: the database stops (failing what it holds and every call it
+    /// receives) and, when the fault ends, comes back empty-handed.
+    pub fn fault(&mut self, ctx: &mut Ctx, fault_id: u16, fault: &FaultSpec, start: bool) {
+        match fault.kind {
+            FaultKind::ComponentDown { .. } => {
+                let m = &mut ctx.members[self.id as usize];
+                if start && !self.down {
+                    self.down = true;
+                    m.went_down(0, fault_id, ctx.now, &mut ctx.faults);
+                    let pools = self.nodes.iter_mut().map(|n| &mut n.pool);
+                    super::crash::fail_pools(ctx, self.id, pools, fault_id);
+                } else if !start && self.down && m.down_by[0] == fault_id {
+                    self.down = false;
+                    m.came_back(0, ctx.now, &mut ctx.faults);
+                }
+            }
+            FaultKind::InstanceCrash { .. } | FaultKind::LinkLatency { .. } | FaultKind::LinkLoss { .. } => {}
+        }
     }
 
     fn replicate(&mut self, ctx: &Ctx, id: CallId) {

@@ -119,6 +119,7 @@ impl DbNode {
             busy_ns: self.pool.cores.total_busy_ns,
             queue_ns: self.pool.threads.total_queue_ns + self.pool.cores.total_queue_ns,
             servers: self.pool.cores.servers,
+            ..Totals::default()
         }
     }
 

@@ -264,7 +264,12 @@ impl Gateway {
         match self.station.as_mut() {
             Some(st) => {
                 st.sync(now);
-                Totals { busy_ns: st.total_busy_ns, queue_ns: st.total_queue_ns, servers: st.servers }
+                Totals {
+                    busy_ns: st.total_busy_ns,
+                    queue_ns: st.total_queue_ns,
+                    servers: st.servers,
+                    ..Totals::default()
+                }
             }
             None => Totals::default(),
         }

@@ -2,13 +2,17 @@
 //! It keeps its own count of open connections per backend instance, as a real balancer does,
 //! and can optionally model its own processing as a queueing station.
 
+use super::health::{HealthCheckInput, HealthCheckSpec, HealthChecks};
+use super::sessions::Sticky;
 use super::KindStats;
 use crate::dist::Dist;
 use crate::engine::calls::{CallId, Op, Outcome};
 use crate::engine::event::Event;
+use crate::engine::membership::{InstState, Watcher};
 use crate::engine::station::{Acquire, Station};
 use crate::engine::windows::Totals;
 use crate::engine::Ctx;
+use crate::faults::{FaultKind, FaultSpec};
 use crate::model::{CompId, Cost};
 use crate::rng::{stream, SimRng};
 use crate::units::Nanos;
@@ -25,6 +29,8 @@ pub enum Policy {
     LeastConnections,
     PowerOfTwo,
     Weighted,
+    /// Pins each user to an instance (see `components::sessions`).
+    Sticky,
 }
 
 #[derive(Debug, Deserialize)]
@@ -42,6 +48,9 @@ pub struct LoadBalancerInput {
     pub queue: Option<u32>,
     pub instance_type: Option<String>,
     pub usd_per_hour: Option<f64>,
+    /// `{ interval = "5s", failures = 3 }`: how soon a dead instance leaves the rotation
+    /// (see `components::health`); without it, at once.
+    pub health_check: Option<HealthCheckInput>,
 }
 
 #[derive(Clone, Debug)]
@@ -51,6 +60,7 @@ pub struct LoadBalancerSpec {
     pub weights: Vec<f64>,
     /// (servers, queue, processing time) when the balancer's own work is modelled.
     pub station: Option<(u32, u32, Dist)>,
+    pub health: Option<HealthCheckSpec>,
 }
 
 impl LoadBalancerInput {
@@ -97,33 +107,78 @@ impl LoadBalancerInput {
                 None
             }
         };
+        let health = self.health_check.as_ref().and_then(|h| {
+            let at = |k: &'static str| [base[0], base[1], "health_check", k];
+            let interval = r.duration(&at("interval"), &h.interval)?;
+            if interval == 0 {
+                r.problem(&at("interval"), "`interval` must be greater than zero", "for example \"5s\"");
+                return None;
+            }
+            let failures = r.count(&at("failures"), h.failures, 3);
+            Some(HealthCheckSpec { interval, failures })
+        });
         let cost = r.cost(&base, &self.instance_type, 1, self.usd_per_hour);
-        Some((LoadBalancerSpec { policy: self.policy, backend: backend?, weights, station }, cost))
+        Some((LoadBalancerSpec { policy: self.policy, backend: backend?, weights, station, health }, cost))
     }
 }
 
 pub struct LoadBalancer {
+    id: CompId,
     spec: LoadBalancerSpec,
     station: Option<Station>,
+    /// Open connections per backend instance slot.
     open: Vec<u32>,
+    /// The backend instances new calls go to, rebuilt when the membership table changes.
+    rotation: Vec<u16>,
+    /// The membership version `rotation` was built from.
+    seen: Option<u32>,
     next: u32,
     /// Smooth weighted round robin state (as in nginx).
     current: Vec<f64>,
     rng: SimRng,
     work_ns: u128,
+    /// Calls turned away because no backend instance was in rotation (HTTP 503).
+    no_backend: u64,
+    health: Option<HealthChecks>,
+    /// Stopped by a fault: every call fails.
+    down: bool,
+    /// Per backend slot: whether it is in `rotation` (for sticky pins).
+    in_rotation: Vec<bool>,
+    sticky: Option<Sticky>,
+    /// Logouts at the last window, for the per-window series.
+    series_prev: u64,
 }
 
 impl LoadBalancer {
-    pub fn new(spec: &LoadBalancerSpec, name: &str, seed: u64, backend_instances: u32) -> Self {
-        let n = backend_instances as usize;
+    /// `users`: how many users a sticky balancer pins; `sessions_in_memory`: whether the
+    /// backend keeps sessions in its instances (no external store).
+    pub fn new(
+        spec: &LoadBalancerSpec,
+        id: CompId,
+        name: &str,
+        seed: u64,
+        backend_slots: u32,
+        users: u64,
+        sessions_in_memory: bool,
+    ) -> Self {
+        let n = backend_slots as usize;
         LoadBalancer {
+            id,
             spec: spec.clone(),
             station: spec.station.as_ref().map(|(s, q, _)| Station::new(*s, *q)),
             open: vec![0; n],
+            rotation: Vec::with_capacity(n),
+            seen: None,
             next: 0,
             current: vec![0.0; n],
             rng: stream(seed, &format!("component:{name}")),
             work_ns: 0,
+            no_backend: 0,
+            health: spec.health.map(|h| HealthChecks::new(h, n)),
+            down: false,
+            in_rotation: vec![false; n],
+            sticky: (spec.policy == Policy::Sticky).then(|| Sticky::new(users, sessions_in_memory)),
+            series_prev: 0,
         }
     }
 
@@ -134,6 +189,42 @@ impl LoadBalancer {
         Ok(())
     }
 
+    pub fn start(&mut self, ctx: &mut Ctx) {
+        let m = &mut ctx.members[self.spec.backend as usize];
+        m.watcher = if self.health.is_some() { Watcher::HealthChecks } else { Watcher::Instant };
+        if let Some(h) = self.health.as_mut() {
+            h.init(m);
+            ctx.schedule_periodic(h.spec.interval, Event::Timer(self.id, 0));
+        }
+    }
+
+    /// A round of health checks.
+    pub fn timer(&mut self, ctx: &mut Ctx, _tag: u32) {
+        let Some(h) = self.health.as_mut() else { return };
+        ctx.schedule_periodic(h.spec.interval, Event::Timer(self.id, 0));
+        if h.check(ctx.now, &ctx.members[self.spec.backend as usize], &mut ctx.faults) {
+            self.seen = None;
+        }
+    }
+
+    /// `component_down`: the balancer stops, failing what it holds and every call after.
+    pub fn fault(&mut self, ctx: &mut Ctx, fault_id: u16, fault: &FaultSpec, start: bool) {
+        match fault.kind {
+            FaultKind::ComponentDown { .. } => {
+                let m = &mut ctx.members[self.id as usize];
+                if start && !self.down {
+                    self.down = true;
+                    m.went_down(0, fault_id, ctx.now, &mut ctx.faults);
+                    super::crash::fail_station(ctx, self.id, self.station.as_mut(), fault_id);
+                } else if !start && self.down && m.down_by[0] == fault_id {
+                    self.down = false;
+                    m.came_back(0, ctx.now, &mut ctx.faults);
+                }
+            }
+            FaultKind::InstanceCrash { .. } | FaultKind::LinkLatency { .. } | FaultKind::LinkLoss { .. } => {}
+        }
+    }
+
     fn work(&mut self, ctx: &mut Ctx, id: CallId) {
         let (_, _, d) = self.spec.station.as_ref().expect("station configured");
         let t = d.sample(&mut self.rng);
@@ -142,6 +233,12 @@ impl LoadBalancer {
     }
 
     pub fn deliver(&mut self, ctx: &mut Ctx, id: CallId) {
+        if self.down {
+            if !ctx.calls.get(id).abandoned {
+                super::crash::count(ctx, ctx.members[self.id as usize].down_by[0]);
+            }
+            return ctx.reply(id, Outcome::Failed);
+        }
         let Some(st) = self.station.as_mut() else { return self.forward(ctx, id) };
         match st.acquire(ctx.now, id) {
             Acquire::Granted => self.work(ctx, id),
@@ -155,11 +252,19 @@ impl LoadBalancer {
         if let Some(next) = st.release(ctx.now) {
             self.work(ctx, next);
         }
+        if self.down {
+            // Held when the balancer stopped (already failed for its caller): goes nowhere.
+            return ctx.reply(id, Outcome::Failed);
+        }
         self.forward(ctx, id);
     }
 
     fn forward(&mut self, ctx: &mut Ctx, id: CallId) {
-        let inst = self.pick();
+        self.refresh(ctx);
+        let Some(inst) = self.pick(ctx, id) else {
+            self.no_backend += 1;
+            return ctx.reply(id, Outcome::Rejected);
+        };
         ctx.calls.get_mut(id).instance = inst as u16;
         if ctx.call_out(id, self.spec.backend, Op::Default, inst as u16, None).is_some() {
             self.open[inst] += 1;
@@ -168,23 +273,64 @@ impl LoadBalancer {
         }
     }
 
-    fn pick(&mut self) -> usize {
-        let n = self.open.len();
-        match self.spec.policy {
+    /// Rebuilds the rotation if the backend's membership changed since it was built.
+    #[inline]
+    fn refresh(&mut self, ctx: &Ctx) {
+        let m = &ctx.members[self.spec.backend as usize];
+        if self.seen == Some(m.version) {
+            return;
+        }
+        self.seen = Some(m.version);
+        for &i in &self.rotation {
+            self.in_rotation[i as usize] = false;
+        }
+        self.rotation.clear();
+        match &self.health {
+            Some(h) => {
+                let r = m.state.iter().enumerate().filter(|(i, s)| h.routable(*i, **s)).map(|(i, _)| i as u16);
+                self.rotation.extend(r);
+            }
+            None => {
+                let up = m.state.iter().enumerate().filter(|(_, s)| **s == InstState::Up).map(|(i, _)| i as u16);
+                self.rotation.extend(up);
+            }
+        }
+        for &i in &self.rotation {
+            self.in_rotation[i as usize] = true;
+        }
+    }
+
+    fn pick(&mut self, ctx: &Ctx, id: CallId) -> Option<usize> {
+        let n = self.rotation.len();
+        if n == 0 {
+            return None;
+        }
+        let r = &self.rotation;
+        Some(match self.spec.policy {
             Policy::RoundRobin => {
                 self.next = (self.next + 1) % n as u32;
-                self.next as usize
+                r[self.next as usize] as usize
             }
-            Policy::Random => self.rng.random_range(0..n),
+            Policy::Sticky => {
+                let user = ctx.requests.get(ctx.calls.get(id).req).user;
+                let m = &ctx.members[self.spec.backend as usize];
+                let next = &mut self.next;
+                let fresh = || {
+                    *next = (*next + 1) % n as u32;
+                    r[*next as usize] as usize
+                };
+                self.sticky.as_mut().map_or(0, |s| s.route(user, m, &self.in_rotation, fresh))
+            }
+            Policy::Random => r[self.rng.random_range(0..n)] as usize,
             Policy::LeastConnections => {
                 // Ties go round robin, so an idle pool is not all sent to instance 0.
-                let start = self.next as usize;
-                self.next = (self.next + 1) % n as u32;
-                (0..n).map(|k| (start + k) % n).min_by_key(|i| self.open[*i]).unwrap_or(0)
+                let start = self.next as usize % n;
+                self.next = (start as u32 + 1) % n as u32;
+                (0..n).map(|k| r[(start + k) % n] as usize).min_by_key(|i| self.open[*i]).unwrap_or(0)
             }
             Policy::PowerOfTwo => {
-                let a = self.rng.random_range(0..n);
-                let b = self.rng.random_range(0..n);
+                let a = r[self.rng.random_range(0..n)] as usize;
+                let b = r[self.rng.random_range(0..n)] as usize;
                 if self.open[b] < self.open[a] {
                     b
                 } else {
@@ -192,15 +338,22 @@ impl LoadBalancer {
                 }
             }
             Policy::Weighted => {
-                let total: f64 = self.spec.weights.iter().sum();
-                for (c, w) in self.current.iter_mut().zip(&self.spec.weights) {
-                    *c += w;
+                let w = &self.spec.weights;
+                let total: f64 = r.iter().map(|i| w[*i as usize]).sum();
+                for i in r {
+                    self.current[*i as usize] += w[*i as usize];
                 }
-                let best = (0..n).fold(0, |b, i| if self.current[i] > self.current[b] { i } else { b });
+                let best = r.iter().map(|i| *i as usize).fold(r[0] as usize, |b, i| {
+                    if self.current[i] > self.current[b] {
+                        i
+                    } else {
+                        b
+                    }
+                });
                 self.current[best] -= total;
                 best
             }
-        }
+        })
     }
 
     pub fn child_replied(&mut self, ctx: &mut Ctx, id: CallId, outcome: Outcome) {
@@ -213,7 +366,12 @@ impl LoadBalancer {
         match self.station.as_mut() {
             Some(st) => {
                 st.sync(now);
-                Totals { busy_ns: st.total_busy_ns, queue_ns: st.total_queue_ns, servers: st.servers }
+                Totals {
+                    busy_ns: st.total_busy_ns,
+                    queue_ns: st.total_queue_ns,
+                    servers: st.servers,
+                    ..Totals::default()
+                }
             }
             None => Totals::default(),
         }
@@ -225,9 +383,20 @@ impl LoadBalancer {
         }
     }
 
+    /// Per-window values: logouts per second, for a sticky balancer.
+    pub fn series(&mut self, _now: Nanos, width: Nanos, out: &mut Vec<(&'static str, f64)>) {
+        if let Some(st) = &self.sticky {
+            out.push(("logouts_per_s", (st.logouts_total - self.series_prev) as f64 / (width.max(1) as f64 / 1e9)));
+            self.series_prev = st.logouts_total;
+        }
+    }
+
     pub fn reset_stats(&mut self, now: Nanos) {
         if let Some(st) = self.station.as_mut() {
             st.reset_stats(now);
+        }
+        if let Some(s) = self.sticky.as_mut() {
+            s.logouts = 0;
         }
         self.work_ns = 0;
     }
@@ -239,6 +408,10 @@ impl LoadBalancer {
         };
         s.service_s_mean = if s.granted == 0 { 0.0 } else { self.work_ns as f64 / 1e9 / s.granted as f64 };
         s.extra.insert("backend_instances".into(), self.open.len() as f64);
+        s.extra.insert("no_backend_rejected".into(), self.no_backend as f64);
+        if let Some(st) = &self.sticky {
+            s.extra.insert("logouts".into(), st.logouts as f64);
+        }
         s
     }
 }

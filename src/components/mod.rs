@@ -2,15 +2,19 @@
 //! its validation and its behaviour; adding a kind is one file and one arm in each match
 //! below (the compiler lists the matches, since none has a catch-all).
 
+pub mod autoscale;
 pub mod cache;
 pub mod cache_store;
 pub mod cdn;
 pub mod conn_pool;
+pub mod crash;
 pub mod database;
 pub mod db_node;
 pub mod edge_cache;
+pub mod fleet;
 pub mod gateway;
 pub mod geo_dns;
+pub mod health;
 pub mod load_balancer;
 pub mod object_storage;
 pub mod pool;
@@ -19,6 +23,7 @@ pub mod queue;
 pub mod replication;
 pub mod resilience;
 pub mod service;
+pub mod sessions;
 pub mod shards;
 
 use crate::calls_model::Plan;
@@ -26,6 +31,7 @@ use crate::engine::calls::{CallId, Op, Outcome};
 use crate::engine::station::StationStats;
 use crate::engine::windows::Totals;
 use crate::engine::Ctx;
+use crate::faults::{FaultKind, FaultSpec};
 use crate::model::Placement;
 use crate::model::{CompId, Cost, Model};
 use crate::units::Nanos;
@@ -60,7 +66,8 @@ pub const KINDS: &[&str] = &[
 
 pub enum ComponentInput {
     LoadBalancer(LoadBalancerInput),
-    Service(ServiceInput),
+    // Boxed: the largest input by far, and parsing is a cold path.
+    Service(Box<ServiceInput>),
     Database(DatabaseInput),
     Queue(QueueInput),
     Cdn(CdnInput),
@@ -76,7 +83,7 @@ pub enum ComponentInput {
 pub fn parse_component<'de, D: serde::Deserializer<'de>>(kind: &str, d: D) -> Result<ComponentInput, D::Error> {
     Ok(match kind {
         "load_balancer" => ComponentInput::LoadBalancer(LoadBalancerInput::deserialize(d)?),
-        "service" => ComponentInput::Service(ServiceInput::deserialize(d)?),
+        "service" => ComponentInput::Service(Box::new(ServiceInput::deserialize(d)?)),
         "database" => ComponentInput::Database(DatabaseInput::deserialize(d)?),
         "queue" => ComponentInput::Queue(QueueInput::deserialize(d)?),
         "cdn" => ComponentInput::Cdn(CdnInput::deserialize(d)?),
@@ -220,8 +227,8 @@ impl ComponentSpec {
     /// Whether this kind looks at who sends a request (sessions, regions).
     pub fn needs_users(&self) -> bool {
         match self {
-            ComponentSpec::LoadBalancer(_)
-            | ComponentSpec::Service(_)
+            ComponentSpec::LoadBalancer(s) => s.policy == load_balancer::Policy::Sticky,
+            ComponentSpec::Service(_)
             | ComponentSpec::Queue(_)
             | ComponentSpec::ObjectStorage(_)
             | ComponentSpec::Cache(_)
@@ -391,6 +398,44 @@ impl ComponentSpec {
         }
     }
 
+    /// Instance slots: the most instances the component can have at once (autoscaling).
+    pub fn max_instances(&self) -> u32 {
+        match self {
+            ComponentSpec::Service(s) => s.max_instances(),
+            ComponentSpec::LoadBalancer(_)
+            | ComponentSpec::Database(_)
+            | ComponentSpec::Queue(_)
+            | ComponentSpec::Cdn(_)
+            | ComponentSpec::ObjectStorage(_)
+            | ComponentSpec::GeoDns(_)
+            | ComponentSpec::Gateway(_)
+            | ComponentSpec::Cache(_)
+            | ComponentSpec::Shards(_)
+            | ComponentSpec::Pooler(_) => 1,
+        }
+    }
+
+    /// Whether this kind handles a fault (checked at validation, so `Component::fault` only
+    /// ever receives faults its kind accepts). Link faults are the engine's.
+    pub fn accepts_fault(&self, f: &FaultKind) -> bool {
+        match self {
+            ComponentSpec::Service(_) => matches!(f, FaultKind::InstanceCrash { .. } | FaultKind::ComponentDown { .. }),
+            ComponentSpec::Database(_) | ComponentSpec::LoadBalancer(_) => {
+                matches!(f, FaultKind::ComponentDown { .. })
+            }
+            // Their own faults (cache flush, region outage, ...) are not modelled yet: a
+            // scenario that aims one at them is told so at validation.
+            ComponentSpec::Queue(_)
+            | ComponentSpec::Cdn(_)
+            | ComponentSpec::ObjectStorage(_)
+            | ComponentSpec::GeoDns(_)
+            | ComponentSpec::Gateway(_)
+            | ComponentSpec::Cache(_)
+            | ComponentSpec::Shards(_)
+            | ComponentSpec::Pooler(_) => false,
+        }
+    }
+
     /// Parallel servers and the mean work per call at the bottleneck resource, for
     /// back-of-the-envelope capacity: servers / mean time.
     pub fn servers_and_mean_work_s(&self) -> (u32, f64) {
@@ -439,16 +484,22 @@ impl Component {
         let name = &model.components[id as usize].name;
         match spec {
             ComponentSpec::LoadBalancer(s) => {
-                let backends = model.components[s.backend as usize].spec.instances();
-                Component::LoadBalancer(LoadBalancer::new(s, name, seed, backends))
+                let backend = &model.components[s.backend as usize].spec;
+                let in_memory = matches!(backend, ComponentSpec::Service(b) if b.session_store.is_none());
+                let users = model.users.count;
+                let slots = backend.max_instances();
+                Component::LoadBalancer(LoadBalancer::new(s, id, name, seed, slots, users, in_memory))
             }
-            ComponentSpec::Service(s) => Component::Service(Service::new(s, name, seed)),
+            ComponentSpec::Service(s) => {
+                let struck = model.faults.iter().any(|f| f.target == id && spec.accepts_fault(&f.kind));
+                Component::Service(Service::new(s, id, name, seed, struck))
+            }
             ComponentSpec::Queue(s) => Component::Queue(Box::new(Queue::new(s, name, id, seed))),
             ComponentSpec::Cdn(s) => Component::Cdn(Cdn::new(s, name, seed, &model.placement)),
             ComponentSpec::ObjectStorage(s) => Component::ObjectStorage(ObjectStorage::new(s, name, seed)),
             ComponentSpec::GeoDns(s) => Component::GeoDns(GeoDns::new(s, model)),
             ComponentSpec::Gateway(s) => Component::Gateway(Gateway::new(s, name, seed, model)),
-            ComponentSpec::Database(s) => Component::Database(Database::new(s, name, seed, model)),
+            ComponentSpec::Database(s) => Component::Database(Database::new(s, id, name, seed, model)),
             ComponentSpec::Cache(s) => Component::Cache(Box::new(Cache::new(s, name, seed, id, model.keys))),
             ComponentSpec::Shards(s) => Component::Shards(Box::new(Shards::new(s, name, seed, model.keys))),
             ComponentSpec::Pooler(s) => Component::Pooler(Box::new(Pooler::new(s))),
@@ -521,6 +572,80 @@ impl Component {
             | Component::Pooler(_) => {
                 unreachable!("this kind sets no timers")
             }
+        }
+    }
+
+    /// At time zero, before the first event: schedule what the component runs on its own.
+    pub fn start(&mut self, ctx: &mut Ctx) {
+        match self {
+            Component::LoadBalancer(c) => c.start(ctx),
+            Component::Service(c) => c.start(ctx),
+            Component::Database(_)
+            | Component::Queue(_)
+            | Component::Cdn(_)
+            | Component::ObjectStorage(_)
+            | Component::GeoDns(_)
+            | Component::Gateway(_)
+            | Component::Cache(_)
+            | Component::Shards(_)
+            | Component::Pooler(_) => {}
+        }
+    }
+
+    /// A scheduled fault aimed at this component starts (`start`) or ends; `id` indexes
+    /// `Model::faults` and `Ctx::faults` (where the kind reports what the fault did).
+    pub fn fault(&mut self, ctx: &mut Ctx, id: u16, fault: &FaultSpec, start: bool) {
+        match self {
+            Component::LoadBalancer(c) => c.fault(ctx, id, fault, start),
+            Component::Service(c) => c.fault(ctx, id, fault, start),
+            Component::Database(c) => c.fault(ctx, id, fault, start),
+            Component::Queue(_)
+            | Component::Cdn(_)
+            | Component::ObjectStorage(_)
+            | Component::GeoDns(_)
+            | Component::Gateway(_)
+            | Component::Cache(_)
+            | Component::Shards(_)
+            | Component::Pooler(_) => {
+                unreachable!("validation only lets a kind receive the faults it accepts")
+            }
+        }
+    }
+
+    /// A timer the component scheduled (`Event::Timer`), with its own tag.
+    pub fn timer(&mut self, ctx: &mut Ctx, tag: u32) {
+        match self {
+            Component::LoadBalancer(c) => c.timer(ctx, tag),
+            Component::Service(c) => c.timer(ctx, tag),
+            Component::Database(_)
+            | Component::Queue(_)
+            | Component::Cdn(_)
+            | Component::ObjectStorage(_)
+            | Component::GeoDns(_)
+            | Component::Gateway(_)
+            | Component::Cache(_)
+            | Component::Shards(_)
+            | Component::Pooler(_) => {}
+        }
+    }
+
+    /// Kind-specific values for the time-series window of `width` ending at `now` (for
+    /// example a pool's instance count, a cache's hit ratio, a replica's lag), as (name,
+    /// value) pairs, base units last in the name; each becomes `windows[i].NAME.COMPONENT`
+    /// in the JSON. Called once per window (at most 1000 times a run): allocation is fine.
+    pub fn series(&mut self, now: Nanos, width: Nanos, out: &mut Vec<(&'static str, f64)>) {
+        match self {
+            Component::Service(c) => c.series(now, out),
+            Component::LoadBalancer(c) => c.series(now, width, out),
+            Component::Database(_)
+            | Component::Queue(_)
+            | Component::Cdn(_)
+            | Component::ObjectStorage(_)
+            | Component::GeoDns(_)
+            | Component::Gateway(_)
+            | Component::Cache(_)
+            | Component::Shards(_)
+            | Component::Pooler(_) => {}
         }
     }
 
@@ -609,6 +734,9 @@ pub struct KindStats {
     pub extra: BTreeMap<String, f64>,
     /// Usage billed by the byte or the request (see `prices`).
     pub usage: crate::prices::Usage,
+    /// Time-average instances over the measured period, when that count changes (autoscaling,
+    /// crashes): the summary's cost uses it instead of the configured count.
+    pub instances_mean: Option<f64>,
 }
 
 impl KindStats {
@@ -632,6 +760,7 @@ impl KindStats {
             rejected: stations.iter().map(|s| s.rejected).sum(),
             extra: BTreeMap::new(),
             usage: crate::prices::Usage::default(),
+            instances_mean: None,
         }
     }
 }

@@ -149,7 +149,7 @@ impl ObjectStorage {
 
     pub fn totals(&mut self, now: Nanos) -> Totals {
         self.advance(now);
-        Totals { busy_ns: 0, queue_ns: 0, servers: 0 }
+        Totals { busy_ns: 0, queue_ns: 0, servers: 0, ..Totals::default() }
     }
 
     pub fn sync(&mut self, now: Nanos) {

@@ -61,6 +61,25 @@ impl Pool {
         }
     }
 
+    /// Empties both wait lists (a crash): calls waiting for a core give their thread back.
+    /// Returns every call that was waiting.
+    pub fn drain_waiting(&mut self, now: Nanos) -> Vec<CallId> {
+        let mut out = self.threads.drain_queue(now);
+        let for_core = self.cores.drain_queue(now);
+        for _ in &for_core {
+            // The accept queue is empty now, so this only frees the thread.
+            let next = self.threads.release(now);
+            debug_assert!(next.is_none());
+        }
+        out.extend(for_core);
+        out
+    }
+
+    /// Nothing held: no thread taken, nobody waiting.
+    pub fn idle(&self) -> bool {
+        self.threads.busy == 0 && self.threads.queue_len() == 0
+    }
+
     pub fn sync(&mut self, now: Nanos) {
         self.threads.sync(now);
         self.cores.sync(now);

@@ -126,7 +126,12 @@ impl Pooler {
 
     pub fn totals(&mut self, now: Nanos) -> Totals {
         self.pool.sync(now);
-        Totals { busy_ns: self.pool.total_in_use_ns, queue_ns: self.pool.total_waiting_ns, servers: self.pool.size }
+        Totals {
+            busy_ns: self.pool.total_in_use_ns,
+            queue_ns: self.pool.total_waiting_ns,
+            servers: self.pool.size,
+            ..Totals::default()
+        }
     }
 
     pub fn sync(&mut self, now: Nanos) {

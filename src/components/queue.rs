@@ -414,7 +414,12 @@ impl Queue {
 
     pub fn totals(&mut self, now: Nanos) -> Totals {
         self.advance(now);
-        Totals { busy_ns: self.total_busy_ns, queue_ns: self.total_depth_ns, servers: self.spec.workers }
+        Totals {
+            busy_ns: self.total_busy_ns,
+            queue_ns: self.total_depth_ns,
+            servers: self.spec.workers,
+            ..Totals::default()
+        }
     }
 
     pub fn sync(&mut self, now: Nanos) {

@@ -2,7 +2,9 @@
 //! instance has a limit of worker threads held across downstream calls and a bounded accept
 //! queue; the handler calls downstream components in sequence or in parallel.
 
+use super::autoscale::{AutoscaleInput, AutoscaleSpec, Autoscaler};
 use super::conn_pool::{pool_figures, ConnPool, PoolInput};
+use super::fleet::Fleet;
 use super::pool::{Admit, Pool};
 use super::resilience::{self, BreakerInput, Resilience, ResilienceKeys, ResilienceSpec};
 use super::KindStats;
@@ -10,6 +12,7 @@ use crate::calls_model::Plan;
 use crate::dist::Dist;
 use crate::engine::calls::{CallId, Outcome, NO_INSTANCE};
 use crate::engine::event::Event;
+use crate::engine::membership::InstState;
 use crate::engine::windows::Totals;
 use crate::engine::Ctx;
 use crate::input::calls::CallsInput;
@@ -19,6 +22,8 @@ use crate::rng::{stream, SimRng};
 use crate::units::Nanos;
 use crate::validate::Resolver;
 use serde::Deserialize;
+
+mod faults;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,6 +55,12 @@ pub struct ServiceInput {
     pub breaker: Option<BreakerInput>,
     /// Calls one instance may have outstanding to one target; beyond, calls fail fast.
     pub bulkhead: Option<u32>,
+    /// Add and remove instances by a metric (see `components::autoscale`); `instances` is
+    /// then the count at the start (default `min`).
+    pub autoscale: Option<AutoscaleInput>,
+    /// A component holding user sessions (a cache or database), read first on every request;
+    /// without it, sessions live in the instances' memory (see `components::sessions`).
+    pub session_store: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -64,6 +75,16 @@ pub struct ServiceSpec {
     pub resilience: Option<ResilienceSpec>,
     /// (target, connections per instance) of the instance connection pool.
     pub pool: Option<(CompId, u32)>,
+    pub autoscale: Option<AutoscaleSpec>,
+    /// The external session store, called first in every class's plan.
+    pub session_store: Option<CompId>,
+}
+
+impl ServiceSpec {
+    /// Instance slots: the autoscaling maximum, or the fixed count.
+    pub fn max_instances(&self) -> u32 {
+        self.autoscale.as_ref().map_or(self.instances, |a| a.max)
+    }
 }
 
 pub const DEFAULT_MAX_IN_FLIGHT: u32 = 200;
@@ -76,7 +97,18 @@ impl ServiceInput {
         let base = ["components", name];
         let at = |k: &'static str| [base[0], base[1], k];
         let profile_cores = self.instance_type.as_ref().and_then(|t| r.catalog.get(t)).map(|p| p.cores);
-        let instances = r.count(&at("instances"), self.instances, 1);
+        let autoscale = self.autoscale.as_ref().map(|a| a.validate(name, r, MAX_INSTANCES));
+        let default_instances = self.autoscale.as_ref().map_or(1, |a| a.min.max(1));
+        let instances = r.count(&at("instances"), self.instances, default_instances);
+        if let (Some(a), Some(n)) = (&self.autoscale, self.instances) {
+            if n < a.min || n > a.max {
+                r.problem(
+                    &at("instances"),
+                    format!("{n} instances at the start is outside the autoscaling range {}..{}", a.min, a.max),
+                    "remove `instances` (it defaults to `min`), or set it between `min` and `max`",
+                );
+            }
+        }
         if instances > MAX_INSTANCES {
             r.problem(
                 &at("instances"),
@@ -92,7 +124,18 @@ impl ServiceInput {
         if call_timeout == Some(0) {
             r.problem(&at("timeout"), "`timeout` must be greater than zero", "for example \"1s\"");
         }
-        let plans = r.plans(&base, &self.calls);
+        let mut plans = r.plans(&base, &self.calls);
+        let session_store = self.session_store.as_ref().and_then(|s| r.component(&at("session_store"), s));
+        if let Some(store) = session_store {
+            // Every request first looks its session up.
+            let op = match crate::components::op_rule(r.comp_kinds[store as usize]) {
+                crate::components::OpRule::ReadWrite => crate::engine::calls::Op::Read,
+                crate::components::OpRule::Plain => crate::engine::calls::Op::Default,
+            };
+            for plan in &mut plans {
+                plan.insert(0, vec![crate::calls_model::Target { comp: store, op }]);
+            }
+        }
         let pool = self.pool.as_ref().and_then(|p| p.validate(&base, &plans, r));
         let cost = r.cost(&base, &self.instance_type, instances, self.usd_per_hour);
         let keys = ResilienceKeys {
@@ -110,38 +153,84 @@ impl ServiceInput {
                 "model the pool, or the resilience settings, in separate scenarios",
             );
         }
-        let service_time = service_time?;
-        let spec =
-            ServiceSpec { instances, cores, max_in_flight, queue, service_time, plans, call_timeout, resilience, pool };
+        let autoscale = match autoscale {
+            Some(a) => Some(a?),
+            None => None,
+        };
+        let spec = ServiceSpec {
+            instances,
+            cores,
+            max_in_flight,
+            queue,
+            service_time: service_time?,
+            plans,
+            call_timeout,
+            resilience,
+            pool,
+            autoscale,
+            session_store,
+        };
         Some((spec, cost))
     }
 }
 
+/// Timer tags: the kind of timer in the high byte, an instance in the low bits.
+const TAG_EVALUATE: u32 = 0;
+const TAG_WARM: u32 = 1 << 24;
+const TAG_KIND: u32 = 0xff << 24;
+
 pub struct Service {
+    id: CompId,
     spec: ServiceSpec,
+    /// One pool per instance slot (the autoscaling maximum), allocated once.
     pools: Vec<Pool>,
-    /// One connection pool per instance (none without `pool`).
+    /// One connection pool per instance slot (none without `pool`).
     conns: Vec<ConnPool>,
+    fleet: Fleet,
     next: u32,
     rng: SimRng,
     work_ns: u128,
     /// Retries, breakers and bulkheads, when the service configures any.
     res: Option<Box<Resilience>>,
+    scaler: Autoscaler,
+    /// Totals at the last evaluation: (time, busy, capacity, queue, received).
+    last_eval: (Nanos, u128, u128, u128, u64),
+    /// When each warming instance becomes ready.
+    warm_until: Vec<Nanos>,
+    /// Whether the pool's size can change (then it reports `instances` per window).
+    dynamic: bool,
+    /// Time, instance and capacity integrals at the last window, for per-window counts.
+    series_prev: (Nanos, u128, u128),
 }
 
 impl Service {
-    pub fn new(spec: &ServiceSpec, name: &str, seed: u64) -> Self {
-        let pools = (0..spec.instances).map(|_| Pool::new(spec.max_in_flight, spec.queue, spec.cores)).collect();
+    pub fn new(spec: &ServiceSpec, id: CompId, name: &str, seed: u64, dynamic: bool) -> Self {
+        let slots = spec.max_instances();
+        let pools = (0..slots).map(|_| Pool::new(spec.max_in_flight, spec.queue, spec.cores)).collect();
         let conns = match spec.pool {
-            Some((_, size)) => (0..spec.instances).map(|_| ConnPool::new(size, spec.max_in_flight)).collect(),
+            Some((_, size)) => (0..slots).map(|_| ConnPool::new(size, spec.max_in_flight)).collect(),
             None => Vec::new(),
         };
-        let res =
-            spec.resilience.as_ref().map(|r| Box::new(Resilience::new(r, &Service::downstream(spec), spec.instances)));
-        let rng = stream(seed, &format!("component:{name}"));
-        Service { spec: spec.clone(), pools, conns, next: 0, rng, work_ns: 0, res }
+        let res = spec.resilience.as_ref().map(|r| Box::new(Resilience::new(r, &Service::downstream(spec), slots)));
+        Service {
+            id,
+            spec: spec.clone(),
+            pools,
+            conns,
+            fleet: Fleet::new(id, slots, spec.instances, spec.cores),
+            next: 0,
+            rng: stream(seed, &format!("component:{name}")),
+            work_ns: 0,
+            res,
+            scaler: Autoscaler::default(),
+            last_eval: (0, 0, 0, 0, 0),
+            warm_until: vec![0; slots as usize],
+            dynamic: dynamic || spec.autoscale.is_some(),
+            series_prev: (0, 0, 0),
+        }
     }
 
+    #[inline]
     fn run(&mut self, ctx: &mut Ctx, id: CallId) {
         let t = self.spec.service_time.sample(&mut self.rng);
         self.work_ns += u128::from(t);
@@ -152,15 +241,37 @@ impl Service {
         let call = ctx.calls.get_mut(id);
         if call.instance == NO_INSTANCE {
             // Called directly, without a balancer: spread round robin, like a DNS name.
-            call.instance = (self.next % self.spec.instances) as u16;
+            let targets = &self.fleet.targets;
+            if targets.is_empty() {
+                return ctx.reply(id, Outcome::Rejected);
+            }
+            call.instance = targets[self.next as usize % targets.len()];
             self.next = self.next.wrapping_add(1);
         }
         let inst = call.instance as usize;
+        match self.fleet.state[inst] {
+            InstState::Up | InstState::Draining => {}
+            InstState::Down | InstState::Off | InstState::Warming => return self.refuse(ctx, id, inst),
+        }
         match self.pools[inst].admit(ctx.now, id) {
             Admit::Run => self.run(ctx, id),
             Admit::Wait => {}
             Admit::Rejected => ctx.reply(id, Outcome::Rejected),
         }
+    }
+
+    /// A call reached an instance that is not serving: a crashed one fails it, a stopped or
+    /// not yet started one refuses the connection.
+    #[cold]
+    fn refuse(&mut self, ctx: &mut Ctx, id: CallId, inst: usize) {
+        if self.fleet.state[inst] != InstState::Down {
+            return ctx.reply(id, Outcome::Rejected);
+        }
+        // Aborted on its way in (the crash found it on the wire) counts once, there.
+        if !ctx.calls.get(id).abandoned {
+            super::crash::count(ctx, ctx.members[self.id as usize].down_by[inst]);
+        }
+        ctx.reply(id, Outcome::Failed);
     }
 
     pub fn done(&mut self, ctx: &mut Ctx, id: CallId) {
@@ -171,7 +282,97 @@ impl Service {
         self.advance(ctx, id);
     }
 
+    /// Schedules the first autoscaling evaluation.
+    pub fn start(&mut self, ctx: &mut Ctx) {
+        if let Some(a) = &self.spec.autoscale {
+            ctx.schedule_periodic(a.interval, Event::Timer(self.id, TAG_EVALUATE));
+        }
+    }
+
+    pub fn timer(&mut self, ctx: &mut Ctx, tag: u32) {
+        let inst = (tag & !TAG_KIND) as usize;
+        match tag & TAG_KIND {
+            TAG_EVALUATE => self.evaluate(ctx),
+            TAG_WARM if self.fleet.state[inst] == InstState::Warming && ctx.now >= self.warm_until[inst] => {
+                self.fleet.set(ctx, inst, InstState::Up);
+            }
+            _ => {}
+        }
+    }
+
+    /// One autoscaling evaluation: the metric over the last interval, then the decision.
+    fn evaluate(&mut self, ctx: &mut Ctx) {
+        let Some(a) = self.spec.autoscale.clone() else { return };
+        ctx.schedule_periodic(a.interval, Event::Timer(self.id, TAG_EVALUATE));
+        let now = ctx.now;
+        let (mut busy, mut queue) = (0u128, 0u128);
+        for p in &mut self.pools {
+            p.sync(now);
+            busy += p.cores.total_busy_ns;
+            queue += p.threads.total_queue_ns + p.cores.total_queue_ns;
+        }
+        self.fleet.advance(now);
+        let cap = self.fleet.capacity_ns_total;
+        let (t0, busy0, cap0, queue0, recv0) = self.last_eval;
+        // The engine counts deliveries (reset once, when measurement starts).
+        let received = ctx.comp_metrics[self.id as usize].received;
+        self.last_eval = (now, busy, cap, queue, received);
+        let serving = self.fleet.serving();
+        if cap == cap0 || serving == 0 || now == t0 {
+            return; // nothing served: no metric to act on
+        }
+        let dt = (now - t0) as f64;
+        let metric = match a.metric {
+            super::autoscale::Metric::Cpu => (busy - busy0) as f64 / (cap - cap0) as f64,
+            super::autoscale::Metric::QueueDepth => (queue - queue0) as f64 / dt / f64::from(serving),
+            super::autoscale::Metric::RequestsPerInstance => {
+                let calls = if received >= recv0 { received - recv0 } else { received };
+                calls as f64 / (dt / 1e9) / f64::from(serving)
+            }
+        };
+        let view = super::autoscale::PoolView {
+            serving: self.fleet.count(InstState::Up),
+            warming: self.fleet.count(InstState::Warming),
+            provisioned: self.fleet.provisioned(),
+            metric,
+        };
+        match self.scaler.decide(&a, now, view) {
+            super::autoscale::Decision::Hold => {}
+            super::autoscale::Decision::Add(n) => {
+                for inst in self.fleet.spare(n) {
+                    self.launch(ctx, inst, a.warmup);
+                }
+            }
+            super::autoscale::Decision::Remove(n) => {
+                for inst in self.fleet.newest_up(n) {
+                    self.fleet.set(ctx, inst, InstState::Draining);
+                    self.stop_if_drained(ctx, inst);
+                }
+            }
+        }
+    }
+
+    /// Starts a fresh process in slot `inst`: it serves after `warmup`.
+    fn launch(&mut self, ctx: &mut Ctx, inst: usize, warmup: Nanos) {
+        ctx.members[self.id as usize].incarnation[inst] += 1;
+        if warmup == 0 {
+            self.fleet.set(ctx, inst, InstState::Up);
+            return;
+        }
+        self.warm_until[inst] = ctx.now + warmup;
+        self.fleet.set(ctx, inst, InstState::Warming);
+        ctx.schedule(warmup, Event::Timer(self.id, TAG_WARM | inst as u32));
+    }
+
+    /// A draining instance with nothing left to finish stops (and stops costing).
+    fn stop_if_drained(&mut self, ctx: &mut Ctx, inst: usize) {
+        if self.fleet.state[inst] == InstState::Draining && self.pools[inst].idle() {
+            self.fleet.set(ctx, inst, InstState::Off);
+        }
+    }
+
     /// Starts the current step's downstream calls, or answers when the plan is done.
+    #[inline]
     fn advance(&mut self, ctx: &mut Ctx, id: CallId) {
         if self.spec.pool.is_some() {
             return self.advance_pooled(ctx, id);
@@ -296,16 +497,23 @@ impl Service {
         }
     }
 
+    #[inline]
     fn finish(&mut self, ctx: &mut Ctx, id: CallId) {
         let call = *ctx.calls.get(id);
-        if let Some(next) = self.pools[call.instance as usize].leave(ctx.now) {
+        let inst = call.instance as usize;
+        if let Some(next) = self.pools[inst].leave(ctx.now) {
             self.run(ctx, next);
+        }
+        if self.fleet.state[inst] == InstState::Draining {
+            self.stop_if_drained(ctx, inst);
         }
         ctx.reply(id, call.outcome);
     }
 
     pub fn totals(&mut self, now: Nanos) -> Totals {
-        let mut t = Totals { servers: self.spec.instances * self.spec.cores, ..Totals::default() };
+        self.fleet.advance(now);
+        let serving = self.fleet.serving() * self.spec.cores;
+        let mut t = Totals { servers: serving, capacity_ns: self.fleet.capacity_ns_total, ..Totals::default() };
         for p in &mut self.pools {
             p.sync(now);
             t.busy_ns += p.cores.total_busy_ns;
@@ -314,21 +522,41 @@ impl Service {
         t
     }
 
+    /// Per-window values: the time-average number of instances, when it can change.
+    pub fn series(&mut self, now: Nanos, out: &mut Vec<(&'static str, f64)>) {
+        if !self.dynamic {
+            return;
+        }
+        self.fleet.advance(now);
+        let (t0, i0, c0) = self.series_prev;
+        let (total, cap) = (self.fleet.instance_ns_total, self.fleet.capacity_ns_total);
+        if now > t0 {
+            let w = (now - t0) as f64;
+            out.push(("instances", (total - i0) as f64 / w));
+            out.push(("instances_serving", (cap - c0) as f64 / w / f64::from(self.spec.cores)));
+        }
+        self.series_prev = (now, total, cap);
+    }
+
     pub fn sync(&mut self, now: Nanos) {
         self.pools.iter_mut().for_each(|p| p.sync(now));
         if let Some(res) = self.res.as_deref_mut() {
             res.sync(now);
         }
         self.conns.iter_mut().for_each(|c| c.sync(now));
+        self.fleet.advance(now);
     }
 
     pub fn reset_stats(&mut self, now: Nanos) {
         self.pools.iter_mut().for_each(|p| p.reset_stats(now));
         self.conns.iter_mut().for_each(|c| c.reset_stats(now));
+        self.fleet.reset_stats(now);
         self.work_ns = 0;
         if let Some(res) = self.res.as_deref_mut() {
             res.reset_stats(now);
         }
+        self.scaler.ups = 0;
+        self.scaler.downs = 0;
     }
 
     pub fn stats(&self, elapsed: Nanos) -> KindStats {
@@ -343,8 +571,32 @@ impl Service {
         s.rejected = th.rejected;
         s.waited += th.waited;
         s.service_s_mean = if s.granted == 0 { 0.0 } else { self.work_ns as f64 / 1e9 / s.granted as f64 };
-        s.extra.insert("threads_utilization".into(), th.utilization);
-        s.extra.insert("instances".into(), f64::from(self.spec.instances));
+        // Capacity is what the serving instances offered over time, not the slots.
+        let el = elapsed.max(1) as f64;
+        let cap = self.fleet.capacity_ns as f64;
+        let busy: u128 = cores.iter().map(|c| c.busy_ns).sum();
+        let thread_busy: u128 = threads.iter().map(|t| t.busy_ns).sum();
+        let servers_mean = cap / el;
+        s.servers = servers_mean.round() as u32;
+        s.utilization = if cap > 0.0 { busy as f64 / cap } else { 0.0 };
+        let thread_cap = cap / f64::from(self.spec.cores) * f64::from(self.spec.max_in_flight);
+        let threads_utilization = if thread_cap > 0.0 { thread_busy as f64 / thread_cap } else { 0.0 };
+        s.extra.insert("threads_utilization".into(), threads_utilization);
+        // Only a pool whose size can change (autoscaling, or a crash aimed at it) reports a
+        // time-average count; a static pool's count is its configuration.
+        if self.dynamic {
+            let instances_mean = self.fleet.instance_ns as f64 / el;
+            s.instances_mean = Some(instances_mean);
+            s.extra.insert("instances".into(), instances_mean);
+            s.extra.insert("servers_mean".into(), servers_mean);
+            s.extra.insert("instances_peak".into(), f64::from(self.fleet.peak));
+            if self.spec.autoscale.is_some() {
+                s.extra.insert("scale_ups".into(), self.scaler.ups as f64);
+                s.extra.insert("scale_downs".into(), self.scaler.downs as f64);
+            }
+        } else {
+            s.extra.insert("instances".into(), f64::from(self.spec.instances));
+        }
         if let Some(res) = &self.res {
             res.report(&mut s.extra);
         }

@@ -42,6 +42,8 @@ pub struct Call {
     pub outcome: Outcome,
     /// The caller stopped waiting: the reply, when it comes, is dropped.
     pub abandoned: bool,
+    /// The component has answered (the reply may still be on its way).
+    pub replied: bool,
     /// Index of the current step of the handler's plan.
     pub step: u8,
     /// Downstream calls of the current step still outstanding.
@@ -122,6 +124,12 @@ impl<T: Copy> Slab<T> {
 
     pub fn live(&self) -> usize {
         self.live
+    }
+
+    /// Every slot, free ones included (their contents are stale): for rare scans such as
+    /// finding the calls a crashed instance held. The caller tells live items apart.
+    pub fn slots(&self) -> impl Iterator<Item = (u32, &T)> {
+        self.items.iter().enumerate().map(|(i, t)| (i as u32, t))
     }
 }
 

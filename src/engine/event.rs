@@ -1,6 +1,7 @@
 //! The events of a run: small and `Copy`, so the heap moves them by value.
 
 use super::calls::CallId;
+use crate::model::CompId;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -17,6 +18,14 @@ pub enum Event {
     /// A timer a component set for itself (a retry backoff, a delayed reply); the token is
     /// the component's own (an index into its slab of pending work).
     Wake(u16, u32),
+    /// A closed-model user (by id) sends its next request.
+    Think(u32),
+    /// A component's own timer (autoscaling, warm-up, health checks); the tag is the kind's.
+    Timer(CompId, u32),
+    /// A scheduled fault (index into `Model::faults`) starts (`true`) or ends (`false`).
+    Fault(u16, bool),
+    /// A crashed instance held this call: its caller sees it fail now (stamp as for Timeout).
+    Abort(CallId, u32),
 }
 
 #[cfg(test)]

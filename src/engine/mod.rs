@@ -7,8 +7,10 @@ pub mod calls;
 pub mod event;
 mod flow;
 pub mod heap;
+pub mod membership;
 pub mod metrics;
 pub mod station;
+mod timeline;
 pub mod windows;
 
 use crate::components::Component;
@@ -35,7 +37,8 @@ pub struct Ctx {
     latency: LatencyMatrix,
     stamp: u32,
     pub limits_hit: LimitsHit,
-    /// Component timers (`Event::Wake`) pending: work that no live call represents.
+    /// Pending `Wake` (a component's own work) and `Think` (a closed-model user's next
+    /// request) events: work that no live call represents, so the run must not end yet.
     timers: u32,
     pub comp_metrics: Vec<CompMetrics>,
     /// The child call whose reply (or timeout) is being handed to its caller's
@@ -48,6 +51,17 @@ pub struct Ctx {
     sizes: Vec<u64>,
     /// Requests in the arena that are components' background work, not users' requests.
     background_live: u32,
+    /// Per component, the state of its instances (written by the component, read by others).
+    pub members: Vec<membership::Members>,
+    /// Per scheduled fault, what it did (written by whoever handles or notices it).
+    pub faults: Vec<crate::faults::FaultStats>,
+    /// Links losing calls now: (a, b, probability, fault); `lossy` when any.
+    losses: Vec<(CompId, CompId, f64, u16)>,
+    lossy: bool,
+    fault_rng: crate::rng::SimRng,
+    /// When arrivals stop: periodic timers (health checks, autoscaling) stop there too, so
+    /// that a run can drain.
+    pub arrivals_end: Nanos,
 }
 
 impl Ctx {
@@ -60,13 +74,20 @@ impl Ctx {
 
     #[inline]
     pub fn schedule(&mut self, delay: Nanos, event: Event) {
-        if let Event::Wake(..) = event {
+        if let Event::Wake(..) | Event::Think(_) = event {
             self.timers += 1;
         }
         if delay == 0 {
             self.due_now.push_back(event);
         } else {
             self.heap.push(self.now.saturating_add(delay), event);
+        }
+    }
+
+    /// Schedules the next round of a periodic timer, unless arrivals will have stopped.
+    pub fn schedule_periodic(&mut self, delay: Nanos, event: Event) {
+        if self.now.saturating_add(delay) < self.arrivals_end {
+            self.schedule(delay, event);
         }
     }
 
@@ -121,12 +142,22 @@ impl Ctx {
             self.calls.get_mut(id).arrived_at = self.now.saturating_add(after);
         }
         let delay = self.latency.get(p.comp, target).saturating_add(after);
+        if self.lossy && self.lose(p.comp, target) {
+            return Some(self.lost(id, delay, timeout));
+        }
         self.schedule(delay, Event::Deliver(id));
         if let Some(t) = timeout {
             let stamp = self.calls.get(id).stamp;
             self.schedule(t.saturating_add(after), Event::Timeout(id, stamp));
         }
         Some(id)
+    }
+
+    /// Fails a call on behalf of a crashed holder: its caller learns now, its own reply,
+    /// whenever it comes, is dropped.
+    pub fn abort(&mut self, id: CallId) {
+        let stamp = self.calls.get(id).stamp;
+        self.schedule(0, Event::Abort(id, stamp));
     }
 
     fn new_call(&mut self, req: ReqId, parent: CallId, comp: CompId, op: Op, instance: u16) -> Option<CallId> {
@@ -140,6 +171,7 @@ impl Ctx {
             op,
             outcome: Outcome::Ok,
             abandoned: false,
+            replied: false,
             step: 0,
             pending: 0,
             stamp: self.stamp,
@@ -167,6 +199,7 @@ impl Ctx {
         let now = self.now;
         let call = self.calls.get_mut(id);
         call.outcome = outcome;
+        call.replied = true;
         let (comp, parent, arrived) = (call.comp, call.parent, call.arrived_at);
         let m = &mut self.comp_metrics[comp as usize];
         if outcome == Outcome::Ok {
@@ -223,6 +256,8 @@ pub struct RunData {
     pub in_flight: u64,
     /// Integral over the measured period of requests in the system, in request-nanoseconds.
     pub in_system_ns: u128,
+    /// What each scheduled fault did.
+    pub faults: Vec<crate::faults::FaultStats>,
     pub window_width: Nanos,
     /// Per user region, when users come from more than one (else empty).
     pub regions: Vec<ClassMetrics>,
@@ -246,6 +281,10 @@ pub struct Simulation<'m> {
     in_system_ns: u128,
     in_system_since: Nanos,
     seed: u64,
+    /// A closed model: users send their next request after each one ends.
+    closed: bool,
+    /// Faults started and not yet over (their errors are counted).
+    active_faults: Vec<u16>,
 }
 
 impl<'m> Simulation<'m> {
@@ -276,6 +315,16 @@ impl<'m> Simulation<'m> {
                 user_link: model.user_link_ns.clone(),
                 sizes: model.sizes.clone(),
                 background_live: 0,
+                members: model
+                    .components
+                    .iter()
+                    .map(|c| membership::Members::new(c.spec.max_instances(), c.spec.instances()))
+                    .collect(),
+                faults: vec![crate::faults::FaultStats::default(); model.faults.len()],
+                losses: Vec::new(),
+                lossy: false,
+                fault_rng: crate::rng::stream(seed, "faults"),
+                arrivals_end: model.duration,
             },
             comps,
             source: Source::new(model, seed),
@@ -294,6 +343,8 @@ impl<'m> Simulation<'m> {
             in_system_ns: 0,
             in_system_since: 0,
             seed,
+            closed: matches!(model.load.arrivals, crate::traffic::Arrivals::Closed { .. }),
+            active_faults: Vec::new(),
         }
     }
 
@@ -303,11 +354,12 @@ impl<'m> Simulation<'m> {
             Some(t) => self.ctx.heap.push(t, Event::Arrival),
             None => self.arrivals_over = true,
         }
+        self.start_timeline();
         let horizon = self.model.duration + self.model.drain;
         let stop = loop {
             // Once arrivals are over and nothing is alive, what remains in the heap can only be
             // stale timeouts: they must not stretch the run (and dilute its throughput).
-            // (Component timers count as work: a message waiting out a retry backoff has no call.)
+            // (A message waiting out a retry backoff, or a user thinking, has no call yet.)
             if self.arrivals_over && self.ctx.calls.live() == 0 && self.ctx.timers == 0 {
                 break StopReason::Drained;
             }
@@ -351,7 +403,13 @@ impl<'m> Simulation<'m> {
     fn close_window(&mut self, end: Nanos) {
         let totals: Vec<Totals> = self.comps.iter_mut().map(|c| c.totals(end)).collect();
         let in_flight = self.ctx.requests.live() as u64 - u64::from(self.ctx.background_live);
-        self.windows.close(&totals, in_flight);
+        let mut series = Vec::new();
+        let mut values = Vec::new();
+        for (i, c) in self.comps.iter_mut().enumerate() {
+            c.series(end, self.windows.width, &mut values);
+            series.extend(values.drain(..).map(|(k, v)| (i as CompId, k, v)));
+        }
+        self.windows.close(end, &totals, in_flight, series);
     }
 
     /// Adds `delta` to the requests in the system, integrating the count so far.
@@ -398,6 +456,13 @@ impl<'m> Simulation<'m> {
                 self.ctx.timers -= 1;
                 self.comps[comp as usize].wake(&mut self.ctx, token)
             }
+            Event::Think(user) => {
+                self.ctx.timers -= 1;
+                self.on_think(user)
+            }
+            Event::Timer(comp, tag) => self.comps[comp as usize].timer(&mut self.ctx, tag),
+            Event::Fault(i, start) => self.on_fault(i, start),
+            Event::Abort(id, stamp) => self.abandon(id, stamp, Outcome::Failed),
         }
     }
 
@@ -408,6 +473,13 @@ impl<'m> Simulation<'m> {
             None => self.arrivals_over = true,
         }
         let draw = self.source.draw();
+        self.admit(draw);
+    }
+
+    /// A request enters the system at `now`.
+    #[inline(always)]
+    fn admit(&mut self, draw: crate::traffic::Draw) {
+        let now = self.ctx.now;
         let class = draw.class;
         self.windows.arrival();
         let measured = self.measuring;
@@ -431,13 +503,13 @@ impl<'m> Simulation<'m> {
         };
         let Some(req) = self.ctx.requests.insert(request) else {
             self.ctx.limits_hit.in_flight += 1;
-            self.resolve_untracked(class, draw.region, measured, Outcome::Rejected);
+            self.resolve_untracked(class, draw.user, draw.region, measured, Outcome::Rejected);
             return;
         };
         let entry = self.model.load.entry;
         let Some(root) = self.ctx.new_call(req, NO_PARENT, entry, Op::Default, NO_INSTANCE) else {
             self.ctx.requests.remove(req);
-            self.resolve_untracked(class, draw.region, measured, Outcome::Rejected);
+            self.resolve_untracked(class, draw.user, draw.region, measured, Outcome::Rejected);
             return;
         };
         self.ctx.requests.get_mut(req).root = root;
@@ -455,14 +527,14 @@ impl<'m> Simulation<'m> {
     }
 
     /// Counts the outcome of a request that never got an arena slot.
-    fn resolve_untracked(&mut self, class: u8, region: u8, measured: bool, outcome: Outcome) {
+    fn resolve_untracked(&mut self, class: u8, user: u32, region: u8, measured: bool, outcome: Outcome) {
         let r = Request {
             class,
             measured,
             resolved: false,
             arrived_at: self.ctx.now,
             key: 0,
-            user: 0,
+            user,
             region,
             root: NO_PARENT,
             background: false,
@@ -499,6 +571,12 @@ impl<'m> Simulation<'m> {
     }
 
     fn on_timeout(&mut self, id: CallId, stamp: u32) {
+        self.abandon(id, stamp, Outcome::TimedOut);
+    }
+
+    /// The caller stops waiting for a call (a timeout, or its holder crashed): it sees
+    /// `outcome` now, and the call's reply, when it comes, is dropped.
+    fn abandon(&mut self, id: CallId, stamp: u32, outcome: Outcome) {
         let call = *self.ctx.calls.get(id);
         if call.stamp != stamp || call.abandoned {
             // Answered in time: the slot is free (stamp 0) or holds another call by now.
@@ -508,12 +586,12 @@ impl<'m> Simulation<'m> {
         if call.parent == NO_PARENT {
             let req = *self.ctx.requests.get(call.req);
             self.ctx.requests.get_mut(call.req).resolved = true;
-            self.resolve(&req, Outcome::TimedOut);
+            self.resolve(&req, outcome);
         } else {
             let parent = call.parent;
             let comp = self.ctx.calls.get(parent).comp as usize;
             self.ctx.child = id;
-            self.comps[comp].child_replied(&mut self.ctx, parent, Outcome::TimedOut);
+            self.comps[comp].child_replied(&mut self.ctx, parent, outcome);
         }
     }
 
@@ -527,10 +605,14 @@ impl<'m> Simulation<'m> {
         if req.root != NO_PARENT {
             self.in_system_change(self.ctx.now, false);
         }
+        if self.closed {
+            self.user_done(req.user);
+        }
         if outcome == Outcome::Ok {
             self.windows.completion(latency);
         } else {
             self.windows.error();
+            self.error_during_faults();
         }
         if !req.measured {
             return;
@@ -552,7 +634,7 @@ impl<'m> Simulation<'m> {
             self.close_window(e);
         }
         if self.windows.rows.last().is_none_or(|r| r.start + r.width < end) {
-            self.close_window(self.windows.next_end());
+            self.close_window(end);
         }
         for c in &mut self.comps {
             c.sync(end);
@@ -582,6 +664,7 @@ impl<'m> Simulation<'m> {
             in_flight: self.unresolved,
             in_system_ns: self.in_system_ns,
             regions: self.regions,
+            faults: self.ctx.faults,
         }
     }
 }

@@ -115,6 +115,12 @@ impl Station {
         }
     }
 
+    /// Empties the wait list (a crash): returns the calls that were waiting.
+    pub fn drain_queue(&mut self, now: Nanos) -> Vec<CallId> {
+        self.advance(now);
+        self.queue.drain(..).map(|(c, _)| c).collect()
+    }
+
     /// Brings the integrals up to `now` (before reading them).
     pub fn sync(&mut self, now: Nanos) {
         self.advance(now);

@@ -16,6 +16,9 @@ pub struct Totals {
     pub busy_ns: u128,
     pub queue_ns: u128,
     pub servers: u32,
+    /// Integral of serving servers, for components whose capacity changes over time; when
+    /// non-zero, utilization is busy over capacity rather than busy over (servers x time).
+    pub capacity_ns: u128,
 }
 
 #[derive(Clone, Debug)]
@@ -30,6 +33,8 @@ pub struct WindowRow {
     pub in_flight: u64,
     /// Per component: (utilization, mean queue length).
     pub comps: Vec<(f64, f64)>,
+    /// Kind-specific values (see `Component::series`): (component, name, value).
+    pub series: Vec<(u16, &'static str, f64)>,
 }
 
 pub struct Windows {
@@ -84,21 +89,36 @@ impl Windows {
     }
 
     /// Closes the current window given each component's totals at its end.
-    pub fn close(&mut self, totals: &[Totals], in_flight: u64) {
+    /// Closes the current window at `end`: its regular end, or the run's end for the last,
+    /// shorter window (so nothing is counted past the end of the run).
+    pub fn close(&mut self, end: Nanos, totals: &[Totals], in_flight: u64, series: Vec<(u16, &'static str, f64)>) {
         let start = self.end - self.width;
-        let w = self.width as f64;
+        let width = end.clamp(start + 1, self.end) - start;
+        let w = width as f64;
         let comps = totals
             .iter()
             .zip(&self.prev)
             .map(|(t, p)| {
                 let busy = (t.busy_ns - p.busy_ns) as f64;
                 let queue = (t.queue_ns - p.queue_ns) as f64;
-                (if t.servers == 0 { 0.0 } else { busy / (w * f64::from(t.servers)) }, queue / w)
+                let cap = (t.capacity_ns - p.capacity_ns) as f64;
+                let util = if t.capacity_ns > 0 {
+                    if cap > 0.0 {
+                        busy / cap
+                    } else {
+                        0.0
+                    }
+                } else if t.servers == 0 {
+                    0.0
+                } else {
+                    busy / (w * f64::from(t.servers))
+                };
+                (util, queue / w)
             })
             .collect();
         self.rows.push(WindowRow {
             start,
-            width: self.width,
+            width,
             arrivals: self.arrivals,
             completed: self.completed,
             errors: self.errors,
@@ -106,6 +126,7 @@ impl Windows {
             latency_mean_ns: if self.completed == 0 { 0.0 } else { self.hist.mean() },
             in_flight,
             comps,
+            series,
         });
         self.prev.copy_from_slice(totals);
         self.arrivals = 0;

@@ -5,6 +5,7 @@
 //! Component tables are deserialized per kind, in `components/`, once their `kind` is known.
 
 pub mod calls;
+pub mod shapes;
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -35,6 +36,9 @@ pub struct ScenarioFile {
     /// counted as egress, and what object storage and CDN edges transfer.
     #[serde(default)]
     pub sizes: BTreeMap<String, String>,
+    /// Faults on a schedule (see `faults`).
+    #[serde(default)]
+    pub faults: Vec<crate::faults::FaultInput>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -57,14 +61,46 @@ pub struct ScenarioSection {
     pub region: Option<String>,
 }
 
+/// The offered load: one of `rate`, `daily_active_users` with `requests_per_user_per_day`
+/// (open models, optionally shaped over time, see `shapes`), or `concurrent_users` with
+/// `think_time` (a closed model).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoadSection {
-    pub rate: String,
+    /// Poisson arrivals at this mean rate (the level the shapes scale).
+    pub rate: Option<String>,
     /// The component user requests enter; by default the one nothing else calls.
     pub entry: Option<String>,
     /// The client gives up after this long and counts the request as timed out.
     pub timeout: Option<String>,
+    /// With `requests_per_user_per_day`: a mean rate of users x requests / 86400 s, shaped
+    /// by the curve like `rate`. Without `[users]`, also the number of distinct users.
+    pub daily_active_users: Option<u64>,
+    pub requests_per_user_per_day: Option<f64>,
+    /// A closed model: this many users, each sending its next request `think_time` after
+    /// the previous one ended (completed, failed or timed out at the client).
+    pub concurrent_users: Option<u32>,
+    pub think_time: Option<String>,
+    /// How `shapes` combine: "product" (default) or "sum" (see `input::shapes`).
+    pub combine: Option<String>,
+    /// One shape; or several as `[[load.shapes]]`.
+    pub shape: Option<shapes::ShapeInput>,
+    #[serde(default)]
+    pub shapes: Vec<shapes::ShapeInput>,
+}
+
+impl LoadSection {
+    /// Every shape with its key path (`shape` or `shapes.N`).
+    pub fn all_shapes(&self) -> Vec<(Vec<String>, &shapes::ShapeInput)> {
+        let mut out: Vec<(Vec<String>, &shapes::ShapeInput)> = Vec::new();
+        if let Some(s) = &self.shape {
+            out.push((vec!["load".into(), "shape".into()], s));
+        }
+        for (i, s) in self.shapes.iter().enumerate() {
+            out.push((vec!["load".into(), "shapes".into(), i.to_string()], s));
+        }
+        out
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

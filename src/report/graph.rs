@@ -4,8 +4,12 @@ use crate::model::Model;
 
 fn label(model: &Model, i: usize) -> String {
     let c = &model.components[i];
-    let n = c.cost.instances;
-    let count = if n > 1 { format!(" x{n}") } else { String::new() };
+    let (n, most) = (c.cost.instances, c.spec.max_instances());
+    let count = match (n, most) {
+        (n, most) if most > n => format!(" x{n}..{most}"),
+        (n, _) if n > 1 => format!(" x{n}"),
+        _ => String::new(),
+    };
     format!("{}<br/>{}{}", c.name, c.spec.kind_name(), count)
 }
 

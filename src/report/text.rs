@@ -94,6 +94,27 @@ pub fn render(s: &Summary) -> String {
         "\ncost       {:.2} USD/month{by_use}  {:.4} USD per million requests",
         s.cost.usd_per_month, s.cost.usd_per_million_requests
     );
+    if !s.faults.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n{:<16} {:<14} {:>9} {:>9} {:>10} {:>8} {:>8}",
+            "fault", "target", "at", "detected", "recovered", "failed", "errors"
+        );
+        let shown = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("+{}", human_secs(x)));
+        for f in &s.faults {
+            let _ = writeln!(
+                o,
+                "{:<16} {:<14} {:>9} {:>9} {:>10} {:>8} {:>8}",
+                f.kind,
+                f.target,
+                human_secs(f.at_s),
+                shown(f.detected_after_s),
+                shown(f.recovered_after_s),
+                f.requests_failed,
+                f.errors_during
+            );
+        }
+    }
     let l = &s.limits;
     if l.rejected_at_max_in_flight > 0
         || l.refused_at_max_calls > 0

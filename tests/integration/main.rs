@@ -3,9 +3,12 @@
 //! Statistical tests use fixed seeds (so they cannot flake) and state their tolerances;
 //! they are meant for `cargo test --release`, which is the project's test command.
 
+mod autoscale;
 mod cache;
 mod check;
 mod data_validation;
+mod day;
+mod faults;
 mod flow_cdn;
 mod flow_fanout;
 mod flow_gateway;
@@ -17,11 +20,16 @@ mod golden;
 mod invariants;
 mod journeys;
 mod limits;
+mod memory;
 mod pooling;
 mod queueing;
 mod replicas;
 mod report;
+mod scale_validation;
+mod sessions;
 mod shards;
+mod time_validation;
+mod traffic;
 mod validation;
 
 use stagesim::runner::{apply, run, RunOptions};
