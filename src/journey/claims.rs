@@ -44,6 +44,10 @@ pub struct Claim {
     pub stage: usize,
     pub says: String,
     pub source: String,
+    /// Whether the simulation is expected to bear the claim out; `false` records a known
+    /// disagreement with the article, explained in `note`.
+    pub expect_holds: bool,
+    pub note: String,
     pub text: String,
     pub metric: Metric,
     pub greater: bool,
@@ -60,6 +64,10 @@ pub struct Verdict {
     pub value: Option<f64>,
     pub bound: Option<f64>,
     pub holds: bool,
+    /// What the journey expected; a verdict that differs is a regression of the model.
+    pub expected_to_hold: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub note: String,
 }
 
 fn number(s: &str) -> Result<f64, String> {

@@ -86,6 +86,11 @@ struct ClaimInput {
     says: String,
     source: String,
     check: String,
+    /// "holds" (default) or "disagrees": a known disagreement with the article.
+    expect: Option<String>,
+    /// Why the simulation disagrees, shown in the report.
+    #[serde(default)]
+    note: String,
 }
 
 #[derive(Clone, Debug)]
@@ -238,8 +243,28 @@ fn build(cx: &mut Ctx, f: &JourneyFile, table: &DeTable) -> Option<Journey> {
             );
             continue;
         }
+        let expect_holds = match c.expect.as_deref() {
+            None | Some("holds") => true,
+            Some("disagrees") if !c.note.is_empty() => false,
+            Some("disagrees") => {
+                cx.problem(
+                    &["claims", &idx, "expect"],
+                    "a disagreement needs a `note` saying why",
+                    "add `note = \"...\"`",
+                );
+                true
+            }
+            Some(other) => {
+                cx.problem(
+                    &["claims", &idx, "expect"],
+                    &format!("unknown expectation `{other}`"),
+                    "use \"holds\" or \"disagrees\"",
+                );
+                true
+            }
+        };
         match claims::parse(c.stage, &c.says, &c.source, &c.check, &rates) {
-            Ok(claim) => parsed.push(claim),
+            Ok(claim) => parsed.push(claims::Claim { expect_holds, note: c.note.clone(), ..claim }),
             Err(e) => cx.problem(
                 &["claims", &idx, "check"],
                 &e,

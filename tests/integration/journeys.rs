@@ -1,6 +1,6 @@
-//! Every shipped journey runs, and every claim it carries from the articles holds in the
-//! numbers. A claim the simulation cannot bear out must be removed from the journey and
-//! discussed in its report, never loosened here.
+//! Every shipped journey runs, and every claim it carries from the articles comes out as the
+//! journey expects: it holds, or it is a known disagreement that the journey explains in a
+//! note (and the report shows). A claim is never loosened to make it pass.
 
 use stagesim::journey::{load_journey, run::run_journey};
 use std::path::Path;
