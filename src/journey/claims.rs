@@ -124,6 +124,8 @@ pub fn parse(stage: usize, says: &str, source: &str, check: &str, rates: &[f64])
         stage,
         says: says.into(),
         source: source.into(),
+        expect_holds: true,
+        note: String::new(),
         text: check.trim().into(),
         metric: metric(lhs, rates)?,
         greater,
@@ -177,6 +179,8 @@ pub fn judge(c: &Claim, stages: &[StageSummary]) -> Verdict {
         value: here,
         bound,
         holds,
+        expected_to_hold: c.expect_holds,
+        note: c.note.clone(),
     }
 }
 
