@@ -12,6 +12,13 @@ pub fn new_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, HIST_MAX_NS, 2).expect("static histogram bounds are valid")
 }
 
+/// For time-series windows: 1 µs resolution (still at most 1% relative error above it). It is
+/// reset and scanned once per window, and starting at 1 µs rather than 1 ns makes that about
+/// four times cheaper, which matters when a window holds only a few hundred requests.
+pub fn new_window_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1_000, HIST_MAX_NS, 2).expect("static histogram bounds are valid")
+}
+
 /// How requests ended.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Outcomes {

@@ -4,7 +4,7 @@
 //! horizon (duration plus drain) fits in `MAX_WINDOWS` rows. A simulated week therefore uses
 //! the same memory as an hour, with coarser rows.
 
-use super::metrics::{new_histogram, record};
+use super::metrics::{new_window_histogram, record};
 use crate::units::Nanos;
 use hdrhistogram::Histogram;
 
@@ -42,6 +42,7 @@ pub struct Windows {
     end: Nanos,
     arrivals: u64,
     completed: u64,
+    latency_sum_ns: u128,
     errors: u64,
     hist: Histogram<u64>,
     prev: Vec<Totals>,
@@ -56,8 +57,9 @@ impl Windows {
             end: width,
             arrivals: 0,
             completed: 0,
+            latency_sum_ns: 0,
             errors: 0,
-            hist: new_histogram(),
+            hist: new_window_histogram(),
             prev: vec![Totals::default(); comps],
             rows: Vec::with_capacity(MAX_WINDOWS as usize + 1),
         }
@@ -80,6 +82,8 @@ impl Windows {
     #[inline]
     pub fn completion(&mut self, latency: Nanos) {
         self.completed += 1;
+        // A running sum: the histogram's own mean would walk every bucket each window.
+        self.latency_sum_ns += u128::from(latency);
         record(&mut self.hist, latency);
     }
 
@@ -123,7 +127,7 @@ impl Windows {
             completed: self.completed,
             errors: self.errors,
             latency_p99_ns: if self.completed == 0 { 0 } else { self.hist.value_at_quantile(0.99) },
-            latency_mean_ns: if self.completed == 0 { 0.0 } else { self.hist.mean() },
+            latency_mean_ns: if self.completed == 0 { 0.0 } else { self.latency_sum_ns as f64 / self.completed as f64 },
             in_flight,
             comps,
             series,
@@ -131,6 +135,7 @@ impl Windows {
         self.prev.copy_from_slice(totals);
         self.arrivals = 0;
         self.completed = 0;
+        self.latency_sum_ns = 0;
         self.errors = 0;
         self.hist.reset();
         self.end += self.width;
