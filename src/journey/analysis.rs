@@ -15,6 +15,9 @@ pub enum Cause {
     WriteLoad,
     /// A queue's workers cannot keep up: messages wait longer and longer.
     WorkersBehind,
+    /// Nothing is near saturation: the criteria are missed on errors (a fault, a timeout)
+    /// or on latency that capacity does not explain.
+    NotSaturated,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -38,6 +41,9 @@ pub fn saturation(c: &ComponentSummary) -> f64 {
 }
 
 fn cause(spec: &ComponentSpec, c: &ComponentSummary) -> Cause {
+    if saturation(c) < 0.8 {
+        return Cause::NotSaturated;
+    }
     let cpu_bound = c.utilization >= 0.85;
     match spec {
         ComponentSpec::Service(_) if !cpu_bound && extra(c, "threads_utilization") >= 0.9 => Cause::ThreadExhaustion,
@@ -82,6 +88,10 @@ fn explain(cause: Cause) -> (&'static str, &'static str) {
             "a connection pooler (PgBouncer-style) or a larger connection limit",
         ),
         Cause::ReadLoad => ("reads keep its cores busy", "a cache for popular reads, then read replicas"),
+        Cause::NotSaturated => (
+            "it is the busiest component, yet not saturated: this load misses the criteria on errors (a fault, timeouts) or latency, not capacity",
+            "the faults and the error ratio of this stage, not more capacity",
+        ),
         Cause::WorkersBehind => (
             "its workers are busy all the time, so the backlog and the messages' wait grow",
             "more workers, autoscaled on queue depth",
@@ -107,7 +117,12 @@ pub fn bottleneck(model: &Model, s: &Summary) -> Option<Bottleneck> {
         kind: c.kind.clone(),
         cause,
         saturation: sat,
-        sentence: format!("`{}` ({}) saturates first at {:.0}%: {why}.", comp.name, c.kind, sat * 100.0),
+        sentence: match cause {
+            Cause::NotSaturated => {
+                format!("`{}` ({}) is the busiest at {:.0}%, but {why}.", comp.name, c.kind, sat * 100.0)
+            }
+            _ => format!("`{}` ({}) saturates first at {:.0}%: {why}.", comp.name, c.kind, sat * 100.0),
+        },
         relieved_by: fix.to_string(),
     })
 }

@@ -84,7 +84,8 @@ fn metric(text: &str, rates: &[f64]) -> Result<Metric, String> {
     let (field, rate) = t.split_once('@').ok_or_else(|| format!("`{t}` needs a load: write `{t}@1000/s`"))?;
     let rate = parse_rate(rate.trim())?;
     if !rates.iter().any(|r| (r - rate).abs() <= 1e-6 * rate.max(1.0)) {
-        return Err(format!("{rate}/s is not one of the journey's rates"));
+        let list: Vec<String> = rates.iter().map(|r| format!("{r}/s")).collect();
+        return Err(format!("{rate}/s is not one of the journey's rates ({})", list.join(", ")));
     }
     let field = match field.trim() {
         "p50" => Field::P50,

@@ -317,7 +317,8 @@ fn rates(cx: &mut Ctx, load: &LoadSection) -> Vec<f64> {
 }
 
 const STAGE_KEYS: &[&str] = &["name", "description", "file", "extends", "remove"];
-const MERGEABLE: &[&str] = &["components", "links", "requests", "keys", "users", "limits", "load", "scenario"];
+const MERGEABLE: &[&str] =
+    &["components", "links", "requests", "keys", "users", "limits", "load", "scenario", "faults", "sizes"];
 
 fn stages(cx: &mut Ctx, table: &DeTable) -> Option<Vec<Stage>> {
     let Some(DeValue::Array(items)) = table.get("stages").map(|v| v.get_ref()) else { return None };
