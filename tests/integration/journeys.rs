@@ -28,11 +28,19 @@ fn every_journey_runs_and_its_claims_hold() {
         assert_eq!(s.stages.len(), j.stages.len());
         assert!(!s.claims.is_empty(), "{path}: a journey states the articles' claims");
         for v in &s.claims {
-            assert!(
-                v.holds,
-                "{path}: stage {} claim `{}` ({}): {:?} vs {:?}",
-                v.stage, v.says, v.check, v.value, v.bound
+            assert_eq!(
+                v.holds, v.expected_to_hold,
+                "{path}: stage {} claim `{}` ({}): {:?} vs {:?}; expected to {}",
+                v.stage,
+                v.says,
+                v.check,
+                v.value,
+                v.bound,
+                if v.expected_to_hold { "hold" } else { "disagree" }
             );
+            if !v.expected_to_hold {
+                assert!(!v.note.is_empty(), "{path}: a known disagreement explains itself in a note");
+            }
         }
         for st in &s.stages {
             assert!(st.bottleneck.is_some(), "{path}: stage `{}` names its bottleneck", st.name);
