@@ -66,7 +66,7 @@ impl Ctx {
         let req = self.calls.get(root).req;
         debug_assert!(self.requests.get(req).background);
         self.free_call(root);
-        self.requests.remove(req);
+        self.release_request(req);
         self.background_live -= 1;
     }
 

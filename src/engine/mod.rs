@@ -9,6 +9,7 @@ mod flow;
 pub mod heap;
 pub mod membership;
 pub mod metrics;
+mod orphans;
 pub mod station;
 mod timeline;
 pub mod windows;
@@ -51,6 +52,10 @@ pub struct Ctx {
     sizes: Vec<u64>,
     /// Requests in the arena that are components' background work, not users' requests.
     background_live: u32,
+    /// Per request slot, its abandoned calls still running (see `orphans`).
+    orphans: Vec<u32>,
+    /// Requests over whose slots wait for their abandoned calls.
+    zombies: u32,
     /// Per component, the state of its instances (written by the component, read by others).
     pub members: Vec<membership::Members>,
     /// Per scheduled fault, what it did (written by whoever handles or notices it).
@@ -315,6 +320,8 @@ impl<'m> Simulation<'m> {
                 user_link: model.user_link_ns.clone(),
                 sizes: model.sizes.clone(),
                 background_live: 0,
+                orphans: Vec::new(),
+                zombies: 0,
                 members: model
                     .components
                     .iter()
@@ -402,7 +409,8 @@ impl<'m> Simulation<'m> {
 
     fn close_window(&mut self, end: Nanos) {
         let totals: Vec<Totals> = self.comps.iter_mut().map(|c| c.totals(end)).collect();
-        let in_flight = self.ctx.requests.live() as u64 - u64::from(self.ctx.background_live);
+        let in_flight =
+            self.ctx.requests.live() as u64 - u64::from(self.ctx.background_live) - u64::from(self.ctx.zombies);
         let mut series = Vec::new();
         let mut values = Vec::new();
         for (i, c) in self.comps.iter_mut().enumerate() {
@@ -555,13 +563,14 @@ impl<'m> Simulation<'m> {
         }
         self.ctx.free_call(id);
         if call.abandoned {
+            self.ctx.orphan_replied(call.req);
             if call.parent == NO_PARENT {
-                self.ctx.requests.remove(call.req);
+                self.ctx.release_request(call.req);
             }
             return;
         }
         let req = *self.ctx.requests.get(call.req);
-        self.ctx.requests.remove(call.req);
+        self.ctx.release_request(call.req);
         if req.background {
             // A component's own work (`send_background`) answered: nobody waits for it.
             self.ctx.background_live -= 1;
@@ -583,6 +592,7 @@ impl<'m> Simulation<'m> {
             return;
         }
         self.ctx.calls.get_mut(id).abandoned = true;
+        self.ctx.orphaned(call.req);
         if call.parent == NO_PARENT {
             let req = *self.ctx.requests.get(call.req);
             self.ctx.requests.get_mut(call.req).resolved = true;

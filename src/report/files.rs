@@ -84,8 +84,9 @@ pub fn markdown(j: &JourneySummary) -> String {
 fn verdict_line(v: &crate::journey::claims::Verdict) -> String {
     let fmt = |x: Option<f64>| x.map_or("n/a".to_string(), |x| format!("{x:.4}"));
     let tail = if v.holds { "holds" } else { "**the simulation disagrees with the article here**" };
+    let note = if v.note.is_empty() { String::new() } else { format!(": {}", v.note) };
     format!(
-        "stage {}: \"{}\" ({}) — `{}`: {} vs {} — {tail}",
+        "stage {}: \"{}\" ({}) — `{}`: {} vs {} — {tail}{note}",
         v.stage,
         v.says,
         v.source,

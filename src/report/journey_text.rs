@@ -59,7 +59,11 @@ pub fn render(j: &JourneySummary) -> String {
     let _ = writeln!(o, "\n! = misses the criteria at that load\n");
     for v in &j.claims {
         let mark = if v.holds { "holds   " } else { "DISAGREE" };
-        let _ = writeln!(o, "claim {mark} stage {}: {} [{}]", v.stage, v.says, v.check);
+        let surprise = if v.holds == v.expected_to_hold { "" } else { " (UNEXPECTED)" };
+        let _ = writeln!(o, "claim {mark} stage {}: {} [{}]{surprise}", v.stage, v.says, v.check);
+        if !v.note.is_empty() {
+            let _ = writeln!(o, "               why: {}", v.note);
+        }
     }
     if !j.claims.is_empty() {
         let _ = writeln!(o);

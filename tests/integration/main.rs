@@ -21,6 +21,7 @@ mod invariants;
 mod journeys;
 mod limits;
 mod memory;
+mod orphans;
 mod pooling;
 mod queueing;
 mod replicas;
