@@ -35,9 +35,23 @@ fn extra(c: &ComponentSummary, key: &str) -> f64 {
     c.extra.get(key).copied().unwrap_or(0.0)
 }
 
-/// Saturation of a component: its busiest resource.
+/// Saturation of a component: its busiest resource. A replicated database's or a shard
+/// set's `utilization` averages its servers, so its busiest server (the primary taking every
+/// write, the shard holding the hot keys) counts on its own.
 pub fn saturation(c: &ComponentSummary) -> f64 {
-    c.utilization.max(extra(c, "threads_utilization")).max(extra(c, "connections_utilization"))
+    c.utilization
+        .max(extra(c, "threads_utilization"))
+        .max(extra(c, "connections_utilization"))
+        .max(extra(c, "primary_utilization"))
+        .max(extra(c, "shard_utilization_max"))
+}
+
+/// A pooler holds a server connection for as long as its backend takes: when the backend is
+/// saturated too, the pooler's full connections are the backend's queue, not a cause.
+fn waits_on_saturated_backend(model: &Model, s: &Summary, spec: &ComponentSpec) -> bool {
+    let ComponentSpec::Pooler(p) = spec else { return false };
+    let backend = &model.components[p.backend as usize].name;
+    s.components.get(backend).is_some_and(|b| saturation(b) >= 0.9)
 }
 
 fn cause(spec: &ComponentSpec, c: &ComponentSummary) -> Cause {
@@ -56,6 +70,16 @@ fn cause(spec: &ComponentSpec, c: &ComponentSummary) -> Cause {
         | ComponentSpec::GeoDns(_) => Cause::CpuUtilization,
         ComponentSpec::Database(_) if !cpu_bound && extra(c, "connections_utilization") >= 0.9 => {
             Cause::ConnectionExhaustion
+        }
+        // With replicas, the primary saturates first when writes are the load: judge it by
+        // its own reads (read-your-writes, replica fallbacks) against the writes.
+        ComponentSpec::Database(d) if d.replicas.is_some() && extra(c, "primary_utilization") > c.utilization => {
+            let (reads, writes) = (extra(c, "primary_reads"), extra(c, "writes"));
+            if writes * d.write_time.mean_secs() > reads * d.read_time.mean_secs() {
+                Cause::WriteLoad
+            } else {
+                Cause::ReadLoad
+            }
         }
         ComponentSpec::Database(d) => read_or_write(c, d.read_time.mean_secs(), d.write_time.mean_secs()),
         ComponentSpec::Shards(s) => read_or_write(c, s.server.times.read.mean_secs(), s.server.times.write.mean_secs()),
@@ -108,6 +132,7 @@ pub fn bottleneck(model: &Model, s: &Summary) -> Option<Bottleneck> {
         .components
         .iter()
         .filter_map(|m| s.components.get(&m.name).map(|c| (m, c)))
+        .filter(|(m, _)| !waits_on_saturated_backend(model, s, &m.spec))
         .max_by(|a, b| saturation(a.1).total_cmp(&saturation(b.1)).then_with(|| b.0.name.cmp(&a.0.name)))?;
     let cause = cause(&comp.spec, c);
     let (why, fix) = explain(cause);
@@ -125,4 +150,56 @@ pub fn bottleneck(model: &Model, s: &Summary) -> Option<Bottleneck> {
         },
         relieved_by: fix.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes overload a primary (one core) behind PgBouncer, while its two replicas idle:
+    /// the averaged utilization is a third, the pooler's connections are all taken, and the
+    /// primary is the bottleneck.
+    #[test]
+    fn a_saturated_primary_is_named_and_not_the_pooler_in_front_of_it() {
+        let text = r#"
+[scenario]
+name = "primary saturated behind a pooler"
+duration = "20s"
+warmup = "2s"
+[load]
+rate = "150/s"
+timeout = "10s"
+[requests]
+save = 1.0
+[keys]
+count = 1000
+[users]
+count = 1000
+[components.app]
+kind = "service"
+cores = 64
+max_in_flight = 1000
+service_time = "exp(mean = 0.1ms)"
+calls = ["pgbouncer.write"]
+[components.pgbouncer]
+kind = "pooler"
+backend = "db"
+server_connections = 10
+[components.db]
+kind = "database"
+cores = 1
+connections = 100
+read_time = "exp(mean = 1ms)"
+write_time = "exp(mean = 8ms)"
+replicas = 2
+"#;
+        let model = crate::load::parse_scenario("test.toml", text).unwrap();
+        let s = crate::runner::run(&model);
+        assert!(s.components["db"].utilization < 0.5, "averaged over three servers");
+        assert!(saturation(&s.components["pgbouncer"]) > 0.95);
+        let b = bottleneck(&model, &s).unwrap();
+        assert_eq!((b.component.as_str(), b.cause), ("db", Cause::WriteLoad), "{}", b.sentence);
+        assert!(b.sentence.contains("write load on the primary"), "{}", b.sentence);
+        assert!(b.saturation > 0.95);
+    }
 }
