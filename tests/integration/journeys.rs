@@ -29,7 +29,8 @@ fn every_journey_runs_and_its_claims_hold() {
         assert!(!s.claims.is_empty(), "{path}: a journey states the articles' claims");
         for v in &s.claims {
             assert_eq!(
-                v.holds, v.expected_to_hold,
+                v.holds,
+                v.expected_to_hold,
                 "{path}: stage {} claim `{}` ({}): {:?} vs {:?}; expected to {}",
                 v.stage,
                 v.says,
