@@ -246,11 +246,14 @@ fn stage_summary(
     prev: Option<&StageSummary>,
 ) -> StageSummary {
     let points: Vec<Point> = runs.iter().zip(&j.rates).map(|(s, r)| point(j, s, *r)).collect();
-    // Diagnose at the first load that breaks the criteria; else at the highest load run.
     let first_fail = runs.iter().zip(&points).find(|(_, p)| !p.meets_criteria).map(|(s, _)| *s);
-    let diagnosed = first_fail.or(runs.last().copied()).or(searched.1.as_ref());
     let at_capacity =
         searched.1.as_ref().or(runs.iter().zip(&points).rev().find(|(_, p)| p.meets_criteria).map(|(s, _)| *s));
+    // Diagnose at capacity: what is nearest saturation at the highest load that meets the
+    // criteria is what stops the next step. Far beyond it (a ladder's next load may be three
+    // times as much) everything on the path is saturated, and the first to be is lost.
+    // Without a capacity search: the first load that breaks the criteria, else the highest.
+    let diagnosed = if j.capacity_search { at_capacity.or(first_fail) } else { first_fail }.or(runs.last().copied());
     let cost =
         stage.model.components.iter().map(|c| c.cost.usd_per_hour()).sum::<f64>() * crate::summary::HOURS_PER_MONTH;
     let capacity = searched.0;
