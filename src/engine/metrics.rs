@@ -3,6 +3,7 @@
 //! Latency is recorded in nanoseconds in HDR histograms with two significant digits (at most
 //! 1% relative error) from 1 ns to one hour; longer values saturate at the top bucket.
 
+use super::latency_counts::LatencyCounts;
 use crate::units::Nanos;
 use hdrhistogram::Histogram;
 
@@ -44,13 +45,24 @@ impl Outcomes {
 
 pub struct ClassMetrics {
     pub outcomes: Outcomes,
-    /// Latency of completed requests.
+    /// Latency of completed requests (filled from `counts` when the run ends).
     pub latency: Histogram<u64>,
+    counts: LatencyCounts<0>,
 }
 
 impl ClassMetrics {
     pub fn new() -> Self {
-        ClassMetrics { outcomes: Outcomes::default(), latency: new_histogram() }
+        ClassMetrics { outcomes: Outcomes::default(), latency: new_histogram(), counts: LatencyCounts::new() }
+    }
+
+    #[inline(always)]
+    pub fn record(&mut self, ns: Nanos) {
+        self.counts.record(ns);
+    }
+
+    /// Moves what the run recorded into `latency`.
+    pub fn seal(&mut self) {
+        self.counts.drain_into(&mut self.latency);
     }
 }
 
@@ -65,21 +77,42 @@ pub struct CompMetrics {
     pub received: u64,
     pub ok: u64,
     pub errors: u64,
+    /// Latency of successful replies (filled from `counts` when the run ends).
     pub latency: Histogram<u64>,
+    counts: LatencyCounts<0>,
     /// Response bytes this component sent to users (as the entry), by the scenario's `[sizes]`.
     pub egress_bytes: u64,
 }
 
 impl CompMetrics {
     pub fn new() -> Self {
-        CompMetrics { received: 0, ok: 0, errors: 0, latency: new_histogram(), egress_bytes: 0 }
+        CompMetrics {
+            received: 0,
+            ok: 0,
+            errors: 0,
+            latency: new_histogram(),
+            counts: LatencyCounts::new(),
+            egress_bytes: 0,
+        }
     }
+
     pub fn reset(&mut self) {
         self.received = 0;
         self.ok = 0;
         self.errors = 0;
         self.egress_bytes = 0;
         self.latency.reset();
+        self.counts.reset();
+    }
+
+    #[inline(always)]
+    pub fn record(&mut self, ns: Nanos) {
+        self.counts.record(ns);
+    }
+
+    /// Moves what the run recorded into `latency`.
+    pub fn seal(&mut self) {
+        self.counts.drain_into(&mut self.latency);
     }
 }
 

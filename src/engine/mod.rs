@@ -7,6 +7,7 @@ pub mod calls;
 pub mod event;
 mod flow;
 pub mod heap;
+pub mod latency_counts;
 pub mod membership;
 pub mod metrics;
 mod orphans;
@@ -21,7 +22,7 @@ use crate::units::Nanos;
 use calls::{Call, CallId, Op, Outcome, ReqId, Request, Slab, NO_INSTANCE, NO_PARENT};
 use event::Event;
 use heap::EventHeap;
-use metrics::{record, ClassMetrics, CompMetrics, LimitsHit};
+use metrics::{ClassMetrics, CompMetrics, LimitsHit};
 use std::collections::VecDeque;
 use windows::{Totals, Windows};
 
@@ -209,7 +210,7 @@ impl Ctx {
         let m = &mut self.comp_metrics[comp as usize];
         if outcome == Outcome::Ok {
             m.ok += 1;
-            record(&mut m.latency, now - arrived);
+            m.record(now - arrived);
         } else {
             m.errors += 1;
         }
@@ -653,6 +654,8 @@ impl<'m> Simulation<'m> {
             self.in_system_change(end, true);
             self.in_system -= 1;
         }
+        self.classes.iter_mut().chain(&mut self.regions).for_each(ClassMetrics::seal);
+        self.ctx.comp_metrics.iter_mut().for_each(CompMetrics::seal);
         let mut total = ClassMetrics::new();
         for c in &self.classes {
             total.outcomes.add(&c.outcomes);
@@ -684,7 +687,7 @@ fn count_outcome(m: &mut ClassMetrics, outcome: Outcome, latency: Nanos) {
     match outcome {
         Outcome::Ok => {
             m.outcomes.completed += 1;
-            record(&mut m.latency, latency);
+            m.record(latency);
         }
         Outcome::Failed => m.outcomes.failed += 1,
         Outcome::Rejected => m.outcomes.rejected += 1,
