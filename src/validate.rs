@@ -503,10 +503,16 @@ fn user_links(
 }
 
 /// Kinds that only make sense where users' traffic enters (a CDN edge, a geo-DNS) must be
-/// the entry.
+/// the entry. One exception: a geo-DNS may be the origin of the entry CDN, as a latency-routed
+/// origin record is resolved at the edge, in the user's region, so the user's region still
+/// picks the target (and the DNS pays the user-region-to-target network, the edge none).
 fn entry_checks(comps: &[ComponentModel], entry: CompId, r: &mut Resolver) {
+    let behind_cdn = |i: usize| match (&comps[i].spec, comps.get(entry as usize).map(|e| &e.spec)) {
+        (ComponentSpec::GeoDns(_), Some(ComponentSpec::Cdn(cdn))) => cdn.downstream().contains(&(i as CompId)),
+        _ => false,
+    };
     for (i, c) in comps.iter().enumerate() {
-        if i as CompId != entry && c.spec.entry_only() {
+        if i as CompId != entry && c.spec.entry_only() && !behind_cdn(i) {
             let kind = c.spec.kind_name();
             r.problem(
                 &["components", &c.name, "kind"],

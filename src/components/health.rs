@@ -38,6 +38,9 @@ pub struct HealthChecks {
     pub spec: HealthCheckSpec,
     listed: Vec<bool>,
     fails: Vec<u32>,
+    /// Longest time from a fault taking an instance down to this balancer taking it out of
+    /// the list, over the measured period: what tighter checks (`interval`, `failures`) buy.
+    pub detect_ns_max: Option<Nanos>,
 }
 
 fn detected(faults: &mut [FaultStats], fault: u16, now: Nanos) {
@@ -55,7 +58,7 @@ fn recovered(faults: &mut [FaultStats], fault: u16, now: Nanos) {
 
 impl HealthChecks {
     pub fn new(spec: HealthCheckSpec, slots: usize) -> HealthChecks {
-        HealthChecks { spec, listed: vec![false; slots], fails: vec![0; slots] }
+        HealthChecks { spec, listed: vec![false; slots], fails: vec![0; slots], detect_ns_max: None }
     }
 
     /// At the start the balancer lists what serves.
@@ -100,7 +103,12 @@ impl HealthChecks {
                 if self.fails[i] >= self.spec.failures {
                     self.listed[i] = false;
                     changed = true;
-                    detected(faults, m.down_by[i], now);
+                    let fault = m.down_by[i];
+                    if let Some(start) = faults.get(fault as usize).and_then(|f| f.started_at) {
+                        let took = now.saturating_sub(start);
+                        self.detect_ns_max = Some(self.detect_ns_max.map_or(took, |d| d.max(took)));
+                    }
+                    detected(faults, fault, now);
                 }
             }
         }

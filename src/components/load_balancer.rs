@@ -398,6 +398,9 @@ impl LoadBalancer {
         if let Some(s) = self.sticky.as_mut() {
             s.logouts = 0;
         }
+        if let Some(h) = self.health.as_mut() {
+            h.detect_ns_max = None;
+        }
         self.work_ns = 0;
     }
 
@@ -411,6 +414,9 @@ impl LoadBalancer {
         s.extra.insert("no_backend_rejected".into(), self.no_backend as f64);
         if let Some(st) = &self.sticky {
             s.extra.insert("logouts".into(), st.logouts as f64);
+        }
+        if let Some(d) = self.health.as_ref().and_then(|h| h.detect_ns_max) {
+            s.extra.insert("detect_s_max".into(), d as f64 / 1e9);
         }
         s
     }
