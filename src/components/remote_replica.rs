@@ -55,17 +55,19 @@ pub fn validate(input: &DatabaseInput, primary: &str, name: &str, r: &mut Resolv
     for (key, _, why) in unused.iter().filter(|(_, given, _)| *given) {
         r.problem(&at(key), format!("`{key}` does not apply to a replica (`replica_of`)"), format!("{why}; remove it"));
     }
-    let id = r.component(&at("replica_of"), primary);
-    if let Some(id) = id {
-        let kind = r.comp_kinds[id as usize];
+    let mut id = r.component(&at("replica_of"), primary);
+    if let Some(i) = id {
+        let kind = r.comp_kinds[i as usize];
         if kind != "database" {
             r.problem(
                 &at("replica_of"),
                 format!("`replica_of` must name a database, and `{primary}` is a {kind}"),
                 "name the primary database whose writes this replica receives",
             );
+            id = None;
         } else if primary == name {
             r.problem(&at("replica_of"), "a database cannot be a replica of itself", "name its primary");
+            id = None;
         }
     }
     let ryw = input.read_your_writes.unwrap_or_default();
