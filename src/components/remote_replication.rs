@@ -79,7 +79,7 @@ impl RemoteLog {
             let replica = i as CompId;
             let primary = remote.primary;
             let lag = remote.lag.clone().unwrap_or_else(|| default_lag(model, primary));
-            let users = model.draws_users.then_some(model.users.count).unwrap_or(0);
+            let users = if model.draws_users { model.users.count } else { 0 };
             let rng = stream(seed, &format!("replication:{}", c.name));
             let floor = model.latency.get(primary, replica);
             slots.push(Slot::new(primary, replica, floor, lag, remote.lag_growth, rng, model.keys.count(), users));

@@ -17,7 +17,6 @@ fn extra(c: &ComponentSummary, key: &str) -> f64 {
 
 /// One service in `app_region` sending reads to `db_eu` (a replica in eu-west of `db` in
 /// us-east) and writes to `db`. `replica` holds the replica's extra keys.
-#[allow(clippy::too_many_arguments)]
 fn direct(app_region: &str, rate: u32, writes: f64, keys: u64, users: u64, replica: &str, measure_s: u32) -> String {
     format!(
         r#"[scenario]
