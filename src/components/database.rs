@@ -194,10 +194,11 @@ impl DatabaseSpec {
             (None, Some(_)) => 1,
             (None, None) => return,
         };
+        let key = if self.remote.is_some() { "replica_of" } else { "replicas" };
         for (what, count) in [("keys", keys), ("users", users)] {
             if count.saturating_mul(n) > MAX_KEY_STATE {
                 r.problem(
-                    &["components", name, "replicas"],
+                    &["components", name, key],
                     format!(
                         "database `{name}` tracks replication per {} per replica: {count} {what} x {n} replicas is more than {MAX_KEY_STATE}",
                         &what[..what.len() - 1]
@@ -388,6 +389,8 @@ impl Database {
 
     /// The primary answered a read this replica forwarded (a database calls nothing else).
     pub fn child_replied(&mut self, ctx: &mut Ctx, id: CallId, outcome: Outcome) {
+        // A replica that went down meanwhile has nobody to answer with: the call fails.
+        let outcome = if self.down { Outcome::Failed } else { outcome };
         match self.remote.as_mut() {
             Some(remote) => remote.child_replied(ctx, id, outcome),
             None => ctx.reply(id, outcome),

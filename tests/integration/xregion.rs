@@ -96,6 +96,27 @@ fn stale_fraction_matches_one_minus_exp_of_writes_times_one_way_plus_lag() {
     }
 }
 
+/// A replica with a queue applies writes later (`lag_growth`): at ~95% utilization its lag
+/// exceeds the floor plus the configured 10 ms by the time its waiting queries take.
+#[test]
+fn a_saturated_remote_replica_falls_behind_with_lag_growth() {
+    let lag_p50 = |growth: bool| {
+        let replica = format!("replication_lag = \"10ms\"\nlag_growth = {growth}");
+        let text = direct("eu-west", 1000, 0.05, 1000, 1000, &replica, 60);
+        // Two cores on the replica instead of 64: 950 reads/s of 2 ms each.
+        let old = "cores = 64\nread_time = \"exp(mean = 1ms)\"";
+        let at = text.rfind(old).expect("the replica's cores");
+        let text = format!("{}cores = 2\nread_time = \"exp(mean = 2ms)\"{}", &text[..at], &text[at + old.len()..]);
+        let s = run(&text);
+        let c = &s.components["db_eu"];
+        assert!(c.utilization > 0.9, "replica utilization {}", c.utilization);
+        extra(c, "lag_s_p50")
+    };
+    let (flat, grown) = (lag_p50(false), lag_p50(true));
+    assert!((flat - 0.050).abs() < 0.0005, "{flat}");
+    assert!(grown > flat + 0.010, "with growth {grown} vs {flat}");
+}
+
 /// Users in both regions behind geo-DNS, a stack in each; European reads go to `eu_reads`
 /// (`db_eu.read`, the local replica, or `db.read`, the primary across the Atlantic).
 fn two_regions(eu_reads: &str) -> String {
@@ -360,4 +381,16 @@ fn primary_window_without_that_rule() {
         help: "read_your_writes = \"primary_window\"",
     };
     check("xregion-window-without-rule", &text, e);
+}
+
+#[test]
+fn replication_state_beyond_the_limit() {
+    let text = edit("[components.app]", "[keys]\ncount = 20_000_000\n\n[components.app]");
+    let e = Expect {
+        at: (r#"replica_of = "db""#, 14),
+        key: "components.db_eu.replica_of",
+        message: "20000000 keys x 1 replicas is more than 10000000",
+        help: "model fewer keys",
+    };
+    check("xregion-too-many-keys", &text, e);
 }
