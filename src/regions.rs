@@ -8,14 +8,13 @@
 //! everywhere at once (a CDN's edges, a geo-DNS) have no region: they add the legs they choose
 //! per request themselves.
 //!
-//! Cross-region replication (not simulated yet: `database` replicas are another kind's work).
-//! A replica in another region receives each write of the primary one way later plus its own
-//! apply time, so its lag has a floor of `RegionTable::one_way(primary, replica)` (40 ms from
-//! us-east to eu-west). When the database kind grows replicas, a replica placed with `region`
-//! takes that floor from this table and adds its apply queue; a read at the replica of a key
-//! written less than the lag ago is stale (the read-your-writes question). Until then a
-//! replica in another region is an independent `database` (see scenarios/catalog/regions.toml),
-//! and only the latency of reaching it, and of writes crossing to the primary, is modelled.
+//! Cross-region replication: a `database` with `replica_of = "db"` and a `region` of its own
+//! is a read replica of `db` in that region (`components/remote_replica.rs`). It receives
+//! each write of the primary one way later plus its own apply lag, so its lag has a floor of
+//! `RegionTable::one_way(primary, replica)` (40 ms from us-east to eu-west; a `[[links]]`
+//! entry between the two overrides it, as for calls); a read there of a key written less
+//! than the lag ago is stale, and read-your-writes can forward reads to the primary, paying
+//! the RTT (`components/remote_replication.rs`; scenarios/catalog/cross-region-replica.toml).
 
 use crate::components::ComponentSpec;
 use crate::diag::did_you_mean;

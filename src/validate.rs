@@ -20,6 +20,8 @@ use petgraph::visit::{depth_first_search, Control, DfsEvent};
 pub struct Resolver<'a> {
     pub comp_names: Vec<String>,
     pub comp_kinds: Vec<&'static str>,
+    /// Per component, the primary a read-only replica sends writes to (`replica_of`).
+    pub replica_of: Vec<Option<String>>,
     pub classes: Vec<String>,
     pub catalog: &'a Catalog,
     pub limits: Limits,
@@ -178,6 +180,14 @@ impl Resolver<'_> {
                 format!("a {kind} takes no operation, but `{text}` gives one"),
                 format!("write `{name}`"),
             ),
+            (OpRule::ReadWrite, Op::Write) if self.replica_of[comp as usize].is_some() => {
+                let primary = self.replica_of[comp as usize].clone().unwrap_or_default();
+                self.problem(
+                    path,
+                    format!("`{name}` is a read replica (`replica_of = \"{primary}\"`) and takes no writes"),
+                    format!("writes go to the primary: call `{primary}.write`"),
+                )
+            }
             _ => return Some(Target { comp, op }),
         }
         None
@@ -194,6 +204,7 @@ pub fn build_model(
     let mut r = Resolver {
         comp_names: comps.iter().map(|(n, _)| n.clone()).collect(),
         comp_kinds: comps.iter().map(|(_, c)| c.kind_name()).collect(),
+        replica_of: comps.iter().map(|(_, c)| c.replica_of()).collect(),
         classes: Vec::new(),
         catalog,
         limits: limits(file),
@@ -248,6 +259,9 @@ pub fn build_model(
     let sizes = crate::sizes::class_sizes(file, &classes, &mut r);
     let placement = placement(file, &components, comp_regions, &users, &mut r);
     placement.fill_latency(&mut latency, &explicit);
+    if components.len() == comps.len() {
+        crate::components::remote_replica::check(&components, comp_regions, &placement, &mut r);
+    }
     for c in &components {
         c.spec.check_scale(&c.name, keys.count(), users.count, &mut r);
     }

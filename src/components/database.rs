@@ -7,11 +7,17 @@
 //! replicas after `replication_lag` (see `replication.rs`), so a read can be *stale*: its key's
 //! latest write is not yet visible on the replica serving it. `read_your_writes` routes a
 //! user's reads so that the user sees their own writes.
+//!
+//! With `replica_of = "db"` (and a `region`), the database is a read replica of `db` in
+//! another region: see `remote_replica.rs` (its routing and validation) and
+//! `remote_replication.rs` (what the primary sends it). Here it is one branch per handler.
 
 use super::db_node::{node_stats, DbNode, QueryTimes, ServerInput};
 use super::pool::Admit;
+use super::remote_replica::{RemoteReplica, RemoteSpec};
+use super::remote_replication::RemoteLog;
 use super::replication::{ReadYourWrites, Replication};
-use super::{KindStats, MAX_KEY_STATE};
+use super::{ComponentSpec, KindStats, MAX_KEY_STATE};
 use crate::engine::calls::{CallId, Op, Outcome};
 use crate::engine::windows::Totals;
 use crate::engine::Ctx;
@@ -61,6 +67,11 @@ pub struct DatabaseInput {
     /// With `read_your_writes = "primary_window"`: how long after a user's write that user's
     /// reads go to the primary (default "5s").
     pub primary_window: Option<String>,
+    /// Makes this database a read replica of the named primary database, in another region
+    /// (set `region`): it serves reads, writes go to the primary, and each write shows here
+    /// one way (primary region to this one) plus `replication_lag` (default: the
+    /// primary's) after it commits. `read_your_writes` forwards reads to the primary.
+    pub replica_of: Option<String>,
     pub usd_per_hour: Option<f64>,
 }
 
@@ -82,6 +93,8 @@ pub struct DatabaseSpec {
     pub read_time: crate::dist::Dist,
     pub write_time: crate::dist::Dist,
     pub replicas: Option<Replicas>,
+    /// Set when this database is a read replica of a primary in another region.
+    pub remote: Option<RemoteSpec>,
 }
 
 pub use super::db_node::DEFAULT_CONNECTIONS;
@@ -102,7 +115,10 @@ impl DatabaseInput {
             write_time: self.write_time.as_deref(),
         }
         .validate(&base, r);
-        let replicas = self.replicas(&base, r);
+        let (replicas, remote) = match &self.replica_of {
+            Some(primary) => (None, super::remote_replica::validate(self, primary, name, r).map(Some)?),
+            None => (self.replicas(&base, r), None),
+        };
         let servers = 1 + replicas.as_ref().map_or(0, |x| x.count);
         let cost = r.cost(&base, &self.instance_type, servers, self.usd_per_hour);
         let s = server?;
@@ -113,6 +129,7 @@ impl DatabaseInput {
             read_time: s.times.read,
             write_time: s.times.write,
             replicas,
+            remote,
         };
         Some((spec, cost))
     }
@@ -172,12 +189,16 @@ impl DatabaseInput {
 impl DatabaseSpec {
     /// Per-key and per-user replication state must fit `MAX_KEY_STATE` entries.
     pub fn check_scale(&self, name: &str, keys: u64, users: u64, r: &mut Resolver) {
-        let Some(x) = &self.replicas else { return };
-        let n = u64::from(x.count);
+        let n = match (&self.replicas, &self.remote) {
+            (Some(x), _) => u64::from(x.count),
+            (None, Some(_)) => 1,
+            (None, None) => return,
+        };
+        let key = if self.remote.is_some() { "replica_of" } else { "replicas" };
         for (what, count) in [("keys", keys), ("users", users)] {
             if count.saturating_mul(n) > MAX_KEY_STATE {
                 r.problem(
-                    &["components", name, "replicas"],
+                    &["components", name, key],
                     format!(
                         "database `{name}` tracks replication per {} per replica: {count} {what} x {n} replicas is more than {MAX_KEY_STATE}",
                         &what[..what.len() - 1]
@@ -206,6 +227,10 @@ pub struct Database {
     stale_reads: u64,
     ryw_violations: u64,
     primary_reads: u64,
+    /// Set when this database is a replica of a primary in another region.
+    remote: Option<Box<RemoteReplica>>,
+    /// Whether replicas in other regions receive this primary's writes.
+    feeds_remote: bool,
 }
 
 impl Database {
@@ -215,6 +240,13 @@ impl Database {
             let users = model.draws_users.then_some(model.users.count);
             Box::new(Replication::new(x.lag.clone(), x.lag_growth, x.count, model.keys.count(), users))
         });
+        let remote = spec
+            .remote
+            .as_ref()
+            .map(|r| Box::new(RemoteReplica::new(r, model, id, spec.read_time.mean_secs(), spec.cores)));
+        let feeds_remote = model.components.iter().any(
+            |c| matches!(&c.spec, ComponentSpec::Database(d) if d.remote.as_ref().is_some_and(|r| r.primary == id)),
+        );
         Database {
             id,
             down: false,
@@ -228,6 +260,8 @@ impl Database {
             stale_reads: 0,
             ryw_violations: 0,
             primary_reads: 0,
+            remote,
+            feeds_remote,
         }
     }
 
@@ -237,6 +271,9 @@ impl Database {
                 super::crash::count(ctx, ctx.members[self.id as usize].down_by[0]);
             }
             return ctx.reply(id, Outcome::Failed);
+        }
+        if let Some(remote) = self.remote.as_mut() {
+            return remote.deliver(ctx, id, &mut self.nodes[0], &self.times, &mut self.rng);
         }
         if self.repl.is_none() {
             // A lone primary: no routing, and the call's instance is left alone.
@@ -323,6 +360,12 @@ impl Database {
     }
 
     pub fn done(&mut self, ctx: &mut Ctx, id: CallId) {
+        if let Some(remote) = self.remote.as_mut() {
+            return remote.done(ctx, id, &mut self.nodes[0], &self.times, &mut self.rng);
+        }
+        if self.feeds_remote {
+            commit_remote(self.id, ctx, id);
+        }
         if self.repl.is_none() {
             let [a, b] = self.nodes[0].finish(ctx.now);
             for next in [a, b].into_iter().flatten() {
@@ -342,6 +385,23 @@ impl Database {
         // Failed only for a query the database held when it went down.
         let outcome = ctx.calls.get(id).outcome;
         ctx.reply(id, outcome);
+    }
+
+    /// The primary answered a read this replica forwarded (a database calls nothing else).
+    pub fn child_replied(&mut self, ctx: &mut Ctx, id: CallId, outcome: Outcome) {
+        // A replica that went down meanwhile has nobody to answer with: the call fails.
+        let outcome = if self.down { Outcome::Failed } else { outcome };
+        match self.remote.as_mut() {
+            Some(remote) => remote.child_replied(ctx, id, outcome),
+            None => ctx.reply(id, outcome),
+        }
+    }
+
+    /// The run ended: a remote replica keeps what its replication slot measured.
+    pub fn collect_remote(&mut self, log: &RemoteLog) {
+        if let Some(remote) = self.remote.as_mut() {
+            remote.collect(log);
+        }
     }
 
     /// `component_down`: the database stops (failing what it holds and every call it
@@ -391,10 +451,16 @@ impl Database {
             r.reset_stats();
         }
         (self.replica_reads, self.stale_reads, self.ryw_violations, self.primary_reads) = (0, 0, 0, 0);
+        if let Some(remote) = self.remote.as_mut() {
+            remote.reset_stats();
+        }
     }
 
     pub fn stats(&self, elapsed: Nanos) -> KindStats {
         let mut s = node_stats(&self.nodes, elapsed);
+        if let Some(remote) = &self.remote {
+            remote.stats(&mut s);
+        }
         let Some(repl) = &self.repl else { return s };
         let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
         let mut put = |k: String, v: f64| {
@@ -417,5 +483,18 @@ impl Database {
         put("lag_s_p50".into(), p50);
         put("lag_s_p99".into(), p99);
         s
+    }
+}
+
+/// A write committed on a primary with replicas in other regions: they will show it.
+fn commit_remote(primary: CompId, ctx: &mut Ctx, id: CallId) {
+    let call = ctx.calls.get(id);
+    if call.op != Op::Write || call.outcome != Outcome::Ok {
+        return;
+    }
+    let req = ctx.requests.get(call.req);
+    let (key, user, now) = (req.key, req.user, ctx.now);
+    if let Some(log) = ctx.remote_repl.as_mut() {
+        log.commit(primary, key, user, now);
     }
 }

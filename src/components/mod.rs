@@ -20,6 +20,8 @@ pub mod object_storage;
 pub mod pool;
 pub mod pooler;
 pub mod queue;
+pub mod remote_replica;
+pub mod remote_replication;
 pub mod replication;
 pub mod resilience;
 pub mod service;
@@ -127,6 +129,23 @@ impl ComponentInput {
         }
     }
 
+    /// The primary of a read replica in another region (`replica_of`), which takes no writes.
+    pub fn replica_of(&self) -> Option<String> {
+        match self {
+            ComponentInput::Database(i) => i.replica_of.clone(),
+            ComponentInput::LoadBalancer(_)
+            | ComponentInput::Service(_)
+            | ComponentInput::Queue(_)
+            | ComponentInput::Cdn(_)
+            | ComponentInput::ObjectStorage(_)
+            | ComponentInput::GeoDns(_)
+            | ComponentInput::Gateway(_)
+            | ComponentInput::Cache(_)
+            | ComponentInput::Shards(_)
+            | ComponentInput::Pooler(_) => None,
+        }
+    }
+
     pub fn validate(&self, name: &str, r: &mut Resolver) -> Option<(ComponentSpec, Cost)> {
         match self {
             ComponentInput::LoadBalancer(i) => i.validate(name, r).map(|(s, c)| (ComponentSpec::LoadBalancer(s), c)),
@@ -181,7 +200,9 @@ impl ComponentSpec {
         match self {
             ComponentSpec::LoadBalancer(s) => vec![s.backend],
             ComponentSpec::Service(s) => Service::downstream(s),
-            ComponentSpec::Database(_) | ComponentSpec::Shards(_) => Vec::new(),
+            // A replica in another region forwards some reads to its primary.
+            ComponentSpec::Database(s) => s.remote.iter().map(|r| r.primary).collect(),
+            ComponentSpec::Shards(_) => Vec::new(),
             ComponentSpec::Queue(s) => Queue::downstream(s),
             ComponentSpec::Cdn(s) => s.downstream(),
             ComponentSpec::ObjectStorage(_) => Vec::new(),
@@ -219,7 +240,7 @@ impl ComponentSpec {
             | ComponentSpec::Gateway(_)
             | ComponentSpec::Pooler(_) => false,
             ComponentSpec::Cdn(_) | ComponentSpec::Shards(_) => true,
-            ComponentSpec::Database(s) => s.replicas.is_some(),
+            ComponentSpec::Database(s) => s.replicas.is_some() || s.remote.is_some(),
             ComponentSpec::Cache(s) => s.keyed(),
         }
     }
@@ -235,7 +256,7 @@ impl ComponentSpec {
             | ComponentSpec::Shards(_)
             | ComponentSpec::Pooler(_) => false,
             // Read-your-writes is measured (and, if asked, enforced) per user.
-            ComponentSpec::Database(s) => s.replicas.is_some(),
+            ComponentSpec::Database(s) => s.replicas.is_some() || s.remote.is_some(),
             ComponentSpec::Cdn(_) | ComponentSpec::GeoDns(_) => true,
             ComponentSpec::Gateway(s) => s.per_client.is_some(),
         }
@@ -545,7 +566,9 @@ impl Component {
         match self {
             Component::LoadBalancer(c) => c.child_replied(ctx, id, outcome),
             Component::Service(c) => c.child_replied(ctx, id, outcome),
-            Component::Database(_) | Component::Shards(_) => unreachable!("a database makes no downstream calls"),
+            // Only a replica in another region calls out: reads it forwards to its primary.
+            Component::Database(c) => c.child_replied(ctx, id, outcome),
+            Component::Shards(_) => unreachable!("shards make no downstream calls"),
             Component::Cache(c) => c.child_replied(ctx, id, outcome),
             Component::Pooler(c) => c.child_replied(ctx, id, outcome),
             Component::Queue(c) => c.child_replied(ctx, id, outcome),

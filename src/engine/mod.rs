@@ -65,6 +65,8 @@ pub struct Ctx {
     losses: Vec<(CompId, CompId, f64, u16)>,
     lossy: bool,
     fault_rng: crate::rng::SimRng,
+    /// Replication to databases in other regions (`replica_of`); `None` when there are none.
+    pub remote_repl: Option<Box<crate::components::remote_replication::RemoteLog>>,
     /// When arrivals stop: periodic timers (health checks, autoscaling) stop there too, so
     /// that a run can drain.
     pub arrivals_end: Nanos,
@@ -333,6 +335,7 @@ impl<'m> Simulation<'m> {
                 lossy: false,
                 fault_rng: crate::rng::stream(seed, "faults"),
                 arrivals_end: model.duration,
+                remote_repl: crate::components::remote_replication::RemoteLog::build(model, seed),
             },
             comps,
             source: Source::new(model, seed),
@@ -443,6 +446,9 @@ impl<'m> Simulation<'m> {
         }
         for m in &mut self.ctx.comp_metrics {
             m.reset();
+        }
+        if let Some(log) = self.ctx.remote_repl.as_mut() {
+            log.reset_stats();
         }
     }
 
@@ -649,6 +655,9 @@ impl<'m> Simulation<'m> {
         }
         for c in &mut self.comps {
             c.sync(end);
+        }
+        if let Some(log) = self.ctx.remote_repl.as_deref() {
+            log.hand_over(&mut self.comps);
         }
         if end > self.in_system_since {
             self.in_system_change(end, true);

@@ -32,6 +32,7 @@ mod shards;
 mod time_validation;
 mod traffic;
 mod validation;
+mod xregion;
 
 use stagesim::runner::{apply, run, RunOptions};
 use stagesim::summary::Summary;
