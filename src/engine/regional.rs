@@ -115,7 +115,8 @@ impl Ctx {
             return true;
         }
         let user = self.requests.get(self.calls.get(root).req).region as usize;
-        let (Some(u), Some(e)) = (self.user_region.get(user).copied().flatten(), self.comp_region[entry as usize])
+        let (Some(u), Some(e)) =
+            (self.user_region.get(user).copied().flatten(), self.comp_region.get(entry as usize).copied().flatten())
         else {
             return false;
         };
