@@ -69,7 +69,8 @@
 //! pool's spare) does nothing.
 //!
 //! Each component kind handles the faults aimed at it through `Component::fault`; which kind
-//! accepts which fault is `ComponentSpec::accepts_fault`. Link faults are the engine's. The
+//! accepts which fault is `ComponentSpec::accepts_fault`. Link and region faults are the engine's
+//! (`engine/timeline.rs`, `engine/regional.rs`). The
 //! summary reports each fault: when it started, how long until a balancer detected it and
 //! until the capacity served again, the calls it failed and the requests that ended in error
 //! while it lasted (from its start to its end: the restart, or the end of its duration).
@@ -214,21 +215,6 @@ impl FaultKind {
             // Instantaneous: what follows is the re-warm, reported as its recovery.
             FaultKind::CacheFlush => None,
             FaultKind::PrimaryFailover { promotion } => Some(*promotion),
-        }
-    }
-
-    /// Whether the engine handles it (links, regions) rather than the target component.
-    pub fn engine_handles(&self) -> bool {
-        match self {
-            FaultKind::LinkLatency { .. }
-            | FaultKind::LinkLoss { .. }
-            | FaultKind::RegionOutage { .. }
-            | FaultKind::RegionPartition { .. } => true,
-            FaultKind::InstanceCrash { .. }
-            | FaultKind::ComponentDown { .. }
-            | FaultKind::ReplicaLagSpike { .. }
-            | FaultKind::CacheFlush
-            | FaultKind::PrimaryFailover { .. } => false,
         }
     }
 }
