@@ -27,6 +27,36 @@
 //! between = ["app", "db"]
 //! loss = 0.05
 //! duration = "5m"
+//!
+//! [[faults]]
+//! at = "50m"
+//! kind = "region_outage"    # every component placed in the region is down
+//! region = "eu-west"
+//! duration = "10m"
+//!
+//! [[faults]]
+//! at = "60m"
+//! kind = "region_partition" # calls between the two regions are lost, both ways
+//! between = ["us-east", "eu-west"]
+//! duration = "5m"
+//!
+//! [[faults]]
+//! at = "70m"
+//! kind = "replica_lag_spike" # every write reaches the replicas this much later
+//! target = "db"
+//! lag = "30s"
+//! duration = "2m"
+//!
+//! [[faults]]
+//! at = "80m"
+//! kind = "cache_flush"      # the cache empties at once (a cold restart)
+//! target = "cache"
+//!
+//! [[faults]]
+//! at = "90m"
+//! kind = "primary_failover" # the primary dies; a replica is promoted after `promotion`
+//! target = "db"
+//! promotion = "30s"
 //! ```
 //!
 //! A crashed instance fails every call it receives and every call it held; a balancer keeps
@@ -39,24 +69,53 @@
 //! pool's spare) does nothing.
 //!
 //! Each component kind handles the faults aimed at it through `Component::fault`; which kind
-//! accepts which fault is `ComponentSpec::accepts_fault`. Link faults are the engine's. The
+//! accepts which fault is `ComponentSpec::accepts_fault`. Link and region faults are the engine's
+//! (`engine/timeline.rs`, `engine/regional.rs`). The
 //! summary reports each fault: when it started, how long until a balancer detected it and
 //! until the capacity served again, the calls it failed and the requests that ended in error
 //! while it lasted (from its start to its end: the restart, or the end of its duration).
 //!
-//! Adding a fault kind (a region outage, a partition, a replica lag spike, a cache flush, a
-//! primary failover): a `FaultKind` variant (and `name`, `lasts`), its keys in `KEYS` and
+//! The region and data faults (`regions.rs` and `data.rs` beside this file validate them):
+//!
+//! - `region_outage`: every component placed in `region` stops; the calls they hold fail and
+//!   every call to them fails at once (a refused connection), users' requests to an entry
+//!   there too. Nothing but a `geo_dns` with a `health_check` notices: until its checks fail
+//!   it keeps sending the region's users there; then it sends them to the nearest region
+//!   that is up, and back once the region passes a check again. Without a health check the
+//!   DNS never notices (the region's users fail until the outage ends). A balancer in another
+//!   region fronting a service inside it does not notice either (its members look healthy).
+//! - `region_partition`: every call between a component of one region and one of the other
+//!   is lost, both ways (as with `link_loss = 1`), and users of one region cannot reach an
+//!   entry in the other. Kinds that are everywhere (geo-DNS, CDN) call from the user's region.
+//! - `replica_lag_spike`: every write committed while it lasts reaches each replica `lag`
+//!   later than usual; the reads served stale while it lasts are the fault's `served_stale`,
+//!   and it has recovered when the last write made during it shows on every replica.
+//! - `cache_flush`: a keyed cache empties at once (a fixed `hit_ratio` cache keeps no keys,
+//!   so it is rejected). It has recovered when the hit ratio of a block of 500 reads is back
+//!   to 95% of the ratio of the 2,000 reads before the flush; the misses beyond what the old
+//!   ratio would have missed until then are its `backend_reads_extra`.
+//! - `primary_failover`: the primary of a database with replicas dies. Writes fail for
+//!   `promotion` (detection included), reads go on at the replicas; then the replica with the
+//!   fewest writes outstanding is promoted and the database runs with one replica fewer (no
+//!   replacement is modelled). Writes committed on the old primary and not yet visible on the
+//!   promoted replica when it died are the fault's `requests_lost`.
+//!
+//! Adding a fault kind: a `FaultKind` variant (and `name`, `lasts`), its keys in `KEYS` and
 //! `FaultInput`, its validation in `validate`, the kinds that accept it in
 //! `ComponentSpec::accepts_fault`, and an arm in those kinds' `fault` (every other kind's
 //! `fault` lists it too, as the matches have no catch-all). A kind reports what the fault did
 //! in `ctx.faults[id]` (failed calls through `crash::count`; detection and recovery through
 //! `Members::went_down` / `came_back`, or directly).
 
+use crate::components::ComponentSpec;
 use crate::diag::did_you_mean;
-use crate::model::{CompId, ComponentModel};
+use crate::model::{CompId, ComponentModel, Placement};
 use crate::units::Nanos;
 use crate::validate::Resolver;
 use serde::Deserialize;
+
+mod data;
+mod regions;
 
 /// Faults a scenario may schedule (their index travels in events as `u16`).
 pub const MAX_FAULTS: usize = 10_000;
@@ -81,14 +140,51 @@ pub struct FaultInput {
     pub latency: Option<String>,
     /// link_loss: the probability that a call is lost.
     pub loss: Option<f64>,
+    /// region_outage: the region that goes down (a name from models/regions.toml).
+    pub region: Option<String>,
+    /// replica_lag_spike: added to every write's replication lag while it lasts.
+    pub lag: Option<String>,
+    /// primary_failover: from the primary's death until a replica serves writes.
+    pub promotion: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum FaultKind {
-    InstanceCrash { instance: u16, restart_after: Option<Nanos> },
-    ComponentDown { duration: Option<Nanos> },
-    LinkLatency { other: CompId, added: Nanos, duration: Option<Nanos> },
-    LinkLoss { other: CompId, loss: f64, duration: Option<Nanos> },
+    InstanceCrash {
+        instance: u16,
+        restart_after: Option<Nanos>,
+    },
+    ComponentDown {
+        duration: Option<Nanos>,
+    },
+    LinkLatency {
+        other: CompId,
+        added: Nanos,
+        duration: Option<Nanos>,
+    },
+    LinkLoss {
+        other: CompId,
+        loss: f64,
+        duration: Option<Nanos>,
+    },
+    /// Regions are indices into `Placement::table`.
+    RegionOutage {
+        region: u8,
+        duration: Option<Nanos>,
+    },
+    RegionPartition {
+        a: u8,
+        b: u8,
+        duration: Option<Nanos>,
+    },
+    ReplicaLagSpike {
+        lag: Nanos,
+        duration: Option<Nanos>,
+    },
+    CacheFlush,
+    PrimaryFailover {
+        promotion: Nanos,
+    },
 }
 
 impl FaultKind {
@@ -98,6 +194,11 @@ impl FaultKind {
             FaultKind::ComponentDown { .. } => "component_down",
             FaultKind::LinkLatency { .. } => "link_latency",
             FaultKind::LinkLoss { .. } => "link_loss",
+            FaultKind::RegionOutage { .. } => "region_outage",
+            FaultKind::RegionPartition { .. } => "region_partition",
+            FaultKind::ReplicaLagSpike { .. } => "replica_lag_spike",
+            FaultKind::CacheFlush => "cache_flush",
+            FaultKind::PrimaryFailover { .. } => "primary_failover",
         }
     }
 
@@ -107,7 +208,13 @@ impl FaultKind {
             FaultKind::InstanceCrash { restart_after, .. } => *restart_after,
             FaultKind::ComponentDown { duration }
             | FaultKind::LinkLatency { duration, .. }
-            | FaultKind::LinkLoss { duration, .. } => *duration,
+            | FaultKind::LinkLoss { duration, .. }
+            | FaultKind::RegionOutage { duration, .. }
+            | FaultKind::RegionPartition { duration, .. }
+            | FaultKind::ReplicaLagSpike { duration, .. } => *duration,
+            // Instantaneous: what follows is the re-warm, reported as its recovery.
+            FaultKind::CacheFlush => None,
+            FaultKind::PrimaryFailover { promotion } => Some(*promotion),
         }
     }
 }
@@ -115,10 +222,11 @@ impl FaultKind {
 #[derive(Clone, Debug)]
 pub struct FaultSpec {
     pub at: Nanos,
-    /// The component struck (for a link fault, the first of the pair).
+    /// The component struck (for a link fault, the first of the pair; for a region fault,
+    /// none: 0, the regions are in the kind).
     pub target: CompId,
     pub kind: FaultKind,
-    /// As the summary names it: a component, or `a-b` for a link.
+    /// As the summary names it: a component, `a-b` for a link, a region, or `a-b` for two.
     pub target_name: String,
 }
 
@@ -134,6 +242,12 @@ pub struct FaultStats {
     pub failed: u64,
     /// Requests that ended in error (any cause) while the fault lasted.
     pub errors_during: u64,
+    /// Writes acknowledged and then lost (a failover's unreplicated writes).
+    pub lost: u64,
+    /// Reads served stale while the fault lasted (a replica lag spike).
+    pub stale: u64,
+    /// A cache flush: misses until it re-warmed beyond those the old hit ratio would have had.
+    pub backend_reads_extra: u64,
 }
 
 /// Keys each fault kind takes (besides `at` and `kind`).
@@ -142,6 +256,11 @@ const KEYS: &[(&str, &[&str])] = &[
     ("component_down", &["target", "duration"]),
     ("link_latency", &["between", "latency", "duration"]),
     ("link_loss", &["between", "loss", "duration"]),
+    ("region_outage", &["region", "duration"]),
+    ("region_partition", &["between", "duration"]),
+    ("replica_lag_spike", &["target", "lag", "duration"]),
+    ("cache_flush", &["target"]),
+    ("primary_failover", &["target", "promotion"]),
 ];
 
 fn present(f: &FaultInput) -> Vec<&'static str> {
@@ -153,12 +272,21 @@ fn present(f: &FaultInput) -> Vec<&'static str> {
         ("between", f.between.is_some()),
         ("latency", f.latency.is_some()),
         ("loss", f.loss.is_some()),
+        ("region", f.region.is_some()),
+        ("lag", f.lag.is_some()),
+        ("promotion", f.promotion.is_some()),
     ];
     keys.iter().filter(|(_, p)| *p).map(|(k, _)| *k).collect()
 }
 
 /// Validates `[[faults]]` against the components.
-pub fn validate(inputs: &[FaultInput], comps: &[ComponentModel], duration: Nanos, r: &mut Resolver) -> Vec<FaultSpec> {
+pub fn validate(
+    inputs: &[FaultInput],
+    comps: &[ComponentModel],
+    placement: &Placement,
+    duration: Nanos,
+    r: &mut Resolver,
+) -> Vec<FaultSpec> {
     if inputs.len() > MAX_FAULTS {
         r.problem(&["faults"], format!("more than {MAX_FAULTS} faults"), "merge faults that strike together");
         return Vec::new();
@@ -191,6 +319,11 @@ pub fn validate(inputs: &[FaultInput], comps: &[ComponentModel], duration: Nanos
         let spec = match *kind {
             "instance_crash" => crash(f, &idx, comps, r),
             "component_down" => down(f, &idx, comps, r),
+            "region_outage" => regions::outage(f, &idx, comps, placement, r),
+            "region_partition" => regions::partition(f, &idx, comps, placement, r),
+            "replica_lag_spike" => data::lag_spike(f, &idx, comps, r),
+            "cache_flush" => data::flush(f, &idx, comps, r),
+            "primary_failover" => data::failover(f, &idx, comps, r),
             _ => link(f, kind, &idx, r),
         };
         if let (Some(at), Some((target, kind)), true) = (start, spec, extra.is_empty()) {
@@ -198,9 +331,15 @@ pub fn validate(inputs: &[FaultInput], comps: &[ComponentModel], duration: Nanos
                 FaultKind::LinkLatency { other, .. } | FaultKind::LinkLoss { other, .. } => {
                     format!("{}-{}", comps[target as usize].name, comps[*other as usize].name)
                 }
-                FaultKind::InstanceCrash { .. } | FaultKind::ComponentDown { .. } => {
-                    comps[target as usize].name.clone()
+                FaultKind::RegionOutage { region, .. } => placement.table.names[*region as usize].clone(),
+                FaultKind::RegionPartition { a, b, .. } => {
+                    format!("{}-{}", placement.table.names[*a as usize], placement.table.names[*b as usize])
                 }
+                FaultKind::InstanceCrash { .. }
+                | FaultKind::ComponentDown { .. }
+                | FaultKind::ReplicaLagSpike { .. }
+                | FaultKind::CacheFlush
+                | FaultKind::PrimaryFailover { .. } => comps[target as usize].name.clone(),
             };
             out.push(FaultSpec { at, target, kind, target_name });
         }
@@ -208,7 +347,7 @@ pub fn validate(inputs: &[FaultInput], comps: &[ComponentModel], duration: Nanos
     out
 }
 
-fn optional(r: &mut Resolver, idx: &str, key: &'static str, v: &Option<String>) -> Option<Option<Nanos>> {
+pub(crate) fn optional(r: &mut Resolver, idx: &str, key: &'static str, v: &Option<String>) -> Option<Option<Nanos>> {
     match v {
         None => Some(None),
         Some(t) => match r.duration(&["faults", idx, key], t)? {
@@ -222,7 +361,13 @@ fn optional(r: &mut Resolver, idx: &str, key: &'static str, v: &Option<String>) 
 }
 
 /// The target component, checked to accept this kind of fault.
-fn target(f: &FaultInput, idx: &str, comps: &[ComponentModel], r: &mut Resolver, probe: &FaultKind) -> Option<CompId> {
+pub(crate) fn target(
+    f: &FaultInput,
+    idx: &str,
+    comps: &[ComponentModel],
+    r: &mut Resolver,
+    probe: &FaultKind,
+) -> Option<CompId> {
     let Some(name) = &f.target else {
         r.problem(
             &["faults", idx, "kind"],
@@ -238,6 +383,15 @@ fn target(f: &FaultInput, idx: &str, comps: &[ComponentModel], r: &mut Resolver,
         let help = match (probe, takers.is_empty()) {
             (FaultKind::InstanceCrash { .. }, _) => {
                 format!("a {} has no instances to crash: use `component_down`, or target a service", c.spec.kind_name())
+            }
+            (FaultKind::PrimaryFailover { .. } | FaultKind::ReplicaLagSpike { .. }, _)
+                if matches!(c.spec, ComponentSpec::Database(_)) =>
+            {
+                format!("`{name}` has no read replicas: add `replicas = 2` to it, or use `component_down`")
+            }
+            (FaultKind::CacheFlush, _) if matches!(c.spec, ComponentSpec::Cache(_)) => {
+                "a cache with a fixed `hit_ratio` keeps no keys, so a flush empties nothing: give it a `capacity`"
+                    .to_string()
             }
             (_, false) => format!("components it applies to: {}", takers.join(", ")),
             (_, true) => "no component of this scenario accepts it".to_string(),

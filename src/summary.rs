@@ -64,6 +64,13 @@ pub struct FaultSummary {
     pub requests_failed: u64,
     /// Requests that ended in error, whatever the cause, while the fault lasted.
     pub errors_during: u64,
+    /// Writes acknowledged and then lost (a failover's writes not yet on the promoted replica).
+    pub requests_lost: u64,
+    /// Reads served stale while the fault lasted (a replica lag spike).
+    pub served_stale: u64,
+    /// A cache flush: backend reads until the cache re-warmed beyond those its hit ratio
+    /// before the flush would have caused.
+    pub backend_reads_extra: u64,
 }
 
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
@@ -425,6 +432,9 @@ fn faults(model: &Model, run: &RunData) -> Vec<FaultSummary> {
                 recovered_after_s: after(st.recovered_at),
                 requests_failed: st.failed,
                 errors_during: st.errors_during,
+                requests_lost: st.lost,
+                served_stale: st.stale,
+                backend_reads_extra: st.backend_reads_extra,
             }
         })
         .collect()

@@ -269,7 +269,7 @@ pub fn build_model(
     let mut faults = Vec::new();
     if components.len() == comps.len() {
         balancer_checks(&components, &users, &mut r);
-        faults = crate::faults::validate(&file.faults, &components, duration, &mut r);
+        faults = crate::faults::validate(&file.faults, &components, &placement, duration, &mut r);
     }
     if !r.problems.is_empty() || components.len() != comps.len() {
         return Err(r.problems);

@@ -19,6 +19,8 @@
 //! key after the cached value was read. `hit_ratio = 0.9` instead keeps no keys at all: each
 //! read hits with that probability (a quick sketch; no staleness then).
 
+mod flush;
+
 use super::cache_store::{Eviction, Lookup, Put, Store};
 use super::KindStats;
 use crate::dist::Dist;
@@ -310,10 +312,15 @@ pub struct Cache {
     rng: SimRng,
     work_ns: u128,
     c: Counters,
+    /// Hit ratio tracking for a `cache_flush` (only when one is scheduled; see `flush`).
+    rewarm: Option<Box<flush::Rewarm>>,
+    /// (hits, reads, backend reads) at the last window, for the per-window series.
+    series_prev: (u64, u64, u64),
 }
 
 impl Cache {
-    pub fn new(spec: &CacheSpec, name: &str, seed: u64, me: CompId, keys: Keys) -> Self {
+    /// `flushed`: a `cache_flush` is scheduled against it (its re-warm is then measured).
+    pub fn new(spec: &CacheSpec, name: &str, seed: u64, me: CompId, keys: Keys, flushed: bool) -> Self {
         let count = match keys {
             Keys::Uniform { count } | Keys::Zipf { count, .. } => count.max(1),
         };
@@ -336,6 +343,8 @@ impl Cache {
             rng: stream(seed, &format!("component:{name}")),
             work_ns: 0,
             c: Counters::default(),
+            rewarm: flushed.then(Box::default),
+            series_prev: (0, 0, 0),
         }
     }
 
@@ -444,6 +453,9 @@ impl Cache {
             (None, Mode::Fixed { hit_ratio }) => unit(self.rng.next_u64()) < *hit_ratio,
             (None, Mode::Keys { .. }) => false,
         };
+        if let Some(r) = self.rewarm.as_mut() {
+            r.read(hit, now, &mut ctx.faults);
+        }
         if hit {
             self.c.hits += 1;
             return self.answer(ctx, id, Outcome::Ok);
@@ -576,6 +588,7 @@ impl Cache {
         self.station.reset_stats(now);
         self.work_ns = 0;
         self.c = Counters::default();
+        self.series_prev = (0, 0, 0);
     }
 
     pub fn stats(&self, elapsed: Nanos) -> KindStats {

@@ -186,6 +186,18 @@ impl Store {
         result
     }
 
+    /// Empties the store (a flush or a cold restart), keeping its memory.
+    pub fn clear(&mut self) {
+        // Slots on the free list may name keys held elsewhere now, but every key goes.
+        for e in &self.entries {
+            self.index[e.key as usize] = 0;
+        }
+        self.entries.clear();
+        self.free.clear();
+        self.heap.clear();
+        (self.head, self.tail) = (NIL, NIL);
+    }
+
     /// Drops `key` if held (an invalidation).
     pub fn remove(&mut self, key: u64) -> bool {
         match self.slot(key) {
@@ -292,6 +304,23 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clear_empties_and_the_store_refills() {
+        for policy in [Eviction::Lru, Eviction::Lfu, Eviction::Ttl] {
+            let mut s = Store::new(policy, 3, Some(1_000), 10);
+            for k in 0..5 {
+                s.put(k, 0, 0);
+            }
+            s.remove(4);
+            s.clear();
+            assert!(s.is_empty());
+            assert!((0..10).all(|k| s.get(k, 1) == Lookup::Miss), "{policy:?}");
+            assert_eq!(s.put(7, 0, 2), Put::Inserted);
+            assert_eq!(s.get(7, 3), Lookup::Hit(0));
+            assert_eq!(s.len(), 1);
+        }
+    }
 
     fn held(s: &mut Store, keys: &[u64]) -> Vec<bool> {
         keys.iter().map(|k| matches!(s.get(*k, 0), Lookup::Hit(_))).collect()

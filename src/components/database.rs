@@ -11,6 +11,12 @@
 //! With `replica_of = "db"` (and a `region`), the database is a read replica of `db` in
 //! another region: see `remote_replica.rs` (its routing and validation) and
 //! `remote_replication.rs` (what the primary sends it). Here it is one branch per handler.
+//!
+//! A replicated database also takes a `replica_lag_spike` and a `primary_failover` (see
+//! `database/faults.rs`): the primary is then whichever node was promoted, and reads go to
+//! the replicas still serving (`readers`).
+
+mod faults;
 
 use super::db_node::{node_stats, DbNode, QueryTimes, ServerInput};
 use super::pool::Admit;
@@ -19,6 +25,7 @@ use super::remote_replication::RemoteLog;
 use super::replication::{ReadYourWrites, Replication};
 use super::{ComponentSpec, KindStats, MAX_KEY_STATE};
 use crate::engine::calls::{CallId, Op, Outcome};
+use crate::engine::membership::NO_FAULT;
 use crate::engine::windows::Totals;
 use crate::engine::Ctx;
 use crate::faults::{FaultKind, FaultSpec};
@@ -98,6 +105,8 @@ pub struct DatabaseSpec {
 }
 
 pub use super::db_node::DEFAULT_CONNECTIONS;
+/// `Database::primary` while no node takes writes (a failover's promotion).
+const NO_PRIMARY: usize = usize::MAX;
 pub const DEFAULT_REPLICATION_LAG: &str = "exp(mean = 50ms)";
 pub const DEFAULT_PRIMARY_WINDOW: &str = "5s";
 /// Servers travel in calls as `u16`; 64 replicas is far beyond any managed offering.
@@ -222,6 +231,15 @@ pub struct Database {
     repl: Option<Box<Replication>>,
     next: u32,
     rng: SimRng,
+    /// The node writes go to (`NO_PRIMARY` while a failover promotes a replica).
+    primary: usize,
+    /// The replicas serving reads, by node.
+    readers: Vec<u16>,
+    /// The faults in progress: a lag spike (stale reads count against it), a failover.
+    spike: u16,
+    failover: Option<faults::Failover>,
+    /// (replica reads, stale reads) at the last window, for the per-window series.
+    series_prev: (u64, u64),
     /// Replica reads, those that were stale, and those that missed the user's own write.
     replica_reads: u64,
     stale_reads: u64,
@@ -238,7 +256,9 @@ impl Database {
         let servers = 1 + spec.replicas.as_ref().map_or(0, |x| x.count);
         let repl = spec.replicas.as_ref().map(|x| {
             let users = model.draws_users.then_some(model.users.count);
-            Box::new(Replication::new(x.lag.clone(), x.lag_growth, x.count, model.keys.count(), users))
+            let failover =
+                model.faults.iter().any(|f| f.target == id && matches!(f.kind, FaultKind::PrimaryFailover { .. }));
+            Box::new(Replication::new(x.lag.clone(), x.lag_growth, x.count, model.keys.count(), users, failover))
         });
         let remote = spec
             .remote
@@ -256,6 +276,11 @@ impl Database {
             repl,
             next: 0,
             rng: stream(seed, &format!("component:{name}")),
+            primary: 0,
+            readers: (1..servers as u16).collect(),
+            spike: NO_FAULT,
+            failover: None,
+            series_prev: (0, 0),
             replica_reads: 0,
             stale_reads: 0,
             ryw_violations: 0,
@@ -286,12 +311,15 @@ impl Database {
             };
         }
         let node = match (&self.spec.replicas, ctx.calls.get(id).op) {
-            (None, _) | (Some(_), Op::Write) => 0,
+            (None, _) | (Some(_), Op::Write) => self.primary,
             (Some(x), Op::Read | Op::Default) => {
-                let route = (x.count as usize, x.read_policy, x.read_your_writes, x.primary_window);
+                let route = (self.readers.len(), x.read_policy, x.read_your_writes, x.primary_window);
                 self.route_read(ctx, id, route)
             }
         };
+        if node == NO_PRIMARY {
+            return self.refuse_write(ctx, id);
+        }
         ctx.calls.get_mut(id).instance = node as u16;
         match self.nodes[node].admit(ctx.now, id) {
             Admit::Run => self.start(ctx, id, node),
@@ -301,9 +329,14 @@ impl Database {
     }
 
     /// The server for a read: a replica by the policy, or the primary when read-your-writes
-    /// says the replicas cannot be trusted for this user yet.
+    /// says the replicas cannot be trusted for this user yet (and there is one).
     fn route_read(&mut self, ctx: &Ctx, id: CallId, route: (usize, ReadPolicy, ReadYourWrites, Nanos)) -> usize {
         let (n, policy, ryw, window) = route;
+        if n == 0 {
+            // Every replica was promoted away: the primary serves reads too.
+            return self.primary;
+        }
+        let primary = if self.primary == NO_PRIMARY { self.readers[0] as usize } else { self.primary };
         let user = ctx.requests.get(ctx.calls.get(id).req).user;
         let pick = match policy {
             ReadPolicy::RoundRobin => {
@@ -315,23 +348,26 @@ impl Database {
                 // Ties go round robin, so an idle set of replicas is not all sent to the first.
                 let start = self.next as usize;
                 self.next = (self.next + 1) % n as u32;
-                (0..n).map(|k| (start + k) % n).min_by_key(|r| self.nodes[1 + r].pool.threads.load()).unwrap_or(0)
+                let load = |r: &usize| self.nodes[self.readers[*r] as usize].pool.threads.load();
+                (0..n).map(|k| (start + k) % n).min_by_key(load).unwrap_or(0)
             }
         };
-        let Some(repl) = self.repl.as_ref() else { return 1 + pick };
+        let node = self.readers[pick] as usize;
+        let Some(repl) = self.repl.as_ref() else { return node };
         match ryw {
-            ReadYourWrites::None => 1 + pick,
+            ReadYourWrites::None => node,
             ReadYourWrites::PrimaryWindow => {
                 let last = repl.last_write_of(user);
                 if last > 0 && ctx.now < last.saturating_add(window) {
-                    0
+                    primary
                 } else {
-                    1 + pick
+                    node
                 }
             }
-            ReadYourWrites::Session => {
-                (0..n).map(|k| (pick + k) % n).find(|r| repl.shows_users_write(user, *r, ctx.now)).map_or(0, |r| 1 + r)
-            }
+            ReadYourWrites::Session => (0..n)
+                .map(|k| self.readers[(pick + k) % n] as usize)
+                .find(|r| repl.shows_users_write(user, r - 1, ctx.now))
+                .unwrap_or(primary),
         }
     }
 
@@ -341,7 +377,7 @@ impl Database {
         if op == Op::Write {
             return;
         }
-        if node == 0 {
+        if node == self.primary {
             self.primary_reads += 1;
             return;
         }
@@ -350,6 +386,9 @@ impl Database {
         self.replica_reads += 1;
         if !repl.fresh(req.key, node - 1, ctx.now) {
             self.stale_reads += 1;
+            if self.spike != NO_FAULT {
+                ctx.faults[self.spike as usize].stale += 1;
+            }
         }
         // Only a write that committed before the read was sent must show: reads sent while a
         // write is in flight may see either value.
@@ -379,7 +418,8 @@ impl Database {
         for next in self.nodes[node].finish(ctx.now).into_iter().flatten() {
             self.start(ctx, next, node);
         }
-        if node == 0 && ctx.calls.get(id).op == Op::Write {
+        // A write the dead primary was running when it died is not replicated (it failed).
+        if node == self.primary && ctx.calls.get(id).op == Op::Write {
             self.replicate(ctx, id);
         }
         // Failed only for a query the database held when it went down.
@@ -420,7 +460,21 @@ impl Database {
                     m.came_back(0, ctx.now, &mut ctx.faults);
                 }
             }
-            FaultKind::InstanceCrash { .. } | FaultKind::LinkLatency { .. } | FaultKind::LinkLoss { .. } => {}
+            FaultKind::ReplicaLagSpike { lag, .. } => self.lag_spike(ctx, fault_id, lag, start),
+            FaultKind::PrimaryFailover { .. } => {
+                if start {
+                    self.primary_dies(ctx, fault_id);
+                } else {
+                    self.promote(ctx, fault_id);
+                }
+            }
+            // Validation sends a database no other fault.
+            FaultKind::InstanceCrash { .. }
+            | FaultKind::LinkLatency { .. }
+            | FaultKind::LinkLoss { .. }
+            | FaultKind::RegionOutage { .. }
+            | FaultKind::RegionPartition { .. }
+            | FaultKind::CacheFlush => {}
         }
     }
 
@@ -454,6 +508,7 @@ impl Database {
         if let Some(remote) = self.remote.as_mut() {
             remote.reset_stats();
         }
+        self.series_prev = (0, 0);
     }
 
     pub fn stats(&self, elapsed: Nanos) -> KindStats {
@@ -482,6 +537,9 @@ impl Database {
         let (p50, p99) = repl.lag_s();
         put("lag_s_p50".into(), p50);
         put("lag_s_p99".into(), p99);
+        if repl.pending_untracked > 0 {
+            put("failover_writes_untracked".into(), repl.pending_untracked as f64);
+        }
         s
     }
 }

@@ -5,11 +5,22 @@
 //! costs nothing per request.
 //!
 //! Health: each target has an `up` flag. `down = [...]` takes targets out of rotation for the
-//! whole run (a failed health check); at run time `GeoDns::set_up` toggles a target, which is
-//! the hook a fault or a health checker uses. With no target up, requests are rejected.
+//! whole run (a failed health check); at run time `GeoDns::set_up` toggles a target. With no
+//! target up, requests are rejected.
+//!
+//! `health_check = { interval = "10s", failures = 3 }` (the balancer's shape, see `health`)
+//! checks every target each `interval`: a target that is down (a `region_outage` of its
+//! region, a `component_down`, every instance crashed) leaves the rotation after `failures`
+//! failed checks, and until then keeps its users (who fail); it returns after one passing
+//! check. Detection and recovery are reported to the fault that took it down. Without
+//! `health_check` the DNS never notices a target going down: its users fail until it serves
+//! again (DNS records with no health check attached behave so).
 
+use super::health::{detected, recovered, HealthCheckInput, HealthCheckSpec};
 use super::KindStats;
 use crate::engine::calls::{CallId, Op, Outcome, NO_INSTANCE};
+use crate::engine::event::Event;
+use crate::engine::membership::{Watcher, NO_FAULT};
 use crate::engine::windows::Totals;
 use crate::engine::Ctx;
 use crate::model::{CompId, Cost, Model};
@@ -25,12 +36,16 @@ pub struct GeoDnsInput {
     pub targets: Vec<String>,
     /// Targets out of rotation from the start (their health check fails).
     pub down: Option<Vec<String>>,
+    /// Checks of every target: `{ interval = "10s", failures = 3 }` (default failures 3).
+    /// Absent: the DNS never notices a target going down.
+    pub health_check: Option<HealthCheckInput>,
 }
 
 #[derive(Clone, Debug)]
 pub struct GeoDnsSpec {
     pub targets: Vec<CompId>,
     pub up: Vec<bool>,
+    pub health: Option<HealthCheckSpec>,
 }
 
 impl GeoDnsInput {
@@ -72,13 +87,24 @@ impl GeoDnsInput {
                 }
             }
         }
-        ok.then_some((GeoDnsSpec { targets, up }, Cost::default()))
+        let health = self.health_check.as_ref().and_then(|h| h.validate(&[base[0], base[1], "health_check"], r));
+        if self.health_check.is_some() && health.is_none() {
+            ok = false;
+        }
+        ok.then_some((GeoDnsSpec { targets, up, health }, Cost::default()))
     }
 }
 
 pub struct GeoDns {
+    id: CompId,
     targets: Vec<CompId>,
     up: Vec<bool>,
+    /// Out of rotation for the whole run (`down`): never checked back in.
+    static_down: Vec<bool>,
+    health: Option<HealthCheckSpec>,
+    /// Consecutive failed checks per target, and the fault that failed them.
+    fails: Vec<u32>,
+    failed_by: Vec<u16>,
     /// Per user region: target indices from nearest to farthest.
     preference: Vec<Vec<u16>>,
     /// One way between user region `u` and target `t`: `leg_ns[u * targets + t]`.
@@ -89,7 +115,7 @@ pub struct GeoDns {
 }
 
 impl GeoDns {
-    pub fn new(spec: &GeoDnsSpec, model: &Model) -> Self {
+    pub fn new(spec: &GeoDnsSpec, id: CompId, model: &Model) -> Self {
         let p = &model.placement;
         let n = spec.targets.len();
         let users = p.user_region.len().max(1);
@@ -104,8 +130,13 @@ impl GeoDns {
             leg_ns.extend(legs);
         }
         GeoDns {
+            id,
             targets: spec.targets.clone(),
             up: spec.up.clone(),
+            static_down: spec.up.iter().map(|u| !u).collect(),
+            health: spec.health,
+            fails: vec![0; n],
+            failed_by: vec![NO_FAULT; n],
             preference,
             leg_ns,
             names: spec.targets.iter().map(|t| model.components[*t as usize].name.clone()).collect(),
@@ -117,6 +148,40 @@ impl GeoDns {
     /// Puts target `index` (in `targets` order) in or out of rotation.
     pub fn set_up(&mut self, index: usize, up: bool) {
         self.up[index] = up;
+    }
+
+    /// Checked targets report to the DNS, not at once (see `membership::Watcher`).
+    pub fn start(&mut self, ctx: &mut Ctx) {
+        let Some(h) = self.health else { return };
+        for t in &self.targets {
+            ctx.members[*t as usize].watcher = Watcher::HealthChecks;
+        }
+        ctx.schedule_periodic(h.interval, Event::Timer(self.id, 0));
+    }
+
+    /// A round of health checks.
+    pub fn timer(&mut self, ctx: &mut Ctx, _tag: u32) {
+        let Some(h) = self.health else { return };
+        ctx.schedule_periodic(h.interval, Event::Timer(self.id, 0));
+        for i in 0..self.targets.len() {
+            if self.static_down[i] {
+                continue;
+            }
+            let (healthy, fault) = ctx.serving(self.targets[i]);
+            if healthy {
+                if !self.up[i] || self.fails[i] > 0 {
+                    recovered(&mut ctx.faults, self.failed_by[i], ctx.now);
+                }
+                (self.up[i], self.fails[i]) = (true, 0);
+            } else if self.up[i] {
+                self.fails[i] += 1;
+                self.failed_by[i] = fault;
+                if self.fails[i] >= h.failures {
+                    self.up[i] = false;
+                    detected(&mut ctx.faults, fault, ctx.now);
+                }
+            }
+        }
     }
 
     pub fn deliver(&mut self, ctx: &mut Ctx, id: CallId) {

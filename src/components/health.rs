@@ -43,16 +43,30 @@ pub struct HealthChecks {
     pub detect_ns_max: Option<Nanos>,
 }
 
-fn detected(faults: &mut [FaultStats], fault: u16, now: Nanos) {
+pub fn detected(faults: &mut [FaultStats], fault: u16, now: Nanos) {
     if fault != NO_FAULT {
         faults[fault as usize].detected_at.get_or_insert(now);
     }
 }
 
 /// The instance serves again after the fault that took it down.
-fn recovered(faults: &mut [FaultStats], fault: u16, now: Nanos) {
+pub fn recovered(faults: &mut [FaultStats], fault: u16, now: Nanos) {
     if fault != NO_FAULT && faults[fault as usize].started_at.is_some() {
         faults[fault as usize].recovered_at.get_or_insert(now);
+    }
+}
+
+impl HealthCheckInput {
+    /// Validates the keys under `base` (the `health_check` table's key path).
+    pub fn validate(&self, base: &[&str; 3], r: &mut crate::validate::Resolver) -> Option<HealthCheckSpec> {
+        let at = |k: &'static str| [base[0], base[1], base[2], k];
+        let interval = r.duration(&at("interval"), &self.interval)?;
+        if interval == 0 {
+            r.problem(&at("interval"), "`interval` must be greater than zero", "for example \"10s\"");
+            return None;
+        }
+        let failures = r.count(&at("failures"), self.failures, 3);
+        Some(HealthCheckSpec { interval, failures })
     }
 }
 

@@ -221,7 +221,15 @@ impl LoadBalancer {
                     m.came_back(0, ctx.now, &mut ctx.faults);
                 }
             }
-            FaultKind::InstanceCrash { .. } | FaultKind::LinkLatency { .. } | FaultKind::LinkLoss { .. } => {}
+            // Validation sends a balancer no other fault (region outages are the engine's).
+            FaultKind::InstanceCrash { .. }
+            | FaultKind::LinkLatency { .. }
+            | FaultKind::LinkLoss { .. }
+            | FaultKind::RegionOutage { .. }
+            | FaultKind::RegionPartition { .. }
+            | FaultKind::ReplicaLagSpike { .. }
+            | FaultKind::CacheFlush
+            | FaultKind::PrimaryFailover { .. } => {}
         }
     }
 

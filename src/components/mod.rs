@@ -441,17 +441,21 @@ impl ComponentSpec {
     pub fn accepts_fault(&self, f: &FaultKind) -> bool {
         match self {
             ComponentSpec::Service(_) => matches!(f, FaultKind::InstanceCrash { .. } | FaultKind::ComponentDown { .. }),
-            ComponentSpec::Database(_) | ComponentSpec::LoadBalancer(_) => {
+            ComponentSpec::Database(s) => {
                 matches!(f, FaultKind::ComponentDown { .. })
+                    || (matches!(f, FaultKind::ReplicaLagSpike { .. } | FaultKind::PrimaryFailover { .. })
+                        && s.replicas.is_some())
             }
-            // Their own faults (cache flush, region outage, ...) are not modelled yet: a
+            ComponentSpec::LoadBalancer(_) => matches!(f, FaultKind::ComponentDown { .. }),
+            // A fixed `hit_ratio` keeps no keys: there is nothing to flush.
+            ComponentSpec::Cache(s) => matches!(f, FaultKind::CacheFlush) && s.keyed(),
+            // Their own faults are not modelled yet (region outages reach them all): a
             // scenario that aims one at them is told so at validation.
             ComponentSpec::Queue(_)
             | ComponentSpec::Cdn(_)
             | ComponentSpec::ObjectStorage(_)
             | ComponentSpec::GeoDns(_)
             | ComponentSpec::Gateway(_)
-            | ComponentSpec::Cache(_)
             | ComponentSpec::Shards(_)
             | ComponentSpec::Pooler(_) => false,
         }
@@ -518,10 +522,13 @@ impl Component {
             ComponentSpec::Queue(s) => Component::Queue(Box::new(Queue::new(s, name, id, seed))),
             ComponentSpec::Cdn(s) => Component::Cdn(Cdn::new(s, name, seed, &model.placement)),
             ComponentSpec::ObjectStorage(s) => Component::ObjectStorage(ObjectStorage::new(s, name, seed)),
-            ComponentSpec::GeoDns(s) => Component::GeoDns(GeoDns::new(s, model)),
+            ComponentSpec::GeoDns(s) => Component::GeoDns(GeoDns::new(s, id, model)),
             ComponentSpec::Gateway(s) => Component::Gateway(Gateway::new(s, name, seed, model)),
             ComponentSpec::Database(s) => Component::Database(Database::new(s, id, name, seed, model)),
-            ComponentSpec::Cache(s) => Component::Cache(Box::new(Cache::new(s, name, seed, id, model.keys))),
+            ComponentSpec::Cache(s) => {
+                let flushed = model.faults.iter().any(|f| f.target == id && f.kind == FaultKind::CacheFlush);
+                Component::Cache(Box::new(Cache::new(s, name, seed, id, model.keys, flushed)))
+            }
             ComponentSpec::Shards(s) => Component::Shards(Box::new(Shards::new(s, name, seed, model.keys))),
             ComponentSpec::Pooler(s) => Component::Pooler(Box::new(Pooler::new(s))),
         }
@@ -603,11 +610,11 @@ impl Component {
         match self {
             Component::LoadBalancer(c) => c.start(ctx),
             Component::Service(c) => c.start(ctx),
+            Component::GeoDns(c) => c.start(ctx),
             Component::Database(_)
             | Component::Queue(_)
             | Component::Cdn(_)
             | Component::ObjectStorage(_)
-            | Component::GeoDns(_)
             | Component::Gateway(_)
             | Component::Cache(_)
             | Component::Shards(_)
@@ -622,12 +629,12 @@ impl Component {
             Component::LoadBalancer(c) => c.fault(ctx, id, fault, start),
             Component::Service(c) => c.fault(ctx, id, fault, start),
             Component::Database(c) => c.fault(ctx, id, fault, start),
+            Component::Cache(c) => c.fault(ctx, id, fault, start),
             Component::Queue(_)
             | Component::Cdn(_)
             | Component::ObjectStorage(_)
             | Component::GeoDns(_)
             | Component::Gateway(_)
-            | Component::Cache(_)
             | Component::Shards(_)
             | Component::Pooler(_) => {
                 unreachable!("validation only lets a kind receive the faults it accepts")
@@ -640,11 +647,11 @@ impl Component {
         match self {
             Component::LoadBalancer(c) => c.timer(ctx, tag),
             Component::Service(c) => c.timer(ctx, tag),
+            Component::GeoDns(c) => c.timer(ctx, tag),
             Component::Database(_)
             | Component::Queue(_)
             | Component::Cdn(_)
             | Component::ObjectStorage(_)
-            | Component::GeoDns(_)
             | Component::Gateway(_)
             | Component::Cache(_)
             | Component::Shards(_)
@@ -660,13 +667,13 @@ impl Component {
         match self {
             Component::Service(c) => c.series(now, out),
             Component::LoadBalancer(c) => c.series(now, width, out),
-            Component::Database(_)
-            | Component::Queue(_)
+            Component::Database(c) => c.series(out),
+            Component::Cache(c) => c.series(width, out),
+            Component::Queue(_)
             | Component::Cdn(_)
             | Component::ObjectStorage(_)
             | Component::GeoDns(_)
             | Component::Gateway(_)
-            | Component::Cache(_)
             | Component::Shards(_)
             | Component::Pooler(_) => {}
         }

@@ -141,6 +141,18 @@ impl RemoteLog {
             s.resume(now);
         }
     }
+
+    /// After a partition starts or heals: every stream that `cut(primary, replica)` says
+    /// crosses a partition is paused, every other resumes (a no-op when it was flowing).
+    pub fn follow_partitions(&mut self, now: Nanos, cut: impl Fn(CompId, CompId) -> bool) {
+        for s in self.slots.iter_mut() {
+            if cut(s.primary, s.replica) {
+                s.paused_at.get_or_insert(now);
+            } else {
+                s.resume(now);
+            }
+        }
+    }
 }
 
 /// The primary's `replication_lag` when it has local replicas, else the default.

@@ -7,6 +7,12 @@
 //! later too: the lag of a write grows by the time the replica needs to clear the queries
 //! waiting on it when the write commits, `waiting x mean query time / cores`.
 //!
+//! Faults: a `replica_lag_spike` adds `extra_lag` to every write's lag while it lasts. For a
+//! `primary_failover`, each replica also keeps the visible times of the writes it has not
+//! applied yet (a min-heap, only when a failover is scheduled): those still pending on the
+//! promoted replica when the primary dies are the writes the failover loses. A replica that
+//! left (promoted) receives no more writes.
+//!
 //! State is one visible time per key per replica (8 bytes each), plus, per user, the time
 //! of that user's last write and when it becomes visible on each replica: bounded by
 //! `keys x replicas` and `users x replicas`, both checked against `MAX_KEY_STATE`.
@@ -16,6 +22,8 @@ use crate::engine::metrics::{new_histogram, record};
 use crate::rng::SimRng;
 use crate::units::{secs_to_ns, Nanos};
 use hdrhistogram::Histogram;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -42,10 +50,24 @@ pub struct Replication {
     /// `user_visible[user * replicas + r]`: when the user's last write shows on replica r.
     user_visible: Vec<Nanos>,
     lag_hist: Histogram<u64>,
+    /// Added to every write's lag (a lag spike in progress).
+    pub extra_lag: Nanos,
+    /// The latest visible time of the writes committed since `shows_max` was last reset.
+    pub shows_max: Nanos,
+    /// Replicas still receiving writes.
+    live: Vec<bool>,
+    /// Per replica, visible times of writes not yet applied (failover tracking only).
+    pending: Vec<BinaryHeap<Reverse<Nanos>>>,
+    /// Writes a full `pending` heap could not track (reported; see `MAX_PENDING`).
+    pub pending_untracked: u64,
 }
 
+/// Writes in flight to one replica that a failover can count as lost (8 bytes each).
+pub const MAX_PENDING: usize = 1 << 20;
+
 impl Replication {
-    pub fn new(lag: Dist, growth: bool, replicas: u32, keys: u64, users: Option<u64>) -> Self {
+    /// `pending`: keep each replica's unapplied writes (a failover is scheduled).
+    pub fn new(lag: Dist, growth: bool, replicas: u32, keys: u64, users: Option<u64>, pending: bool) -> Self {
         let replicas = replicas as usize;
         let (keys, users_n) = (keys.max(1), users.unwrap_or(0));
         Replication {
@@ -58,7 +80,29 @@ impl Replication {
             user_commit: vec![0; users_n as usize],
             user_visible: vec![0; users_n as usize * replicas],
             lag_hist: new_histogram(),
+            extra_lag: 0,
+            shows_max: 0,
+            live: vec![true; replicas],
+            pending: if pending { (0..replicas).map(|_| BinaryHeap::new()).collect() } else { Vec::new() },
+            pending_untracked: 0,
         }
+    }
+
+    /// Replica `r` receives no more writes (promoted to primary).
+    pub fn leave(&mut self, r: usize) {
+        self.live[r] = false;
+        if let Some(h) = self.pending.get_mut(r) {
+            h.clear();
+        }
+    }
+
+    /// Writes committed and not yet visible on replica `r` at `now` (0 without tracking).
+    pub fn pending_on(&mut self, r: usize, now: Nanos) -> u64 {
+        let Some(h) = self.pending.get_mut(r) else { return 0 };
+        while h.peek().is_some_and(|Reverse(t)| *t <= now) {
+            h.pop();
+        }
+        h.len() as u64
     }
 
     pub fn tracks_users(&self) -> bool {
@@ -74,17 +118,35 @@ impl Replication {
             self.user_commit[u] = now;
         }
         for r in 0..self.replicas {
-            let mut lag = self.lag.sample(rng);
+            if !self.live[r] {
+                continue;
+            }
+            let mut lag = self.lag.sample(rng).saturating_add(self.extra_lag);
             if self.growth {
                 lag = lag.saturating_add(secs_to_ns(backlog_s(r)));
             }
             let slot = &mut self.visible[k * self.replicas + r];
             let shows = (*slot).max(now.saturating_add(lag));
             *slot = shows;
+            self.shows_max = self.shows_max.max(shows);
+            if !self.pending.is_empty() {
+                self.track(r, now, shows);
+            }
             record(&mut self.lag_hist, shows - now);
             if let Some(u) = u {
                 self.user_visible[u * self.replicas + r] = shows;
             }
+        }
+    }
+
+    #[cold]
+    fn track(&mut self, r: usize, now: Nanos, shows: Nanos) {
+        self.pending_on(r, now);
+        let h = &mut self.pending[r];
+        if h.len() < MAX_PENDING {
+            h.push(Reverse(shows));
+        } else {
+            self.pending_untracked += 1;
         }
     }
 
@@ -136,7 +198,7 @@ mod tests {
     fn writes_show_in_order_per_key() {
         let mut rng = stream(1, "test");
         let lag = Dist::parse("uniform(min = 0ms, max = 100ms)").unwrap();
-        let mut r = Replication::new(lag, false, 2, 4, Some(3));
+        let mut r = Replication::new(lag, false, 2, 4, Some(3), false);
         r.commit(1, 2, 1_000_000, |_| 0.0, &mut rng);
         let first = [r.visible[2], r.visible[3]];
         r.commit(1, 0, 1_000_001, |_| 0.0, &mut rng);
@@ -153,9 +215,26 @@ mod tests {
     #[test]
     fn lag_grows_with_the_replica_backlog() {
         let mut rng = stream(1, "test");
-        let mut r = Replication::new(Dist::parse("10ms").unwrap(), true, 1, 1, None);
+        let mut r = Replication::new(Dist::parse("10ms").unwrap(), true, 1, 1, None, false);
         r.commit(0, 0, 0, |_| 0.5, &mut rng);
         assert_eq!(r.visible[0], 510_000_000);
         assert!(!r.tracks_users());
+    }
+
+    #[test]
+    fn pending_writes_are_those_not_yet_visible() {
+        let mut rng = stream(1, "test");
+        let mut r = Replication::new(Dist::parse("10ms").unwrap(), false, 2, 100, None, true);
+        r.extra_lag = 90_000_000;
+        for k in 0..5 {
+            r.commit(k, 0, k * 1_000_000, |_| 0.0, &mut rng);
+        }
+        // Visible at 100 ms + k ms: two still pending at 102.5 ms.
+        assert_eq!(r.pending_on(0, 102_500_000), 2);
+        assert_eq!(r.shows_max, 104_000_000);
+        r.leave(1);
+        r.commit(7, 0, 200_000_000, |_| 0.0, &mut rng);
+        assert_eq!((r.pending_on(1, 0), r.pending_on(0, 200_000_000)), (0, 1));
+        assert!(r.fresh(7, 1, 0), "a replica that left receives nothing");
     }
 }

@@ -11,6 +11,7 @@ pub mod latency_counts;
 pub mod membership;
 pub mod metrics;
 mod orphans;
+mod regional;
 pub mod station;
 mod timeline;
 pub mod windows;
@@ -63,6 +64,14 @@ pub struct Ctx {
     pub faults: Vec<crate::faults::FaultStats>,
     /// Links losing calls now: (a, b, probability, fault); `lossy` when any.
     losses: Vec<(CompId, CompId, f64, u16)>,
+    /// Region partitions now: (region, region, fault); region outages in progress.
+    partitions: Vec<(u8, u8, u16)>,
+    outages: u32,
+    /// Per component, the region outage it is down in (`NO_FAULT`: none; see `regional`).
+    pub region_out: Vec<u16>,
+    /// Table regions of components and of user regions (empty when not modelled).
+    comp_region: Vec<Option<u8>>,
+    user_region: Vec<Option<u8>>,
     lossy: bool,
     fault_rng: crate::rng::SimRng,
     /// Replication to databases in other regions (`replica_of`); `None` when there are none.
@@ -150,8 +159,10 @@ impl Ctx {
             self.calls.get_mut(id).arrived_at = self.now.saturating_add(after);
         }
         let delay = self.latency.get(p.comp, target).saturating_add(after);
-        if self.lossy && self.lose(p.comp, target) {
-            return Some(self.lost(id, delay, timeout));
+        if self.lossy {
+            if let Some(at_once) = self.lose(p.comp, target, p.req) {
+                return Some(self.lost(id, delay, if at_once { None } else { timeout }));
+            }
         }
         self.schedule(delay, Event::Deliver(id));
         if let Some(t) = timeout {
@@ -332,6 +343,11 @@ impl<'m> Simulation<'m> {
                     .collect(),
                 faults: vec![crate::faults::FaultStats::default(); model.faults.len()],
                 losses: Vec::new(),
+                partitions: Vec::new(),
+                outages: 0,
+                region_out: vec![membership::NO_FAULT; n],
+                comp_region: model.placement.comp_region.clone(),
+                user_region: model.placement.user_region.clone(),
                 lossy: false,
                 fault_rng: crate::rng::stream(seed, "faults"),
                 arrivals_end: model.duration,
@@ -529,6 +545,9 @@ impl<'m> Simulation<'m> {
         };
         self.ctx.requests.get_mut(req).root = root;
         self.in_system_change(now, true);
+        if self.ctx.lossy && self.ctx.entry_cut(root, entry, self.ctx.user_link(draw.region), self.model.load.timeout) {
+            return;
+        }
         // The way from the user's region to the entry, when regions are modelled (the test
         // keeps the usual case a constant zero delay, which `schedule` folds to a FIFO push).
         match self.ctx.user_link(draw.region) {

@@ -1,7 +1,7 @@
 //! What happens on the clock rather than per request: closed-model users thinking between
 //! requests, and scheduled faults (components handle their own; links are the engine's).
 
-use super::calls::{CallId, Outcome};
+use super::calls::{CallId, Outcome, ReqId};
 use super::event::Event;
 use super::{Ctx, Simulation};
 use crate::faults::FaultKind;
@@ -71,10 +71,16 @@ impl Simulation<'_> {
                 } else {
                     self.ctx.losses.retain(|l| l.3 != i);
                 }
-                self.ctx.lossy = !self.ctx.losses.is_empty();
+                self.ctx.refresh_lossy();
                 self.link_fault_over(i, start);
             }
-            FaultKind::InstanceCrash { .. } | FaultKind::ComponentDown { .. } => {
+            FaultKind::RegionOutage { region, .. } => self.region_outage(i, region, start),
+            FaultKind::RegionPartition { a, b, .. } => self.region_partition(i, a, b, start),
+            FaultKind::InstanceCrash { .. }
+            | FaultKind::ComponentDown { .. }
+            | FaultKind::ReplicaLagSpike { .. }
+            | FaultKind::CacheFlush
+            | FaultKind::PrimaryFailover { .. } => {
                 self.comps[f.target as usize].fault(&mut self.ctx, i, f, start);
             }
         }
@@ -110,18 +116,21 @@ impl Simulation<'_> {
 }
 
 impl Ctx {
-    /// Whether a call from `a` to `b` is lost (only asked while some link loses calls).
+    /// Whether a call from `a` to `b` is lost (only asked while some link loses calls or a
+    /// region fault is on): `Some(true)` when its caller learns at once (a refused
+    /// connection), `Some(false)` when only its timeout tells.
     #[cold]
     #[inline(never)]
-    pub(super) fn lose(&mut self, a: CompId, b: CompId) -> bool {
-        let Some(&(_, _, p, fault)) = self.losses.iter().find(|l| (l.0, l.1) == (a, b) || (l.0, l.1) == (b, a)) else {
-            return false;
-        };
+    pub(super) fn lose(&mut self, a: CompId, b: CompId, req: ReqId) -> Option<bool> {
+        if let Some(at_once) = self.cut(a, b, req) {
+            return Some(at_once);
+        }
+        let &(_, _, p, fault) = self.losses.iter().find(|l| (l.0, l.1) == (a, b) || (l.0, l.1) == (b, a))?;
         let lost = super::super::traffic::unit(self.fault_rng.next_u64()) < p;
         if lost {
             self.faults[fault as usize].failed += 1;
         }
-        lost
+        lost.then_some(false)
     }
 
     /// A lost call never arrives. Its caller notices at its timeout (the call times out) or,

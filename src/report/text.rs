@@ -97,21 +97,24 @@ pub fn render(s: &Summary) -> String {
     if !s.faults.is_empty() {
         let _ = writeln!(
             o,
-            "\n{:<16} {:<14} {:>9} {:>9} {:>10} {:>8} {:>8}",
-            "fault", "target", "at", "detected", "recovered", "failed", "errors"
+            "\n{:<17} {:<15} {:>9} {:>9} {:>10} {:>8} {:>8} {:>7} {:>7} {:>11}",
+            "fault", "target", "at", "detected", "recovered", "failed", "errors", "lost", "stale", "extra reads"
         );
         let shown = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("+{}", human_secs(x)));
         for f in &s.faults {
             let _ = writeln!(
                 o,
-                "{:<16} {:<14} {:>9} {:>9} {:>10} {:>8} {:>8}",
+                "{:<17} {:<15} {:>9} {:>9} {:>10} {:>8} {:>8} {:>7} {:>7} {:>11}",
                 f.kind,
                 f.target,
                 human_secs(f.at_s),
                 shown(f.detected_after_s),
                 shown(f.recovered_after_s),
                 f.requests_failed,
-                f.errors_during
+                f.errors_during,
+                f.requests_lost,
+                f.served_stale,
+                f.backend_reads_extra
             );
         }
     }

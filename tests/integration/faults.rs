@@ -129,8 +129,13 @@ fn time_features_are_deterministic_whatever_the_thread_count() {
     let json = |threads: usize| {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         pool.install(|| {
-            ["scenarios/time/sticky-sessions.toml", "scenarios/time/autoscale-spike.toml"]
-                .map(|p| serde_json::to_string(&crate::run_with(p, opts.clone())).unwrap())
+            [
+                "scenarios/time/sticky-sessions.toml",
+                "scenarios/time/autoscale-spike.toml",
+                "scenarios/time/region-outage.toml",
+                "scenarios/time/primary-failover.toml",
+            ]
+            .map(|p| serde_json::to_string(&crate::run_with(p, opts.clone())).unwrap())
         })
     };
     let one = json(1);

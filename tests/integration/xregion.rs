@@ -394,3 +394,24 @@ fn replication_state_beyond_the_limit() {
     };
     check("xregion-too-many-keys", &text, e);
 }
+
+/// A partition between the regions holds the replication stream back (the lead's wiring of
+/// `region_partition` to `RemoteLog::follow_partitions`): while it lasts, every key the US
+/// writes stays stale in Europe, and the held writes show only when it heals, so the lag's
+/// tail reaches the partition's length. Without the partition the same run has ~6% stale.
+#[test]
+fn a_partition_holds_replication_back_until_it_heals() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/catalog/cross-region-replica.toml");
+    let base = std::fs::read_to_string(path).expect("shipped scenario");
+    let cut = format!(
+        "{base}\n[[faults]]\nat = \"60s\"\nkind = \"region_partition\"\nbetween = [\"us-east\", \"eu-west\"]\nduration = \"60s\"\n"
+    );
+    let replica = |s: &Summary| s.components["db_eu"].clone();
+    let (calm, split) = (run(&base), run(&cut));
+    let (calm, split) = (replica(&calm), replica(&split));
+    let (stale_calm, stale_split) = (extra(&calm, "stale_read_ratio"), extra(&split, "stale_read_ratio"));
+    assert!(stale_calm < 0.1, "no partition: {stale_calm}");
+    assert!(stale_split > 2.0 * stale_calm, "partitioned {stale_split} vs calm {stale_calm}");
+    let lag_p99 = extra(&split, "lag_s_p99");
+    assert!(lag_p99 > 20.0 && lag_p99 < 61.0, "held writes show when the 60 s partition heals: p99 lag {lag_p99}");
+}

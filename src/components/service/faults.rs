@@ -27,7 +27,13 @@ impl Service {
                 }
             }
             // Links are the engine's; validation sends no other fault here.
-            FaultKind::LinkLatency { .. } | FaultKind::LinkLoss { .. } => {}
+            FaultKind::LinkLatency { .. }
+            | FaultKind::LinkLoss { .. }
+            | FaultKind::RegionOutage { .. }
+            | FaultKind::RegionPartition { .. }
+            | FaultKind::ReplicaLagSpike { .. }
+            | FaultKind::CacheFlush
+            | FaultKind::PrimaryFailover { .. } => {}
         }
     }
 
