@@ -26,14 +26,15 @@
 //! do not limit capacity (they do not degrade with load in one direction); `check` judges them
 //! at the check load.
 
-use super::{duration_or, CapacitySection, Criteria, Ctx, LoadSection, Stage};
-use crate::check::evaluate::value;
+use super::{duration_or, CapacitySection, Criteria, Ctx, Journey, LoadSection, Stage};
+use crate::check::evaluate::{value, Outcome, ThresholdVerdict};
+use crate::check::CheckOptions;
 use crate::check::thresholds::{self, Measure, Threshold, ThresholdSet};
 use crate::diag::{diagnostic_at, Problem};
 use crate::load::span_of;
 use crate::summary::Summary;
 use crate::units::parse_rate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
@@ -210,6 +211,32 @@ pub fn thresholds_hold(stage: &Stage, s: &Summary) -> bool {
         .map(|t| &t.threshold)
         .filter(|t| limits_capacity(t))
         .all(|t| value(&t.metric, s).is_ok_and(|v| t.cmp.holds(v, t.limit)))
+}
+
+/// A stage's thresholds judged at the check load, for the journey report.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct StageGate {
+    pub rate_per_s: f64,
+    pub replications: u32,
+    pub status: Outcome,
+    pub thresholds: Vec<ThresholdVerdict>,
+}
+
+/// Judges stage `i`'s thresholds as `stagesim check` does with its default options (so the
+/// report and a default check agree), if it has thresholds and the journey a check load. A
+/// threshold on a field the summary lacks gives `None`: `stagesim journey` runs `probe` first
+/// and reports it as an error.
+pub fn judge(j: &Journey, i: usize) -> Option<StageGate> {
+    if j.stages[i].thresholds.is_empty() {
+        return None;
+    }
+    let r = crate::check::journey::check_stage(j, i, &CheckOptions::default()).ok()?;
+    Some(StageGate {
+        rate_per_s: r.stage.as_ref().map_or(0.0, |s| s.rate_per_s),
+        replications: r.replications,
+        status: r.status,
+        thresholds: r.thresholds,
+    })
 }
 
 #[cfg(test)]
