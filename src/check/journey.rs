@@ -52,7 +52,8 @@ pub fn check_stage(j: &Journey, i: usize, opts: &CheckOptions) -> Result<Scenari
 /// Checks a journey's thresholds name only fields the stages' summaries have, with a run of
 /// a simulated millisecond per stage: a misspelt field is an error before a long run.
 pub fn probe(j: &Journey) -> Result<(), Error> {
-    let opts = CheckOptions { duration_ns: Some(1_000_000), replications: 2, max_replications: 2, ..Default::default() };
+    let opts =
+        CheckOptions { duration_ns: Some(1_000_000), replications: 2, max_replications: 2, ..Default::default() };
     for (i, s) in j.stages.iter().enumerate() {
         if !s.thresholds.is_empty() {
             check_stage(j, i, &opts)?;

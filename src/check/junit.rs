@@ -86,9 +86,11 @@ pub fn render(r: &Report) -> String {
         );
         let _ = writeln!(suites, "    <properties>");
         if let Some(st) = &s.stage {
-            for (name, value) in
-                [("journey", s.file.clone()), ("stage", st.index.to_string()), ("rate_per_s", st.rate_per_s.to_string())]
-            {
+            for (name, value) in [
+                ("journey", s.file.clone()),
+                ("stage", st.index.to_string()),
+                ("rate_per_s", st.rate_per_s.to_string()),
+            ] {
                 let _ = writeln!(suites, "      <property name=\"{name}\" value=\"{}\"/>", escape(&value));
             }
         }

@@ -352,7 +352,14 @@ pub fn missing_diag(file: &str, text: &str, t: &Threshold, m: &Missing, prefix: 
         Some(s) => format!("did you mean `{s}`? Numeric fields: {}", m.known.join(", ")),
         None => format!("numeric fields: {}", m.known.join(", ")),
     };
-    diagnostic_at(file, text, t.span.clone(), &t.key, &format!("{prefix}threshold `{}`: {}", t.name(), m.message), &help)
+    diagnostic_at(
+        file,
+        text,
+        t.span.clone(),
+        &t.key,
+        &format!("{prefix}threshold `{}`: {}", t.name(), m.message),
+        &help,
+    )
 }
 
 fn scenario_status(s: &ScenarioReport) -> Outcome {

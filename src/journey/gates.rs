@@ -28,8 +28,8 @@
 
 use super::{duration_or, CapacitySection, Criteria, Ctx, Journey, LoadSection, Stage};
 use crate::check::evaluate::{value, Outcome, ThresholdVerdict};
-use crate::check::CheckOptions;
 use crate::check::thresholds::{self, Measure, Threshold, ThresholdSet};
+use crate::check::CheckOptions;
 use crate::diag::{diagnostic_at, Problem};
 use crate::load::span_of;
 use crate::summary::Summary;
@@ -73,6 +73,8 @@ pub(super) fn apply(cx: &mut Ctx, table: &DeTable, stages: &mut [Stage], criteri
     };
     let Some(DeValue::Array(items)) = table.get("stages").map(|v| v.get_ref()) else { return };
     let dir = std::path::Path::new(cx.file).parent().map(|p| p.to_path_buf()).unwrap_or_default();
+    // Journey-wide names missing from stages: one problem each, naming every such stage.
+    let mut missing: Vec<(Problem, Vec<String>)> = Vec::new();
     for (i, (stage, item)) in stages.iter_mut().zip(items.iter()).enumerate() {
         let idx = i.to_string();
         let DeValue::Table(t) = item.get_ref() else { continue };
@@ -81,12 +83,17 @@ pub(super) fn apply(cx: &mut Ctx, table: &DeTable, stages: &mut [Stage], criteri
         }
         let mut layers = Vec::new();
         if let Some(set) = &journey {
-            let prefix = format!("stage {} (`{}`): ", i + 1, stage.name);
-            names(cx, &jfile, &jtext, set, stage, &prefix);
+            for p in stage_names(set, stage) {
+                let label = format!("stage {} (`{}`)", i + 1, stage.name);
+                match missing.iter_mut().find(|(q, _)| q.path == p.path) {
+                    Some((_, stages)) => stages.push(label),
+                    None => missing.push((p, vec![label])),
+                }
+            }
             layers.push(sourced(set, &jfile, "thresholds"));
         }
         if let Some(f) = t.get("file").and_then(|v| v.get_ref().as_str()) {
-            let path = dir.join(f).to_string_lossy().into_owned();
+            let path = lexical(&dir.join(f));
             // Unreadable or malformed files were reported when the stage was built.
             let text = std::fs::read_to_string(&path).unwrap_or_default();
             if let Ok(doc) = DeTable::parse(&text) {
@@ -107,13 +114,40 @@ pub(super) fn apply(cx: &mut Ctx, table: &DeTable, stages: &mut [Stage], criteri
         }
         stage.thresholds = layers.into_iter().fold(Vec::new(), layer);
     }
-    if check_rate.is_none() && stages.iter().any(|s| !s.thresholds.is_empty()) {
+    for (mut p, stages) in missing {
+        p.message = format!("{} in {}", p.message, stages.join(", "));
+        p.help = format!(
+            "journey-wide thresholds apply to every stage: write this one per stage, under [stages.thresholds]; {}",
+            p.help
+        );
+        problem_diag(cx, &jfile, &jtext, &p, "");
+    }
+    let malformed = cx.diags.iter().any(|d| d.key == "load.check_rate");
+    if check_rate.is_none() && !malformed && stages.iter().any(|s| !s.thresholds.is_empty()) {
         cx.problem(
             &["load"],
             "the journey has thresholds but no check load to judge them at",
             "add `check_rate = \"500/s\"` under [load] (or a single `rate`): every stage is judged at that load",
         );
     }
+}
+
+/// A path with `.` and `..` resolved without the file system: annotations and reports name
+/// `scenarios/ci/capacity.toml`, which CI systems match against the repository's files,
+/// rather than `scenarios/ci/journey/../capacity.toml`.
+fn lexical(path: &std::path::Path) -> String {
+    use std::path::Component;
+    let mut out: Vec<Component> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out.iter().collect::<std::path::PathBuf>().to_string_lossy().into_owned()
 }
 
 /// `over` replaces the thresholds of `base` whose keys it has, and adds the rest.
@@ -169,11 +203,15 @@ fn section_thresholds(
 
 /// Classes and components a set names must exist in the stage.
 fn names(cx: &mut Ctx, file: &str, text: &str, set: &ThresholdSet, stage: &Stage, prefix: &str) {
-    let classes: Vec<&str> = stage.model.classes.iter().map(|c| c.name.as_str()).collect();
-    let components: Vec<&str> = stage.model.components.iter().map(|c| c.name.as_str()).collect();
-    for p in set.check_names(&classes, &components) {
+    for p in stage_names(set, stage) {
         problem_diag(cx, file, text, &p, prefix);
     }
+}
+
+fn stage_names(set: &ThresholdSet, stage: &Stage) -> Vec<Problem> {
+    let classes: Vec<&str> = stage.model.classes.iter().map(|c| c.name.as_str()).collect();
+    let components: Vec<&str> = stage.model.components.iter().map(|c| c.name.as_str()).collect();
+    set.check_names(&classes, &components)
 }
 
 fn stage_capacity(cx: &mut Ctx, value: &Spanned<DeValue>, idx: &str, journey: Criteria) -> Option<Criteria> {
@@ -193,7 +231,11 @@ fn stage_capacity(cx: &mut Ctx, value: &Spanned<DeValue>, idx: &str, journey: Cr
     let p99_s = duration_or(cx, &["stages", idx, "capacity", "p99"], &c.p99, default_ns) as f64 / 1e9;
     let error_ratio = c.errors.unwrap_or(journey.error_ratio);
     if !(0.0..1.0).contains(&error_ratio) {
-        cx.problem(&["stages", idx, "capacity", "errors"], "`errors` is a ratio between 0 and 1", "for example 0.05 for 5%");
+        cx.problem(
+            &["stages", idx, "capacity", "errors"],
+            "`errors` is a ratio between 0 and 1",
+            "for example 0.05 for 5%",
+        );
     }
     Some(Criteria { p99_s, error_ratio })
 }
@@ -244,12 +286,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn paths_are_resolved_lexically() {
+        assert_eq!(
+            lexical(std::path::Path::new("scenarios/ci/journey/../capacity.toml")),
+            "scenarios/ci/capacity.toml"
+        );
+        assert_eq!(lexical(std::path::Path::new("./a/./b.toml")), "a/b.toml");
+        assert_eq!(lexical(std::path::Path::new("../x.toml")), "../x.toml");
+    }
+
+    #[test]
     fn override_keys_drop_the_section_and_the_index() {
         assert_eq!(override_key("stages.1.thresholds.latency.0", "stages.1.thresholds"), "latency");
         assert_eq!(override_key("thresholds.errors", "thresholds"), "errors");
-        assert_eq!(
-            override_key("thresholds.components.db.utilization", "thresholds"),
-            "components.db.utilization"
-        );
+        assert_eq!(override_key("thresholds.components.db.utilization", "thresholds"), "components.db.utilization");
     }
 }
