@@ -356,3 +356,18 @@ fn a_journey_without_a_check_load_is_a_clear_error() {
     let (_, stderr) = expect_exit(&check(&[&file], None, None), 3);
     assert!(stderr.contains(&format!("{file}:5:")) && stderr.contains("check_rate"), "{stderr}");
 }
+
+#[test]
+fn the_committed_journey_baseline_holds_and_the_ci_examples_run_that_gate() {
+    let baseline = "reports/baselines/journey.json";
+    let (stdout, _) = expect_exit(&check(&[JOURNEY, "--baseline", baseline, "--format", "json"], None, None), 0);
+    let r = report(&stdout);
+    assert_eq!((r.status, r.counts.regressions, r.scenarios.len()), (Outcome::Pass, 0, 3), "{stdout}");
+    for s in &r.scenarios {
+        assert_eq!(s.baseline.as_ref().unwrap().status, BaselineStatus::Compared, "{}", s.title());
+    }
+    for example in ["examples/ci/github-actions.yml", "examples/ci/gitlab-ci.yml", "README.md"] {
+        let text = std::fs::read_to_string(root().join(example)).unwrap();
+        assert!(text.contains(&format!("stagesim check {JOURNEY}")), "{example} should gate the journey");
+    }
+}
