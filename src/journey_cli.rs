@@ -8,7 +8,9 @@ use std::io::IsTerminal;
 
 pub fn journey(file: &str, out: Option<String>, json: bool, quiet: bool) -> Result<String, Error> {
     let j = load_journey(file)?;
-    let points = j.stages.len() * (j.rates.len() + usize::from(j.capacity_search));
+    crate::check::journey::probe(&j)?;
+    let gates = j.stages.iter().filter(|s| !s.thresholds.is_empty()).count();
+    let points = j.stages.len() * (j.rates.len() + usize::from(j.capacity_search)) + gates;
     let bar = ProgressBar::new(points as u64);
     // Silent when stderr is not a terminal (CI logs) or when asked.
     if quiet || !std::io::stderr().is_terminal() {

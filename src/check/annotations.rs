@@ -40,12 +40,16 @@ pub fn render(r: &Report) -> String {
                 Outcome::Inconclusive if r.strict => "error",
                 Outcome::Inconclusive => "warning",
             };
-            let title = format!("stagesim threshold {}: {}", t.outcome.label(), t.name);
-            out.push_str(&command(level, &s.file, Some((t.line, t.column)), &title, &t.message));
+            let title = match &s.stage {
+                Some(st) => format!("stagesim threshold {} (stage {}): {}", t.outcome.label(), st.name, t.name),
+                None => format!("stagesim threshold {}: {}", t.outcome.label(), t.name),
+            };
+            let file = t.file.as_deref().unwrap_or(&s.file);
+            out.push_str(&command(level, file, Some((t.line, t.column)), &title, &t.message));
         }
         let Some(b) = &s.baseline else { continue };
         if b.status == BaselineStatus::NoEntry {
-            let m = format!("{} has no entry for this scenario: nothing was compared", b.file);
+            let m = format!("{} has no entry for {}: nothing was compared", b.file, s.baseline_key());
             out.push_str(&command("warning", &s.file, None, "stagesim: no baseline entry", &m));
         }
         if let Some(d) = b.duration_mismatch_s {
@@ -59,9 +63,14 @@ pub fn render(r: &Report) -> String {
         }
         for c in b.comparisons.iter().filter(|c| c.change == Change::Regression) {
             // A thresholded metric points at its threshold; a key metric at the file.
-            let at = s.thresholds.iter().find(|t| t.metric == c.metric).map(|t| (t.line, t.column));
-            let title = format!("stagesim regression: {}", c.metric);
-            out.push_str(&command("error", &s.file, at, &title, &c.message));
+            let t = s.thresholds.iter().find(|t| t.metric == c.metric);
+            let at = t.map(|t| (t.line, t.column));
+            let file = t.and_then(|t| t.file.as_deref()).unwrap_or(&s.file);
+            let title = match &s.stage {
+                Some(st) => format!("stagesim regression (stage {}): {}", st.name, c.metric),
+                None => format!("stagesim regression: {}", c.metric),
+            };
+            out.push_str(&command("error", file, at, &title, &c.message));
         }
     }
     out
@@ -93,7 +102,7 @@ pub fn markdown(r: &Report) -> String {
         let _ = writeln!(
             o,
             "### `{}`: {}\n\n{}, seed {}, {} replications\n",
-            s.file,
+            s.title(),
             icon(s.status),
             cell(&s.scenario),
             s.seed,

@@ -103,6 +103,10 @@ pub struct ThresholdVerdict {
     pub expression: String,
     /// Where the threshold is written: dotted key, line and column of its string.
     pub key: String,
+    /// The file it is written in, when not the report's own (a journey stage's thresholds
+    /// from the stage's scenario file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     pub line: usize,
     pub column: usize,
     pub op: Cmp,
@@ -148,6 +152,7 @@ fn verdict(t: &Threshold, estimate: Estimate) -> ThresholdVerdict {
         metric: t.metric.id(),
         expression: t.expression.clone(),
         key: t.key.clone(),
+        file: None,
         line: t.line,
         column: t.column,
         op: t.cmp,

@@ -1,6 +1,7 @@
 //! JUnit XML of a check report, for CI test-report views (GitLab, Jenkins, GitHub apps).
 //!
-//! One `testsuite` per scenario, one `testcase` per threshold and per baseline comparison.
+//! One `testsuite` per scenario (per stage for a journey, named after the stage), one
+//! `testcase` per threshold and per baseline comparison.
 //! A failed threshold or a regression is a `failure`; an inconclusive threshold is `skipped`
 //! (a `failure` with `--strict`). No timestamps or durations: the same inputs give the same
 //! bytes. Written by hand rather than with quick-junit, which would bring chrono, uuid,
@@ -39,6 +40,7 @@ enum CaseResult<'a> {
 
 struct Case<'a> {
     name: String,
+    file: String,
     line: Option<usize>,
     result: CaseResult<'a>,
 }
@@ -49,7 +51,8 @@ pub fn render(r: &Report) -> String {
     for s in &r.scenarios {
         let mut cases = Vec::new();
         for t in &s.thresholds {
-            let at = format!("{}:{}:{} ({})", s.file, t.line, t.column, t.key);
+            let file = t.file.as_deref().unwrap_or(&s.file);
+            let at = format!("{file}:{}:{} ({})", t.line, t.column, t.key);
             let result = match t.outcome {
                 Outcome::Pass => CaseResult::Pass,
                 Outcome::Fail => CaseResult::Failure { kind: "threshold", message: &t.message, detail: at },
@@ -58,7 +61,7 @@ pub fn render(r: &Report) -> String {
                 }
                 Outcome::Inconclusive => CaseResult::Skipped { message: &t.message },
             };
-            cases.push(Case { name: t.name.clone(), line: Some(t.line), result });
+            cases.push(Case { name: t.name.clone(), file: file.to_string(), line: Some(t.line), result });
         }
         for c in s.baseline.iter().flat_map(|b| &b.comparisons) {
             let result = match c.change {
@@ -68,7 +71,7 @@ pub fn render(r: &Report) -> String {
                 }
                 Change::Improvement | Change::Unchanged => CaseResult::Pass,
             };
-            cases.push(Case { name: format!("baseline {}", c.metric), line: None, result });
+            cases.push(Case { name: format!("baseline {}", c.metric), file: s.file.clone(), line: None, result });
         }
         let f = cases.iter().filter(|c| matches!(c.result, CaseResult::Failure { .. })).count();
         let k = cases.iter().filter(|c| matches!(c.result, CaseResult::Skipped { .. })).count();
@@ -78,10 +81,19 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(
             suites,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\" errors=\"0\" skipped=\"{k}\">",
-            escape(&s.file),
+            escape(s.stage.as_ref().map_or(&s.file, |st| &st.name)),
             cases.len()
         );
         let _ = writeln!(suites, "    <properties>");
+        if let Some(st) = &s.stage {
+            for (name, value) in [
+                ("journey", s.file.clone()),
+                ("stage", st.index.to_string()),
+                ("rate_per_s", st.rate_per_s.to_string()),
+            ] {
+                let _ = writeln!(suites, "      <property name=\"{name}\" value=\"{}\"/>", escape(&value));
+            }
+        }
         for (name, value) in [
             ("scenario", s.scenario.clone()),
             ("seed", s.seed.to_string()),
@@ -92,7 +104,7 @@ pub fn render(r: &Report) -> String {
         }
         let _ = writeln!(suites, "    </properties>");
         for c in &cases {
-            case(&mut suites, &s.file, c);
+            case(&mut suites, c);
         }
         let _ = writeln!(suites, "  </testsuite>");
     }
@@ -102,8 +114,8 @@ pub fn render(r: &Report) -> String {
     )
 }
 
-fn case(out: &mut String, file: &str, c: &Case) {
-    let file = escape(file);
+fn case(out: &mut String, c: &Case) {
+    let file = escape(&c.file);
     let line = c.line.map_or(String::new(), |l| format!(" line=\"{l}\""));
     let open = format!("    <testcase name=\"{}\" classname=\"{file}\" file=\"{file}\"{line}", escape(&c.name));
     match &c.result {

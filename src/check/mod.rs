@@ -15,6 +15,7 @@ pub mod baseline;
 pub mod cli;
 pub mod evaluate;
 pub mod expr;
+pub mod journey;
 pub mod junit;
 pub mod openmetrics;
 pub mod text;
@@ -30,7 +31,7 @@ use evaluate::{Estimate, MetricEstimate, Missing, Outcome, ThresholdVerdict};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use thresholds::{MetricKey, ThresholdSet};
+use thresholds::{MetricKey, Threshold, ThresholdSet};
 
 pub const CHECK_SCHEMA_VERSION: u32 = 1;
 /// Exit code of a check whose gate failed (a threshold, a regression, or with `strict`, an
@@ -97,9 +98,14 @@ pub struct Counts {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioReport {
-    /// The scenario file as given (forward slashes, no leading `./`).
+    /// The scenario file as given (forward slashes, no leading `./`); for a journey stage,
+    /// the journey file.
     pub file: String,
+    /// The scenario's name; for a journey stage, the journey's.
     pub scenario: String,
+    /// The journey stage this report judges, if it is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<StageRef>,
     pub seed: u64,
     /// Simulated duration of each replication (a `--duration` override shows here).
     pub duration_s: f64,
@@ -117,6 +123,35 @@ pub struct ScenarioReport {
     pub components: BTreeMap<String, BTreeMap<String, Estimate>>,
 }
 
+/// A journey stage, as a check report names it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StageRef {
+    /// 1-based, in the journey's order.
+    pub index: usize,
+    pub name: String,
+    /// The journey's check load, at which the stage ran.
+    pub rate_per_s: f64,
+}
+
+impl ScenarioReport {
+    /// The key of its baseline entry: the file, and for a journey stage `FILE#INDEX NAME`
+    /// (the name too, so that reordered stages are never compared with each other).
+    pub fn baseline_key(&self) -> String {
+        match &self.stage {
+            Some(st) => format!("{}#{} {}", self.file, st.index, st.name),
+            None => self.file.clone(),
+        }
+    }
+
+    /// A title for people: the file, and the stage if it is one.
+    pub fn title(&self) -> String {
+        match &self.stage {
+            Some(st) => format!("{} stage {}: {}", self.file, st.index, st.name),
+            None => self.file.clone(),
+        }
+    }
+}
+
 /// Runs a check. Returns the report and, with `update_baseline`, the baseline to write.
 pub fn check(files: &[String], opts: &CheckOptions) -> Result<(Report, Option<Baseline>), Error> {
     validate_options(files, opts)?;
@@ -127,13 +162,17 @@ pub fn check(files: &[String], opts: &CheckOptions) -> Result<(Report, Option<Ba
     };
     let mut scenarios = Vec::new();
     for file in files {
-        scenarios.push(check_scenario(file, opts)?);
+        if journey::is_journey(file)? {
+            scenarios.extend(journey::check_journey(file, opts)?);
+        } else {
+            scenarios.push(check_scenario(file, opts)?);
+        }
     }
     let mut written = None;
     if let (Some(path), Some(mut b)) = (&opts.baseline, existing) {
         for s in &mut scenarios {
             let report = if opts.update_baseline {
-                b.scenarios.insert(s.file.clone(), entry(s));
+                b.scenarios.insert(s.baseline_key(), entry(s));
                 BaselineReport {
                     file: path.clone(),
                     status: BaselineStatus::Written,
@@ -145,7 +184,7 @@ pub fn check(files: &[String], opts: &CheckOptions) -> Result<(Report, Option<Ba
                     dropped_metrics: Vec::new(),
                 }
             } else {
-                match b.scenarios.get(&s.file) {
+                match b.scenarios.get(&s.baseline_key()) {
                     Some(e) => baseline::compare(path, e, &s.metrics, s.duration_s, opts.tolerance),
                     None => no_entry(path, opts.tolerance),
                 }
@@ -162,7 +201,7 @@ pub fn check(files: &[String], opts: &CheckOptions) -> Result<(Report, Option<Ba
 
 fn validate_options(files: &[String], opts: &CheckOptions) -> Result<(), Error> {
     if files.is_empty() {
-        return Err(Error::Usage("check needs at least one scenario file".into()));
+        return Err(Error::Usage("check needs at least one scenario or journey file".into()));
     }
     if opts.replications < 2 {
         return Err(Error::Usage(
@@ -213,7 +252,7 @@ fn no_entry(path: &str, tolerance: f64) -> BaselineReport {
 
 fn entry(s: &ScenarioReport) -> BaselineEntry {
     BaselineEntry {
-        scenario: s.scenario.clone(),
+        scenario: s.stage.as_ref().map_or(s.scenario.clone(), |st| st.name.clone()),
         stagesim_version: env!("CARGO_PKG_VERSION").to_string(),
         seed: s.seed,
         duration_s: s.duration_s,
@@ -227,28 +266,42 @@ fn check_scenario(file: &str, opts: &CheckOptions) -> Result<ScenarioReport, Err
     let (model, set) = parse_scenario_checked(file, &text)?;
     let model = apply(&model, &RunOptions { seed: opts.seed, duration_ns: opts.duration_ns, replications: None });
     let missing = |m: Vec<Missing>| missing_fields(file, &text, &set, m);
+    judge_model(&scenario_key(file), &model, &set.thresholds, opts, &missing)
+}
+
+/// Runs `model` in batches and judges `thresholds` on it: the machinery shared by scenario
+/// files and journey stages. `missing` turns thresholds on fields the summary lacks into
+/// diagnostics at their place.
+pub fn judge_model(
+    file: &str,
+    model: &Model,
+    thresholds: &[Threshold],
+    opts: &CheckOptions,
+    missing: &dyn Fn(Vec<Missing>) -> Error,
+) -> Result<ScenarioReport, Error> {
     // A run of a simulated millisecond gives the summary's shape: a misspelt field fails in
     // a second rather than after the whole check.
-    let probe = apply(&model, &RunOptions { duration_ns: Some(1_000_000), ..Default::default() });
-    evaluate::evaluate(&set.thresholds, &replicate(&probe, 0, 1)).map_err(missing)?;
+    let probe = apply(model, &RunOptions { duration_ns: Some(1_000_000), ..Default::default() });
+    evaluate::evaluate(thresholds, &replicate(&probe, 0, 1)).map_err(missing)?;
     let mut n = opts.replications;
-    let mut reps = replicate(&model, 0, n);
+    let mut reps = replicate(model, 0, n);
     let mut batches = Vec::new();
     let verdicts = loop {
-        let verdicts = evaluate::evaluate(&set.thresholds, &reps).map_err(missing)?;
+        let verdicts = evaluate::evaluate(thresholds, &reps).map_err(missing)?;
         batches.push(n);
         if n >= opts.max_replications || verdicts.iter().all(|v| v.outcome != Outcome::Inconclusive) {
             break verdicts;
         }
         let next = n.saturating_mul(2).min(opts.max_replications);
-        reps.extend(replicate(&model, n, next));
+        reps.extend(replicate(model, n, next));
         n = next;
     };
-    let metrics = evaluate::measure(&measured(&set), &reps)
+    let metrics = evaluate::measure(&measured(thresholds), &reps)
         .map_err(|(m, known)| Error::Usage(format!("{file}: {m} (known: {})", known.join(", "))))?;
     let mut s = ScenarioReport {
-        file: scenario_key(file),
+        file: file.to_string(),
         scenario: model.name.clone(),
+        stage: None,
         seed: model.seed,
         duration_s: crate::units::ns_to_secs(model.duration),
         replications: n,
@@ -276,7 +329,7 @@ pub fn replicate(model: &Model, from: u32, to: u32) -> Vec<Summary> {
 }
 
 /// The key metrics, then every thresholded metric (its bad direction from its comparison).
-fn measured(set: &ThresholdSet) -> Vec<(MetricKey, bool)> {
+fn measured(thresholds: &[Threshold]) -> Vec<(MetricKey, bool)> {
     let mut out: Vec<(MetricKey, bool)> = MetricKey::key_metrics()
         .into_iter()
         .map(|m| {
@@ -284,31 +337,29 @@ fn measured(set: &ThresholdSet) -> Vec<(MetricKey, bool)> {
             (m, worse)
         })
         .collect();
-    out.extend(set.thresholds.iter().map(|t| (t.metric.clone(), t.cmp.higher_is_worse())));
+    out.extend(thresholds.iter().map(|t| (t.metric.clone(), t.cmp.higher_is_worse())));
     out
 }
 
 fn missing_fields(file: &str, text: &str, set: &ThresholdSet, missing: Vec<Missing>) -> Error {
-    let diags = missing
-        .iter()
-        .map(|m| {
-            let t = &set.thresholds[m.threshold];
-            let asked = t.key.rsplit('.').find(|p| p.parse::<usize>().is_err()).unwrap_or("");
-            let help = match did_you_mean(asked, m.known.iter().map(String::as_str)) {
-                Some(s) => format!("did you mean `{s}`? Numeric fields: {}", m.known.join(", ")),
-                None => format!("numeric fields: {}", m.known.join(", ")),
-            };
-            diagnostic_at(
-                file,
-                text,
-                t.span.clone(),
-                &t.key,
-                &format!("threshold `{}`: {}", t.name(), m.message),
-                &help,
-            )
-        })
-        .collect();
-    Error::Invalid(diags)
+    Error::Invalid(missing.iter().map(|m| missing_diag(file, text, &set.thresholds[m.threshold], m, "")).collect())
+}
+
+/// A threshold on a field the summary does not have, at the threshold's place.
+pub fn missing_diag(file: &str, text: &str, t: &Threshold, m: &Missing, prefix: &str) -> crate::diag::Diagnostic {
+    let asked = t.key.rsplit('.').find(|p| p.parse::<usize>().is_err()).unwrap_or("");
+    let help = match did_you_mean(asked, m.known.iter().map(String::as_str)) {
+        Some(s) => format!("did you mean `{s}`? Numeric fields: {}", m.known.join(", ")),
+        None => format!("numeric fields: {}", m.known.join(", ")),
+    };
+    diagnostic_at(
+        file,
+        text,
+        t.span.clone(),
+        &t.key,
+        &format!("{prefix}threshold `{}`: {}", t.name(), m.message),
+        &help,
+    )
 }
 
 fn scenario_status(s: &ScenarioReport) -> Outcome {

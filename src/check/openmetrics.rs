@@ -64,13 +64,21 @@ fn number(v: f64) -> String {
     }
 }
 
+fn with<'a>(base: &[(&'a str, &'a str)], extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    base.iter().chain(extra).copied().collect()
+}
+
 /// Adds one scenario's samples to their families.
 fn scenario(fams: &mut Families, s: &ScenarioReport) {
-    let scenario = s.file.as_str();
+    // A journey's stages share its file: the `stage` label tells their samples apart.
+    let mut base = vec![("scenario", s.file.as_str())];
+    if let Some(st) = &s.stage {
+        base.push(("stage", st.name.as_str()));
+    }
     let f = fams.family("stagesim_replications", "gauge", None, "Replications the estimates are made of.");
-    f.samples.push(format!("stagesim_replications{} {}", label_set(&[("scenario", scenario)]), s.replications));
+    f.samples.push(format!("stagesim_replications{} {}", label_set(&base), s.replications));
     for m in s.metrics.values() {
-        let mut labels = vec![("scenario", scenario)];
+        let mut labels = base.clone();
         if let Some(c) = &m.class {
             labels.push(("class", c));
         }
@@ -96,19 +104,19 @@ fn scenario(fams: &mut Families, s: &ScenarioReport) {
         for (field, e) in fields {
             let name = format!("stagesim_component_{}", sanitize(field));
             let help = format!("Component summary field `{field}`, mean over replications with its 95% CI.");
-            fams.estimate(&name, None, &help, &[("scenario", scenario), ("component", component)], e);
+            fams.estimate(&name, None, &help, &with(&base, &[("component", component)]), e);
         }
     }
     let f = fams.family("stagesim_threshold", "stateset", None, "Verdict of each threshold.");
     for t in &s.thresholds {
         for state in [Outcome::Pass, Outcome::Fail, Outcome::Inconclusive] {
-            let l = [("scenario", scenario), ("threshold", t.name.as_str()), ("stagesim_threshold", state.label())];
+            let l = with(&base, &[("threshold", t.name.as_str()), ("stagesim_threshold", state.label())]);
             f.samples.push(format!("stagesim_threshold{} {}", label_set(&l), u8::from(t.outcome == state)));
         }
     }
     let f = fams.family("stagesim_regression", "gauge", None, "1 when a metric regressed against the baseline.");
     for c in s.baseline.iter().flat_map(|b| &b.comparisons) {
-        let l = [("scenario", scenario), ("metric", c.metric.as_str())];
+        let l = with(&base, &[("metric", c.metric.as_str())]);
         let regressed = c.change == super::baseline::Change::Regression;
         f.samples.push(format!("stagesim_regression{} {}", label_set(&l), u8::from(regressed)));
     }

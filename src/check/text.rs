@@ -19,10 +19,17 @@ pub fn render(r: &Report) -> String {
     let mut o = String::new();
     for s in &r.scenarios {
         let batches: Vec<String> = s.batches.iter().map(u32::to_string).collect();
-        let _ = writeln!(o, "{}  {}", s.file, s.scenario);
+        match &s.stage {
+            Some(st) => {
+                let _ = writeln!(o, "{}  at {}/s", s.title(), st.rate_per_s);
+            }
+            None => {
+                let _ = writeln!(o, "{}  {}", s.file, s.scenario);
+            }
+        }
         let _ = writeln!(o, "  seed {}  replications {} (batches: {})", s.seed, s.replications, batches.join(" -> "));
         if s.thresholds.is_empty() {
-            let _ = writeln!(o, "  no [thresholds] in this scenario");
+            let _ = writeln!(o, "  no [thresholds] in this {}", if s.stage.is_some() { "stage" } else { "scenario" });
         }
         for t in &s.thresholds {
             let _ = writeln!(o, "  {:<12} {:<44} {}", tag(t.outcome), t.name, t.message);

@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod claims;
+pub mod gates;
 pub mod merge;
 pub mod run;
 
@@ -27,6 +28,9 @@ struct JourneyFile {
     capacity: CapacitySection,
     #[serde(default)]
     claims: Vec<ClaimInput>,
+    /// Thresholds for every stage, read from the spanned tree (see `gates`).
+    #[serde(rename = "thresholds")]
+    _thresholds: Option<serde::de::IgnoredAny>,
     /// Read per stage from the spanned tree (see `stages`), so errors keep their positions.
     #[serde(rename = "stages")]
     _stages: Vec<serde::de::IgnoredAny>,
@@ -59,6 +63,9 @@ struct LoadSection {
     /// Converts rates to users: users = rate * 86400 / requests_per_user_per_day / peak_to_average.
     requests_per_user_per_day: Option<f64>,
     peak_to_average: Option<f64>,
+    /// The load `stagesim check` runs every stage at, and the journey report judges
+    /// thresholds at; defaults to `rate` (see `gates`).
+    check_rate: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -100,6 +107,17 @@ pub struct Stage {
     /// Where it came from: a file, or "extends <previous stage>".
     pub origin: String,
     pub model: Model,
+    /// `[stages.capacity]`: this stage's own capacity criterion, if it overrides the journey's.
+    pub capacity: Option<Criteria>,
+    /// The stage's thresholds after layering (see `gates`), each with the file it is written in.
+    pub thresholds: Vec<gates::StageThreshold>,
+}
+
+impl Stage {
+    /// The capacity criterion of this stage: its own, else the journey's.
+    pub fn criteria(&self, j: &Journey) -> Criteria {
+        self.capacity.unwrap_or(j.criteria)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -124,6 +142,8 @@ pub struct Journey {
     pub users: Option<(f64, f64)>,
     pub stages: Vec<Stage>,
     pub claims: Vec<claims::Claim>,
+    /// The load `stagesim check` runs every stage at: `[load] check_rate`, else `rate`.
+    pub check_rate: Option<f64>,
 }
 
 impl Journey {
@@ -230,7 +250,11 @@ fn build(cx: &mut Ctx, f: &JourneyFile, table: &DeTable) -> Option<Journey> {
         }
         None => None,
     };
-    let stages = stages(cx, table);
+    let mut stages = stages(cx, table);
+    let check_rate = gates::check_rate(cx, &f.load);
+    if let Some(s) = stages.as_mut() {
+        gates::apply(cx, table, s, criteria, check_rate);
+    }
     let n = stages.as_ref().map_or(0, Vec::len);
     let mut parsed = Vec::new();
     for (i, c) in f.claims.iter().enumerate() {
@@ -286,6 +310,7 @@ fn build(cx: &mut Ctx, f: &JourneyFile, table: &DeTable) -> Option<Journey> {
         criteria,
         users,
         stages: stages?,
+        check_rate,
     })
 }
 
@@ -316,7 +341,7 @@ fn rates(cx: &mut Ctx, load: &LoadSection) -> Vec<f64> {
     out
 }
 
-const STAGE_KEYS: &[&str] = &["name", "description", "file", "extends", "remove"];
+const STAGE_KEYS: &[&str] = &["name", "description", "file", "extends", "remove", "thresholds", "capacity"];
 /// Sections a stage may add or override; arrays (links, faults) replace the previous stage's
 /// whole, so `faults = []` clears the faults a later stage should not inherit.
 const MERGEABLE: &[&str] =
@@ -336,7 +361,10 @@ fn stages(cx: &mut Ctx, table: &DeTable) -> Option<Vec<Stage>> {
                 return None;
             }
         };
-        let (doc, origin, file) = stage_doc(cx, &raw, &idx, &dir, prev.as_ref(), out.last())?;
+        let (mut doc, origin, file) = stage_doc(cx, &raw, &idx, &dir, prev.as_ref(), out.last())?;
+        // A scenario file's `[thresholds]` are layered by `gates`, with their own positions,
+        // and `extends` does not carry them to the next stage.
+        doc.remove("thresholds");
         let text = toml::to_string(&doc).expect("a TOML table serializes");
         let shown = file.clone().unwrap_or_else(|| format!("{} [stage {}]", cx.file, i + 1));
         match parse_scenario(&shown, &text) {
@@ -344,7 +372,7 @@ fn stages(cx: &mut Ctx, table: &DeTable) -> Option<Vec<Stage>> {
                 let name = raw.get("name").and_then(|v| v.as_str()).map_or(model.name.clone(), str::to_string);
                 let description =
                     raw.get("description").and_then(|v| v.as_str()).map_or(model.description.clone(), str::to_string);
-                out.push(Stage { name, description, origin, model });
+                out.push(Stage { name, description, origin, model, capacity: None, thresholds: Vec::new() });
             }
             Err(Error::Invalid(diags)) if file.is_none() => {
                 // The merged stage has no file of its own: point into the journey instead.

@@ -59,6 +59,12 @@ pub struct StageSummary {
     /// At capacity (or at the highest passing ladder load).
     pub cost_usd_per_million_requests: Option<f64>,
     pub change: Option<Change>,
+    /// This stage's own capacity criterion, when `[stages.capacity]` overrides the journey's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub criteria: Option<CriteriaSummary>,
+    /// The stage's thresholds judged at the journey's check load, if it has any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<super::gates::StageGate>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -95,6 +101,11 @@ fn meets(s: &Summary, c: &Criteria) -> bool {
         && !s.limits.stopped_at_max_events
 }
 
+/// The stage's capacity criterion, and its thresholds on latency and errors (`gates`).
+fn meets_stage(j: &Journey, stage: &Stage, s: &Summary) -> bool {
+    meets(s, &stage.criteria(j)) && super::gates::thresholds_hold(stage, s)
+}
+
 /// The stage's model at one load, on the journey's traffic.
 pub fn at_rate(j: &Journey, model: &Model, rate: f64) -> Model {
     let mut m = model.clone();
@@ -107,11 +118,11 @@ pub fn at_rate(j: &Journey, model: &Model, rate: f64) -> Model {
     m
 }
 
-fn point(j: &Journey, s: &Summary, rate: f64) -> Point {
+fn point(j: &Journey, stage: &Stage, s: &Summary, rate: f64) -> Point {
     Point {
         rate_per_s: rate,
         users: j.users_at(rate),
-        meets_criteria: meets(s, &j.criteria),
+        meets_criteria: meets_stage(j, stage, s),
         throughput_per_s: s.throughput_per_s,
         error_ratio: s.requests.error_ratio,
         latency_s_p50: s.latency_s.p50,
@@ -149,7 +160,7 @@ fn numeric_fields(c: &crate::summary::ComponentSummary) -> BTreeMap<String, f64>
 fn capacity(j: &Journey, stage: &Stage, ladder: &[(f64, bool)]) -> (Option<f64>, Option<Summary>) {
     let eval = |r: f64| {
         let s = runner::run(&at_rate(j, &stage.model, r));
-        (meets(&s, &j.criteria), s)
+        (meets_stage(j, stage, &s), s)
     };
     let mut lo = ladder.iter().rev().find(|(_, ok)| *ok).map(|(r, _)| *r);
     let mut hi = ladder.iter().find(|(r, ok)| !*ok && lo.is_none_or(|l| *r > l)).map(|(r, _)| *r);
@@ -206,7 +217,7 @@ pub fn run_journey(j: &Journey, progress: &(dyn Fn() + Sync)) -> JourneySummary 
                 return (None, None);
             }
             let ladder: Vec<(f64, bool)> =
-                j.rates.iter().zip(&per_stage[s]).map(|(r, x)| (*r, meets(x, &j.criteria))).collect();
+                j.rates.iter().zip(&per_stage[s]).map(|(r, x)| (*r, meets_stage(j, &j.stages[s], x))).collect();
             let out = capacity(j, &j.stages[s], &ladder);
             progress();
             out
@@ -214,7 +225,11 @@ pub fn run_journey(j: &Journey, progress: &(dyn Fn() + Sync)) -> JourneySummary 
         .collect();
     let mut stages: Vec<StageSummary> = Vec::new();
     for (i, stage) in j.stages.iter().enumerate() {
-        let summary = stage_summary(j, stage, &per_stage[i], &searched[i], stages.last());
+        let mut summary = stage_summary(j, stage, &per_stage[i], &searched[i], stages.last());
+        summary.check = super::gates::judge(j, i);
+        if summary.check.is_some() {
+            progress();
+        }
         stages.push(summary);
     }
     let timeseries = per_stage.last().and_then(|p| p.last()).map(|s| TimeSeries {
@@ -245,7 +260,7 @@ fn stage_summary(
     searched: &(Option<f64>, Option<Summary>),
     prev: Option<&StageSummary>,
 ) -> StageSummary {
-    let points: Vec<Point> = runs.iter().zip(&j.rates).map(|(s, r)| point(j, s, *r)).collect();
+    let points: Vec<Point> = runs.iter().zip(&j.rates).map(|(s, r)| point(j, stage, s, *r)).collect();
     let first_fail = runs.iter().zip(&points).find(|(_, p)| !p.meets_criteria).map(|(s, _)| *s);
     let at_capacity =
         searched.1.as_ref().or(runs.iter().zip(&points).rev().find(|(_, p)| p.meets_criteria).map(|(s, _)| *s));
@@ -281,5 +296,9 @@ fn stage_summary(
         cost_usd_per_month: cost,
         cost_usd_per_million_requests: at_capacity.map(|s| s.cost.usd_per_million_requests),
         change,
+        criteria: stage
+            .capacity
+            .map(|c| CriteriaSummary { latency_s_p99_max: c.p99_s, error_ratio_max: c.error_ratio }),
+        check: None,
     }
 }

@@ -2,6 +2,7 @@
 //! `report.html` with inline SVG charts.
 
 use super::charts;
+use crate::check::evaluate::Outcome;
 use crate::journey::run::{JourneySummary, StageSummary};
 use crate::units::human_secs;
 use std::fmt::Write;
@@ -71,6 +72,7 @@ pub fn markdown(j: &JourneySummary) -> String {
         let _ = writeln!(o, "{row} {} |", change(s));
     }
     let _ = writeln!(o, "\n✗ = misses the criteria at that load.\n");
+    gates_md(j, &mut o);
     claims_md(j, &mut o);
     let _ = writeln!(o, "## Bottlenecks\n");
     for (i, s) in j.stages.iter().enumerate() {
@@ -106,6 +108,84 @@ fn claims_md(j: &JourneySummary, o: &mut String) {
         let _ = writeln!(o, "- {mark} {}", verdict_line(v));
     }
     let _ = writeln!(o);
+}
+
+fn criteria_line(c: &crate::journey::run::CriteriaSummary) -> String {
+    format!(
+        "P99 <= {}, error ratio <= {:.2}% (its own `[stages.capacity]`)",
+        human_secs(c.latency_s_p99_max),
+        c.error_ratio_max * 100.0
+    )
+}
+
+/// Stage criteria of their own, and each stage's threshold verdicts at the check load.
+fn gates_md(j: &JourneySummary, o: &mut String) {
+    for (i, s) in j.stages.iter().enumerate() {
+        if let Some(c) = &s.criteria {
+            let _ = writeln!(o, "Stage {} criteria: {}.\n", i + 1, criteria_line(c));
+        }
+    }
+    if j.stages.iter().all(|s| s.check.is_none()) {
+        return;
+    }
+    let _ = writeln!(o, "## Thresholds\n");
+    for (i, s) in j.stages.iter().enumerate() {
+        let Some(g) = &s.check else { continue };
+        let _ = writeln!(
+            o,
+            "### Stage {}: {} — {} at {:.0}/s ({} replications)\n",
+            i + 1,
+            s.name,
+            g.status.label(),
+            g.rate_per_s,
+            g.replications
+        );
+        let _ = writeln!(o, "| threshold | measured (mean ± 95% CI) | verdict |\n|---|---|---|");
+        for t in &g.thresholds {
+            let mark = match t.outcome {
+                Outcome::Pass => "✓ pass",
+                Outcome::Fail => "✗ fail",
+                Outcome::Inconclusive => "? inconclusive",
+            };
+            let _ = writeln!(o, "| `{}` | {} | {mark} |", t.name.replace('|', "\\|"), t.message.replace('|', "\\|"));
+        }
+        let _ = writeln!(o);
+    }
+}
+
+fn gates_html(j: &JourneySummary, o: &mut String) {
+    for (i, s) in j.stages.iter().enumerate() {
+        if let Some(c) = &s.criteria {
+            let _ = writeln!(o, "<p>Stage {} criteria: {}.</p>", i + 1, escape(&criteria_line(c).replace('`', "")));
+        }
+    }
+    if j.stages.iter().all(|s| s.check.is_none()) {
+        return;
+    }
+    let _ = writeln!(o, "<h2>Thresholds</h2>");
+    for (i, s) in j.stages.iter().enumerate() {
+        let Some(g) = &s.check else { continue };
+        let _ = writeln!(
+            o,
+            "<h3>Stage {}: {} — {} at {:.0}/s ({} replications)</h3><table><tr><th>threshold</th><th>measured (mean ± 95% CI)</th><th>verdict</th></tr>",
+            i + 1,
+            escape(&s.name),
+            g.status.label(),
+            g.rate_per_s,
+            g.replications
+        );
+        for t in &g.thresholds {
+            let class = if t.outcome == Outcome::Pass { "" } else { " class=\"miss\"" };
+            let _ = writeln!(
+                o,
+                "<tr><td style=\"text-align:left\">{}</td><td>{}</td><td{class}>{}</td></tr>",
+                escape(&t.name),
+                escape(&t.message),
+                t.outcome.label()
+            );
+        }
+        let _ = writeln!(o, "</table>");
+    }
 }
 
 fn escape(s: &str) -> String {
@@ -148,6 +228,7 @@ pub fn html(j: &JourneySummary) -> String {
         let _ = writeln!(o, "<td style=\"text-align:left\">{}</td></tr>", escape(&b));
     }
     let _ = writeln!(o, "</table>");
+    gates_html(j, &mut o);
     if !j.claims.is_empty() {
         let _ = writeln!(o, "<h2>Claims from the articles</h2><ul>");
         for v in &j.claims {

@@ -23,6 +23,41 @@ fn users(u: Option<f64>) -> String {
     }
 }
 
+/// Stage criteria that differ from the journey's, and threshold verdicts at the check load.
+fn gates(j: &JourneySummary, o: &mut String) {
+    for (i, s) in j.stages.iter().enumerate() {
+        if let Some(c) = &s.criteria {
+            let _ = writeln!(
+                o,
+                "stage {} criteria: p99 <= {}, errors <= {:.2}% (its own [stages.capacity])",
+                i + 1,
+                human_secs(c.latency_s_p99_max),
+                c.error_ratio_max * 100.0
+            );
+        }
+    }
+    if j.stages.iter().any(|s| s.criteria.is_some()) {
+        let _ = writeln!(o);
+    }
+    for (i, s) in j.stages.iter().enumerate() {
+        let Some(g) = &s.check else { continue };
+        let _ = writeln!(
+            o,
+            "stage {} thresholds at {}: {} ({} replications)",
+            i + 1,
+            rate(g.rate_per_s),
+            g.status.label().to_uppercase(),
+            g.replications
+        );
+        for t in &g.thresholds {
+            let _ = writeln!(o, "    {:<12} {:<40} {}", t.outcome.label(), t.name, t.message);
+        }
+    }
+    if j.stages.iter().any(|s| s.check.is_some()) {
+        let _ = writeln!(o);
+    }
+}
+
 pub fn render(j: &JourneySummary) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "{}", j.journey);
@@ -57,6 +92,7 @@ pub fn render(j: &JourneySummary) -> String {
         let _ = writeln!(o, "{line}");
     }
     let _ = writeln!(o, "\n! = misses the criteria at that load\n");
+    gates(j, &mut o);
     for v in &j.claims {
         let mark = if v.holds { "holds   " } else { "DISAGREE" };
         let surprise = if v.holds == v.expected_to_hold { "" } else { " (UNEXPECTED)" };

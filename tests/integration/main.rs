@@ -6,6 +6,7 @@
 mod autoscale;
 mod cache;
 mod check;
+mod check_journey;
 mod data_validation;
 mod day;
 mod faults;
