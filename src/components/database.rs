@@ -109,6 +109,23 @@ pub use super::db_node::DEFAULT_CONNECTIONS;
 const NO_PRIMARY: usize = usize::MAX;
 pub const DEFAULT_REPLICATION_LAG: &str = "exp(mean = 50ms)";
 pub const DEFAULT_PRIMARY_WINDOW: &str = "5s";
+
+/// `primary_window` (at `path`): how long a user's reads go to the primary after their write;
+/// only meaningful with `read_your_writes = "primary_window"`.
+pub fn primary_window(r: &mut Resolver, path: &[&str], text: Option<&str>, ryw: ReadYourWrites) -> Option<Nanos> {
+    match (text, ryw) {
+        (Some(w), ReadYourWrites::PrimaryWindow) => r.duration(path, w),
+        (None, _) => r.duration(path, DEFAULT_PRIMARY_WINDOW),
+        (Some(_), _) => {
+            r.problem(
+                path,
+                "`primary_window` only applies to `read_your_writes = \"primary_window\"`",
+                "set `read_your_writes = \"primary_window\"`, or remove it",
+            );
+            None
+        }
+    }
+}
 /// Servers travel in calls as `u16`; 64 replicas is far beyond any managed offering.
 pub const MAX_REPLICAS: u32 = 64;
 
@@ -170,18 +187,7 @@ impl DatabaseInput {
             }
         }
         let ryw = self.read_your_writes.unwrap_or_default();
-        let window = match (&self.primary_window, ryw) {
-            (Some(w), ReadYourWrites::PrimaryWindow) => r.duration(&at("primary_window"), w),
-            (None, _) => r.duration(&at("primary_window"), DEFAULT_PRIMARY_WINDOW),
-            (Some(_), _) => {
-                r.problem(
-                    &at("primary_window"),
-                    "`primary_window` only applies to `read_your_writes = \"primary_window\"`",
-                    "set `read_your_writes = \"primary_window\"`, or remove it",
-                );
-                None
-            }
-        };
+        let window = primary_window(r, &at("primary_window"), self.primary_window.as_deref(), ryw);
         let lag = r.dist(&at("replication_lag"), self.replication_lag.as_deref().unwrap_or(DEFAULT_REPLICATION_LAG));
         (count > 0).then_some(())?;
         Some(Replicas {

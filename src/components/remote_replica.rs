@@ -19,7 +19,7 @@
 //! The primary's region is its own `region`, else the scenario's home region, as for any
 //! component.
 
-use super::database::{DatabaseInput, DEFAULT_PRIMARY_WINDOW};
+use super::database::{primary_window, DatabaseInput};
 use super::db_node::{DbNode, QueryTimes};
 use super::pool::Admit;
 use super::remote_replication::RemoteLog;
@@ -71,18 +71,7 @@ pub fn validate(input: &DatabaseInput, primary: &str, name: &str, r: &mut Resolv
         }
     }
     let ryw = input.read_your_writes.unwrap_or_default();
-    let window = match (&input.primary_window, ryw) {
-        (Some(w), ReadYourWrites::PrimaryWindow) => r.duration(&at("primary_window"), w),
-        (None, _) => r.duration(&at("primary_window"), DEFAULT_PRIMARY_WINDOW),
-        (Some(_), _) => {
-            r.problem(
-                &at("primary_window"),
-                "`primary_window` only applies to `read_your_writes = \"primary_window\"`",
-                "set `read_your_writes = \"primary_window\"`, or remove it",
-            );
-            None
-        }
-    };
+    let window = primary_window(r, &at("primary_window"), input.primary_window.as_deref(), ryw);
     let lag = match &input.replication_lag {
         Some(text) => Some(r.dist(&at("replication_lag"), text)?),
         None => None,

@@ -276,11 +276,7 @@ impl Slot {
 
     /// Commit to visible on the replica: (p50, p99) in seconds.
     pub fn lag_s(&self) -> (f64, f64) {
-        if self.lag_hist.is_empty() {
-            return (0.0, 0.0);
-        }
-        let q = |p: f64| self.lag_hist.value_at_quantile(p) as f64 / 1e9;
-        (q(0.5), q(0.99))
+        super::replication::lag_quantiles_s(&self.lag_hist)
     }
 }
 

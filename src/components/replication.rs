@@ -181,12 +181,17 @@ impl Replication {
 
     /// The lag of writes to replicas (visible minus commit): (p50, p99) in seconds.
     pub fn lag_s(&self) -> (f64, f64) {
-        if self.lag_hist.is_empty() {
-            return (0.0, 0.0);
-        }
-        let q = |p: f64| self.lag_hist.value_at_quantile(p) as f64 / 1e9;
-        (q(0.5), q(0.99))
+        lag_quantiles_s(&self.lag_hist)
     }
+}
+
+/// (p50, p99) of a lag histogram in seconds; zeros when nothing was replicated.
+pub fn lag_quantiles_s(h: &Histogram<u64>) -> (f64, f64) {
+    if h.is_empty() {
+        return (0.0, 0.0);
+    }
+    let q = |p: f64| h.value_at_quantile(p) as f64 / 1e9;
+    (q(0.5), q(0.99))
 }
 
 #[cfg(test)]
