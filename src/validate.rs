@@ -520,18 +520,27 @@ fn user_links(
 /// the entry. One exception: a geo-DNS may be the origin of the entry CDN, as a latency-routed
 /// origin record is resolved at the edge, in the user's region, so the user's region still
 /// picks the target (and the DNS pays the user-region-to-target network, the edge none).
+/// A kind that is everywhere at once (a CDN, a geo-DNS) adds the legs between the user's
+/// region and where it sends a request itself, so it must be reached in the user's region:
+/// as the entry, or called only by kinds that are everywhere too (a geo-DNS as a CDN's
+/// origin: the edge that calls it is in the user's region).
 fn entry_checks(comps: &[ComponentModel], entry: CompId, r: &mut Resolver) {
-    let behind_cdn = |i: usize| match (&comps[i].spec, comps.get(entry as usize).map(|e| &e.spec)) {
-        (ComponentSpec::GeoDns(_), Some(ComponentSpec::Cdn(cdn))) => cdn.downstream().contains(&(i as CompId)),
-        _ => false,
+    let mut callers: Vec<Vec<usize>> = vec![Vec::new(); comps.len()];
+    for (i, c) in comps.iter().enumerate() {
+        for d in c.spec.downstream() {
+            callers[d as usize].push(i);
+        }
+    }
+    let reached_in_user_region = |i: usize| {
+        i as CompId == entry || (!callers[i].is_empty() && callers[i].iter().all(|&c| comps[c].spec.everywhere()))
     };
     for (i, c) in comps.iter().enumerate() {
-        if i as CompId != entry && c.spec.entry_only() && !behind_cdn(i) {
+        if c.spec.everywhere() && !reached_in_user_region(i) {
             let kind = c.spec.kind_name();
             r.problem(
                 &["components", &c.name, "kind"],
                 format!("a {kind} is what users' traffic reaches first, but `{}` is not the entry", c.name),
-                format!("set `entry = \"{}\"` under [load], or call it from nothing", c.name),
+                format!("set `entry = \"{}\"` under [load], or call it only from a CDN (its edges are in the user's region)", c.name),
             );
         }
     }

@@ -571,13 +571,7 @@ impl Cache {
     }
 
     pub fn totals(&mut self, now: Nanos) -> Totals {
-        self.station.sync(now);
-        Totals {
-            busy_ns: self.station.total_busy_ns,
-            queue_ns: self.station.total_queue_ns,
-            servers: self.spec.servers,
-            ..Totals::default()
-        }
+        self.station.totals(now)
     }
 
     pub fn sync(&mut self, now: Nanos) {

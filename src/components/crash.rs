@@ -30,6 +30,28 @@ pub fn fail_pools<'a>(ctx: &mut Ctx, comp: CompId, pools: impl Iterator<Item = &
     abort_held(ctx, comp, None, fault);
 }
 
+/// `component_down` on a kind that stops as a whole: at the start it is marked down, the
+/// outage is recorded (for detection and recovery times) and `fail` answers what it held; at
+/// the end it serves again, unless another fault took it down meanwhile.
+pub fn whole_component(
+    ctx: &mut Ctx,
+    comp: CompId,
+    down: &mut bool,
+    fault: u16,
+    start: bool,
+    fail: impl FnOnce(&mut Ctx),
+) {
+    let m = &mut ctx.members[comp as usize];
+    if start && !*down {
+        *down = true;
+        m.went_down(0, fault, ctx.now, &mut ctx.faults);
+        fail(ctx);
+    } else if !start && *down && m.down_by[0] == fault {
+        *down = false;
+        m.came_back(0, ctx.now, &mut ctx.faults);
+    }
+}
+
 /// Fails the calls waiting in a station's queue, then aborts what the component holds.
 pub fn fail_station(ctx: &mut Ctx, comp: CompId, station: Option<&mut Station>, fault: u16) {
     if let Some(st) = station {

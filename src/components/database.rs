@@ -455,16 +455,10 @@ impl Database {
     pub fn fault(&mut self, ctx: &mut Ctx, fault_id: u16, fault: &FaultSpec, start: bool) {
         match fault.kind {
             FaultKind::ComponentDown { .. } => {
-                let m = &mut ctx.members[self.id as usize];
-                if start && !self.down {
-                    self.down = true;
-                    m.went_down(0, fault_id, ctx.now, &mut ctx.faults);
-                    let pools = self.nodes.iter_mut().map(|n| &mut n.pool);
-                    super::crash::fail_pools(ctx, self.id, pools, fault_id);
-                } else if !start && self.down && m.down_by[0] == fault_id {
-                    self.down = false;
-                    m.came_back(0, ctx.now, &mut ctx.faults);
-                }
+                let (id, nodes) = (self.id, &mut self.nodes);
+                super::crash::whole_component(ctx, id, &mut self.down, fault_id, start, |ctx| {
+                    super::crash::fail_pools(ctx, id, nodes.iter_mut().map(|n| &mut n.pool), fault_id)
+                });
             }
             FaultKind::ReplicaLagSpike { lag, .. } => self.lag_spike(ctx, fault_id, lag, start),
             FaultKind::PrimaryFailover { .. } => {
@@ -492,13 +486,7 @@ impl Database {
     }
 
     pub fn totals(&mut self, now: Nanos) -> Totals {
-        let mut t = Totals { servers: self.spec.cores * self.nodes.len() as u32, ..Totals::default() };
-        for n in &mut self.nodes {
-            let x = n.totals(now);
-            t.busy_ns += x.busy_ns;
-            t.queue_ns += x.queue_ns;
-        }
-        t
+        DbNode::sum_totals(&mut self.nodes, now)
     }
 
     pub fn sync(&mut self, now: Nanos) {

@@ -113,6 +113,16 @@ impl DbNode {
         self.pool.threads.queue_len() + self.pool.cores.queue_len()
     }
 
+    /// The totals of several nodes (a primary and its replicas, or the shards) as one.
+    pub fn sum_totals(nodes: &mut [DbNode], now: Nanos) -> Totals {
+        nodes.iter_mut().map(|n| n.totals(now)).fold(Totals::default(), |t, x| Totals {
+            busy_ns: t.busy_ns + x.busy_ns,
+            queue_ns: t.queue_ns + x.queue_ns,
+            servers: t.servers + x.servers,
+            ..Totals::default()
+        })
+    }
+
     pub fn totals(&mut self, now: Nanos) -> Totals {
         self.pool.sync(now);
         Totals {

@@ -261,18 +261,7 @@ impl Gateway {
     }
 
     pub fn totals(&mut self, now: Nanos) -> Totals {
-        match self.station.as_mut() {
-            Some(st) => {
-                st.sync(now);
-                Totals {
-                    busy_ns: st.total_busy_ns,
-                    queue_ns: st.total_queue_ns,
-                    servers: st.servers,
-                    ..Totals::default()
-                }
-            }
-            None => Totals::default(),
-        }
+        self.station.as_mut().map_or_else(Totals::default, |st| st.totals(now))
     }
 
     pub fn sync(&mut self, now: Nanos) {

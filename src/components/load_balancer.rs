@@ -211,15 +211,10 @@ impl LoadBalancer {
     pub fn fault(&mut self, ctx: &mut Ctx, fault_id: u16, fault: &FaultSpec, start: bool) {
         match fault.kind {
             FaultKind::ComponentDown { .. } => {
-                let m = &mut ctx.members[self.id as usize];
-                if start && !self.down {
-                    self.down = true;
-                    m.went_down(0, fault_id, ctx.now, &mut ctx.faults);
-                    super::crash::fail_station(ctx, self.id, self.station.as_mut(), fault_id);
-                } else if !start && self.down && m.down_by[0] == fault_id {
-                    self.down = false;
-                    m.came_back(0, ctx.now, &mut ctx.faults);
-                }
+                let (id, station) = (self.id, &mut self.station);
+                super::crash::whole_component(ctx, id, &mut self.down, fault_id, start, |ctx| {
+                    super::crash::fail_station(ctx, id, station.as_mut(), fault_id)
+                });
             }
             // Validation sends a balancer no other fault (region outages are the engine's).
             FaultKind::InstanceCrash { .. }
@@ -371,18 +366,7 @@ impl LoadBalancer {
     }
 
     pub fn totals(&mut self, now: Nanos) -> Totals {
-        match self.station.as_mut() {
-            Some(st) => {
-                st.sync(now);
-                Totals {
-                    busy_ns: st.total_busy_ns,
-                    queue_ns: st.total_queue_ns,
-                    servers: st.servers,
-                    ..Totals::default()
-                }
-            }
-            None => Totals::default(),
-        }
+        self.station.as_mut().map_or_else(Totals::default, |st| st.totals(now))
     }
 
     pub fn sync(&mut self, now: Nanos) {

@@ -297,22 +297,6 @@ impl ComponentSpec {
         }
     }
 
-    /// Whether this kind must be where users' traffic enters.
-    pub fn entry_only(&self) -> bool {
-        match self {
-            ComponentSpec::LoadBalancer(_)
-            | ComponentSpec::Service(_)
-            | ComponentSpec::Database(_)
-            | ComponentSpec::Queue(_)
-            | ComponentSpec::ObjectStorage(_)
-            | ComponentSpec::Gateway(_)
-            | ComponentSpec::Cache(_)
-            | ComponentSpec::Shards(_)
-            | ComponentSpec::Pooler(_) => false,
-            ComponentSpec::Cdn(_) | ComponentSpec::GeoDns(_) => true,
-        }
-    }
-
     /// One-way latency from users of a region (index into the scenario's user regions) to
     /// this component when it is the entry.
     pub fn user_link_ns(&self, user_region: u8, id: CompId, placement: &Placement) -> Nanos {

@@ -217,13 +217,7 @@ impl Shards {
     }
 
     pub fn totals(&mut self, now: Nanos) -> Totals {
-        let mut t = Totals { servers: self.spec.server.cores * self.spec.shards, ..Totals::default() };
-        for n in &mut self.nodes {
-            let x = n.totals(now);
-            t.busy_ns += x.busy_ns;
-            t.queue_ns += x.queue_ns;
-        }
-        t
+        DbNode::sum_totals(&mut self.nodes, now)
     }
 
     pub fn sync(&mut self, now: Nanos) {

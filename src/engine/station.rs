@@ -5,6 +5,7 @@
 //! (utilization, queue length, waits, rejections) are written once.
 
 use super::calls::CallId;
+use super::windows::Totals;
 use crate::units::Nanos;
 use std::collections::VecDeque;
 
@@ -124,6 +125,17 @@ impl Station {
     /// Brings the integrals up to `now` (before reading them).
     pub fn sync(&mut self, now: Nanos) {
         self.advance(now);
+    }
+
+    /// The never-reset integrals up to `now`, for the time series.
+    pub fn totals(&mut self, now: Nanos) -> Totals {
+        self.advance(now);
+        Totals {
+            busy_ns: self.total_busy_ns,
+            queue_ns: self.total_queue_ns,
+            servers: self.servers,
+            ..Totals::default()
+        }
     }
 
     /// Starts a fresh measurement period at `now` (end of warm-up).
