@@ -5,6 +5,7 @@
 
 mod autoscale;
 mod cache;
+mod capped;
 mod check;
 mod check_journey;
 mod data_validation;
