@@ -121,6 +121,10 @@ pub struct ScenarioReport {
     pub metrics: BTreeMap<String, MetricEstimate>,
     /// Every numeric field of every component, for exporters.
     pub components: BTreeMap<String, BTreeMap<String, Estimate>>,
+    /// The architecture as a Mermaid flowchart, for the GitHub job summary. Not part of the
+    /// JSON report (its shape is a contract; the diagram is presentation).
+    #[serde(skip)]
+    pub mermaid: String,
 }
 
 /// A journey stage, as a check report names it.
@@ -311,6 +315,7 @@ pub fn judge_model(
         baseline: None,
         metrics,
         components: evaluate::component_fields(&reps),
+        mermaid: crate::report::graph::mermaid(model),
     };
     s.status = scenario_status(&s);
     Ok(s)

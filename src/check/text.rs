@@ -31,8 +31,9 @@ pub fn render(r: &Report) -> String {
         if s.thresholds.is_empty() {
             let _ = writeln!(o, "  no [thresholds] in this {}", if s.stage.is_some() { "stage" } else { "scenario" });
         }
+        let w = crate::report::text::name_width(44, s.thresholds.iter().map(|t| t.name.as_str()));
         for t in &s.thresholds {
-            let _ = writeln!(o, "  {:<12} {:<44} {}", tag(t.outcome), t.name, t.message);
+            let _ = writeln!(o, "  {:<12} {:<w$} {}", tag(t.outcome), t.name, t.message);
         }
         if let Some(b) = &s.baseline {
             baseline(&mut o, s, b);

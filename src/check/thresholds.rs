@@ -447,7 +447,7 @@ fn understand(expr: &str, scope: &Scope, family: Family) -> Result<(MetricKey, C
 /// The `latency_s` field a k6 statistic names: `p(99)` -> "p99", `avg` -> "mean". The fields
 /// that exist are read from the serialized `Latency`, so a percentile added to the summary
 /// becomes usable here without a change.
-fn latency_field(stat: &str) -> Result<String, String> {
+pub fn latency_field(stat: &str) -> Result<String, String> {
     let field = match stat {
         "avg" => "mean".to_string(),
         "med" => "p50".to_string(),

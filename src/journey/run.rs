@@ -65,6 +65,10 @@ pub struct StageSummary {
     /// The stage's thresholds judged at the journey's check load, if it has any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub check: Option<super::gates::StageGate>,
+    /// The stage's architecture as a Mermaid flowchart, for `report.md`; presentation, so
+    /// not in `summary.json`.
+    #[serde(skip)]
+    pub mermaid: String,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -300,5 +304,6 @@ fn stage_summary(
             .capacity
             .map(|c| CriteriaSummary { latency_s_p99_max: c.p99_s, error_ratio_max: c.error_ratio }),
         check: None,
+        mermaid: crate::report::graph::mermaid(&stage.model),
     }
 }

@@ -23,6 +23,29 @@ fn palette(i: usize) -> RGBColor {
     C[i % C.len()]
 }
 
+/// Viridis (matplotlib's default colour map): perceptually uniform, readable in grey and by
+/// the common forms of colour blindness, unlike a red-to-green ramp. Nine stops of the map,
+/// interpolated linearly; `t` in 0..=1.
+pub fn viridis(t: f64) -> RGBColor {
+    const STOPS: [(u8, u8, u8); 9] = [
+        (68, 1, 84),
+        (71, 44, 122),
+        (59, 81, 139),
+        (44, 113, 142),
+        (33, 144, 141),
+        (39, 173, 129),
+        (92, 200, 99),
+        (170, 220, 50),
+        (253, 231, 37),
+    ];
+    let x = t.clamp(0.0, 1.0) * (STOPS.len() - 1) as f64;
+    let i = (x.floor() as usize).min(STOPS.len() - 2);
+    let f = x - i as f64;
+    let mix = |a: u8, b: u8| (f64::from(a) + (f64::from(b) - f64::from(a)) * f).round() as u8;
+    let (a, b) = (STOPS[i], STOPS[i + 1]);
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Label for a categorical axis whose cells span [i, i+1): only the centres get a label.
@@ -155,13 +178,14 @@ fn draw_utilization(j: &JourneySummary, svg: &mut String) -> DrawResult {
         for (ci, c) in comps.iter().enumerate() {
             let Some(u) = p.utilization.get(*c) else { continue };
             let heat = u.clamp(0.0, 1.0);
-            let color = RGBColor((255.0 * heat) as u8, (200.0 * (1.0 - heat)) as u8 + 40, 60);
             let (x, y) = (si as f64, ci as f64);
-            chart.draw_series([Rectangle::new([(x + 0.05, y + 0.1), (x + 0.95, y + 0.9)], color.filled())])?;
+            chart.draw_series([Rectangle::new([(x + 0.05, y + 0.1), (x + 0.95, y + 0.9)], viridis(heat).filled())])?;
+            // Viridis runs from dark to light: dark text on the light end keeps its contrast.
+            let ink = if heat < 0.6 { WHITE } else { BLACK };
             chart.draw_series([Text::new(
                 format!("{:.0}%", u * 100.0),
                 (x + 0.3, y + 0.65),
-                ("sans-serif", 11).into_font().color(&WHITE),
+                ("sans-serif", 11).into_font().color(&ink),
             )])?;
         }
     }
@@ -208,4 +232,20 @@ fn draw_series(name: &str, t: &[f64], ys: &[f64], svg: &mut String) -> DrawResul
     chart.draw_series(LineSeries::new(t.iter().copied().zip(ys.iter().copied()), palette(0).stroke_width(2)))?;
     root.present()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn viridis_ends_and_middle() {
+        assert_eq!(viridis(0.0), RGBColor(68, 1, 84));
+        assert_eq!(viridis(1.0), RGBColor(253, 231, 37));
+        assert_eq!(viridis(0.5), RGBColor(33, 144, 141));
+        assert_eq!(viridis(-1.0), viridis(0.0));
+        // Lightness rises monotonically (green channel here), so order reads in grey too.
+        let g: Vec<u8> = (0..=20).map(|k| viridis(f64::from(k) / 20.0).1).collect();
+        assert!(g.windows(2).all(|w| w[0] <= w[1]), "{g:?}");
+    }
 }

@@ -14,15 +14,17 @@ fn num(x: f64) -> String {
 pub fn render(e: &Explanation) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "{} at {:.1} requests/s\n", e.scenario, e.rate_per_s);
+    let w = super::text::name_width(14, e.rows.iter().map(|r| r.component.as_str()));
+    let k = super::text::name_width(14, e.rows.iter().map(|r| r.kind.as_str()));
     let _ = writeln!(
         o,
-        "{:<14} {:<14} {:>7} {:>11} {:>10} {:>12} {:>10} {:>10} {:>14}",
+        "{:<w$} {:<k$} {:>7} {:>11} {:>10} {:>12} {:>10} {:>10} {:>14}",
         "component", "kind", "servers", "offered/s", "work", "ceiling/s", "util est", "util sim", "saturates at/s"
     );
     for r in &e.rows {
         let _ = writeln!(
             o,
-            "{:<14} {:<14} {:>7} {:>11.1} {:>10} {:>12} {:>9.1}% {:>10} {:>14}",
+            "{:<w$} {:<k$} {:>7} {:>11.1} {:>10} {:>12} {:>9.1}% {:>10} {:>14}",
             r.component,
             r.kind,
             r.servers,

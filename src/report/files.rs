@@ -80,7 +80,19 @@ pub fn markdown(j: &JourneySummary) -> String {
             let _ = writeln!(o, "{}. **{}** — {} Relieved by {}.", i + 1, s.name, b.sentence, b.relieved_by);
         }
     }
+    architectures_md(j, &mut o);
     o
+}
+
+/// Each stage's architecture as a Mermaid block, which GitHub and GitLab render as a diagram.
+fn architectures_md(j: &JourneySummary, o: &mut String) {
+    if j.stages.iter().all(|s| s.mermaid.is_empty()) {
+        return;
+    }
+    let _ = writeln!(o, "\n## Architectures\n");
+    for (i, s) in j.stages.iter().enumerate().filter(|(_, s)| !s.mermaid.is_empty()) {
+        let _ = writeln!(o, "### Stage {}: {}\n\n```mermaid\n{}```\n", i + 1, s.name, s.mermaid);
+    }
 }
 
 fn verdict_line(v: &crate::journey::claims::Verdict) -> String {
@@ -188,6 +200,18 @@ fn gates_html(j: &JourneySummary, o: &mut String) {
     }
 }
 
+/// Gives an inline SVG a `<title>` (its accessible name, read by screen readers and shown on
+/// hover) and `role="img"`: plotters writes neither.
+fn titled(svg: &str, title: &str) -> String {
+    let Some(end) = svg.find("<svg").and_then(|i| svg[i..].find('>').map(|e| i + e)) else {
+        return svg.to_string();
+    };
+    if svg[..end].ends_with('/') {
+        return svg.to_string();
+    }
+    format!("{} role=\"img\"><title>{}</title>{}", &svg[..end], escape(title), &svg[end + 1..])
+}
+
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
@@ -197,7 +221,7 @@ pub fn html(j: &JourneySummary) -> String {
     let mut o = String::new();
     let _ = write!(
         o,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\n<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}}table{{border-collapse:collapse;font-size:13px}}td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right}}td:nth-child(2){{text-align:left}}.miss{{color:#c00}}figure{{margin:1em 0}}</style></head><body>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title>\n<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 8px;color:#222}}table{{border-collapse:collapse;font-size:13px;display:block;overflow-x:auto;max-width:100%}}td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right}}td:nth-child(2){{text-align:left}}.miss{{color:#c00}}figure{{margin:1em 0}}svg{{max-width:100%;height:auto}}</style></head><body>\n",
         escape(&j.journey)
     );
     let _ = writeln!(o, "<h1>{}</h1><p>{}</p>", escape(&j.journey), escape(&j.description));
@@ -242,12 +266,12 @@ pub fn html(j: &JourneySummary) -> String {
         ("Capacity and cost", charts::capacity_and_cost(j)),
         ("Utilization", charts::utilization_map(j)),
     ] {
-        let _ = writeln!(o, "<h2>{title}</h2><figure>{svg}</figure>");
+        let _ = writeln!(o, "<h2>{title}</h2><figure>{}</figure>", titled(&svg, title));
     }
     if let Some(ts) = &j.timeseries {
         let _ = writeln!(o, "<h2>Time series: {} at {:.0}/s</h2>", escape(&ts.stage), ts.rate_per_s);
-        for (_, svg) in charts::timeseries(j) {
-            let _ = writeln!(o, "<figure>{svg}</figure>");
+        for (name, svg) in charts::timeseries(j) {
+            let _ = writeln!(o, "<figure>{}</figure>", titled(&svg, &name));
         }
     }
     o.push_str("</body></html>\n");

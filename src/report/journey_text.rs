@@ -49,8 +49,9 @@ fn gates(j: &JourneySummary, o: &mut String) {
             g.status.label().to_uppercase(),
             g.replications
         );
+        let w = super::text::name_width(40, g.thresholds.iter().map(|t| t.name.as_str()));
         for t in &g.thresholds {
-            let _ = writeln!(o, "    {:<12} {:<40} {}", t.outcome.label(), t.name, t.message);
+            let _ = writeln!(o, "    {:<12} {:<w$} {}", t.outcome.label(), t.name, t.message);
         }
     }
     if j.stages.iter().any(|s| s.check.is_some()) {

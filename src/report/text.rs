@@ -23,6 +23,12 @@ fn lat(l: &Latency) -> String {
     s
 }
 
+/// A name column's width: `min`, or the longest name (in characters) if longer, so a long
+/// component or class name pushes the columns right instead of out of line.
+pub fn name_width<'a>(min: usize, names: impl IntoIterator<Item = &'a str>) -> usize {
+    names.into_iter().map(|n| n.chars().count()).fold(min, usize::max)
+}
+
 pub fn render(s: &Summary) -> String {
     let mut o = String::new();
     let r = &s.requests;
@@ -52,26 +58,30 @@ pub fn render(s: &Summary) -> String {
     let _ = writeln!(o, "throughput {:.1}/s", s.throughput_per_s);
     let _ = writeln!(o, "latency    {}", lat(&s.latency_s));
     if s.classes.len() > 1 {
-        let _ = writeln!(o, "\nclass          share  completed  latency");
+        let w = name_width(14, s.classes.keys().map(String::as_str));
+        let _ = writeln!(o, "\n{:<w$} share  completed  latency", "class");
         for (name, c) in &s.classes {
-            let _ = writeln!(o, "{:<14} {:>5.2}  {:>9}  {}", name, c.share, c.requests.completed, lat(&c.latency_s));
+            let _ = writeln!(o, "{:<w$} {:>5.2}  {:>9}  {}", name, c.share, c.requests.completed, lat(&c.latency_s));
         }
     }
     if !s.regions.is_empty() {
-        let _ = writeln!(o, "\nuser region    share  completed  latency");
+        let w = name_width(14, s.regions.keys().map(String::as_str));
+        let _ = writeln!(o, "\n{:<w$} share  completed  latency", "user region");
         for (name, c) in &s.regions {
-            let _ = writeln!(o, "{:<14} {:>5.2}  {:>9}  {}", name, c.share, c.requests.completed, lat(&c.latency_s));
+            let _ = writeln!(o, "{:<w$} {:>5.2}  {:>9}  {}", name, c.share, c.requests.completed, lat(&c.latency_s));
         }
     }
+    let w = name_width(14, s.components.keys().map(String::as_str));
+    let k = name_width(14, s.components.values().map(|c| c.kind.as_str()));
     let _ = writeln!(
         o,
-        "\n{:<14} {:<14} {:>7} {:>6} {:>9} {:>9} {:>9} {:>10} {:>9} {:>10}",
+        "\n{:<w$} {:<k$} {:>7} {:>6} {:>9} {:>9} {:>9} {:>10} {:>9} {:>10}",
         "component", "kind", "servers", "util", "queue", "queue max", "wait", "rate/s", "p99", "usd/month"
     );
     for (name, c) in &s.components {
         let _ = writeln!(
             o,
-            "{:<14} {:<14} {:>7} {:>5.1}% {:>9.2} {:>9} {:>9} {:>10.1} {:>9} {:>10.2}",
+            "{:<w$} {:<k$} {:>7} {:>5.1}% {:>9.2} {:>9} {:>9} {:>10.1} {:>9} {:>10.2}",
             name,
             c.kind,
             c.servers,
@@ -95,16 +105,17 @@ pub fn render(s: &Summary) -> String {
         s.cost.usd_per_month, s.cost.usd_per_million_requests
     );
     if !s.faults.is_empty() {
+        let w = name_width(15, s.faults.iter().map(|f| f.target.as_str()));
         let _ = writeln!(
             o,
-            "\n{:<17} {:<15} {:>9} {:>9} {:>10} {:>8} {:>8} {:>7} {:>7} {:>11}",
+            "\n{:<17} {:<w$} {:>9} {:>9} {:>10} {:>8} {:>8} {:>7} {:>7} {:>11}",
             "fault", "target", "at", "detected", "recovered", "failed", "errors", "lost", "stale", "extra reads"
         );
         let shown = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("+{}", human_secs(x)));
         for f in &s.faults {
             let _ = writeln!(
                 o,
-                "{:<17} {:<15} {:>9} {:>9} {:>10} {:>8} {:>8} {:>7} {:>7} {:>11}",
+                "{:<17} {:<w$} {:>9} {:>9} {:>10} {:>8} {:>8} {:>7} {:>7} {:>11}",
                 f.kind,
                 f.target,
                 human_secs(f.at_s),

@@ -112,7 +112,7 @@ fn the_shipped_model_passes_with_junit_annotations_summary_and_openmetrics() {
     let line = line_of(&shipped(), "p(99) < 80ms");
     assert!(
         junit.contains(&format!(
-            "<testcase name=\"latency p(99) &lt; 80ms\" classname=\"{MODEL}\" file=\"{MODEL}\" line=\"{line}\"/>"
+            "<testcase name=\"latency p(99) &lt; 80ms\" classname=\"{MODEL}\" time=\"0\" file=\"{MODEL}\" line=\"{line}\"/>"
         )),
         "{junit}"
     );
@@ -127,12 +127,12 @@ fn the_shipped_model_passes_with_junit_annotations_summary_and_openmetrics() {
     let p99 = om
         .lines()
         .find(|l| {
-            l.starts_with(&format!("stagesim_latency_seconds{{scenario=\"{MODEL}\",stat=\"p(99)\",estimate=\"mean\"}}"))
+            l.starts_with(&format!("stagesim_latency_seconds{{scenario=\"{MODEL}\",stat=\"p99\",estimate=\"mean\"}}"))
         })
         .unwrap_or_else(|| panic!("no p99 sample:\n{om}"));
     let v: f64 = p99.rsplit(' ').next().unwrap().parse().unwrap();
     assert!(v > 0.005 && v < 0.08, "P99 {v}s is produced by the run and passes its threshold");
-    assert!(om.contains("stagesim_threshold{scenario=\"scenarios/ci/capacity.toml\",threshold=\"errors rate < 0.1%\",stagesim_threshold=\"pass\"} 1"), "{om}");
+    assert!(om.contains("stagesim_threshold_verdict{scenario=\"scenarios/ci/capacity.toml\",threshold=\"errors rate < 0.1%\",verdict=\"pass\"} 1"), "{om}");
 }
 
 #[test]

@@ -60,7 +60,7 @@ fn catalog_scenarios_are_deterministic_and_drawable() {
         assert_eq!(json(1), json(3), "{name}: the thread count changed the output");
         let graph = stagesim::report::graph::mermaid(&model);
         for c in &model.components {
-            assert!(graph.contains(&format!("{}[", c.name)), "{name}: {} missing from the graph", c.name);
+            assert!(graph.contains(&format!("[\"{}<br/>", c.name)), "{name}: {} missing from the graph", c.name);
         }
         assert!(model.edges().len() + 1 >= model.components.len(), "{name}: every component is reached");
     }

@@ -29,3 +29,20 @@ fn graphs_of_stage_3() {
     check("stage3.mmd", &report::graph::mermaid(&model));
     check("stage3.dot", &report::graph::dot(&model));
 }
+
+/// The CI files of the shipped capacity model (30 simulated seconds per replication to keep
+/// the suite quick): what JUnit readers and Prometheus see, byte for byte.
+#[test]
+fn junit_and_openmetrics_of_the_capacity_model() {
+    let opts = stagesim::check::CheckOptions { duration_ns: Some(30_000_000_000), ..Default::default() };
+    let (r, _) = stagesim::check::check(&["scenarios/ci/capacity.toml".to_string()], &opts).unwrap();
+    check("capacity-junit.xml", &stagesim::check::junit::render(&r));
+    check("capacity-openmetrics.txt", &stagesim::check::openmetrics::render(&r));
+}
+
+/// A component named like a Mermaid keyword and one named like the client node.
+#[test]
+fn graphs_with_keyword_names() {
+    let model = crate::scenario("tests/fixtures/keyword-names.toml");
+    check("keyword-names.mmd", &report::graph::mermaid(&model));
+}

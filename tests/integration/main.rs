@@ -8,6 +8,7 @@ mod cache;
 mod capped;
 mod check;
 mod check_journey;
+mod ci_outputs;
 mod data_validation;
 mod day;
 mod faults;

@@ -31,6 +31,20 @@ fn journey_extends_and_writes_its_report() {
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(html.matches("<svg").count() >= 4, "charts are inline SVG");
     assert!(!html.contains("src=\"http"), "self-contained");
+    // A phone lays it out at its own width, and every chart has an accessible name.
+    assert!(html.contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"));
+    for svg in html.split("<svg").skip(1) {
+        let open_end = svg.find('>').unwrap();
+        assert!(svg[open_end..].starts_with("><title>"), "an SVG without a title: <svg{}", &svg[..open_end + 40]);
+    }
+    assert!(html.contains("role=\"img\"><title>Utilization</title>"));
+    // The heat map uses viridis (colour-blind safe) rather than a red-to-green ramp: its
+    // cells' fills are colours of that map and none is the old ramp's.
+    let heat = html.split("<title>Utilization</title>").nth(1).unwrap().split("</svg>").next().unwrap();
+    assert!(!heat.contains("fill=\"#FF"), "a red cell of the old ramp");
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert_eq!(md.matches("```mermaid\nflowchart LR\n").count(), 2, "a diagram per stage:\n{md}");
+    assert!(md.contains("### Stage 2: Two servers behind a balancer"), "{md}");
     render_in_browser(&dir.join("report.html"));
 }
 
