@@ -41,7 +41,18 @@ fn journey_extends_and_writes_its_report() {
     // The heat map uses viridis (colour-blind safe) rather than a red-to-green ramp: its
     // cells' fills are colours of that map and none is the old ramp's.
     let heat = html.split("<title>Utilization</title>").nth(1).unwrap().split("</svg>").next().unwrap();
-    assert!(!heat.contains("fill=\"#FF"), "a red cell of the old ramp");
+    let viridis: Vec<String> = (0..=1000)
+        .map(|k| stagesim::report::charts::viridis(f64::from(k) / 1000.0))
+        .map(|c| format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2))
+        .collect();
+    let cells: Vec<&str> = heat
+        .split("<rect")
+        .skip(1)
+        .filter_map(|r| r.split("fill=\"").nth(1).map(|f| &f[..7]))
+        .filter(|f| *f != "#FFFFFF")
+        .collect();
+    assert!(!cells.is_empty(), "the heat map has cells");
+    assert!(cells.iter().all(|c| viridis.iter().any(|v| v == c)), "cells off the viridis map: {cells:?}");
     let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert_eq!(md.matches("```mermaid\nflowchart LR\n").count(), 2, "a diagram per stage:\n{md}");
     assert!(md.contains("### Stage 2: Two servers behind a balancer"), "{md}");
@@ -70,4 +81,5 @@ fn render_in_browser(page: &std::path::Path) {
     assert!(dom.contains("<svg"), "the browser built the SVG charts");
     assert!(dom.contains("P99 latency vs offered load") && dom.contains("requests/s"), "chart text rendered");
     assert!(dom.contains("Two servers behind a balancer"), "stage table rendered");
+    assert!(dom.contains("<title>Utilization</title>"), "the SVG titles survive the browser's parser");
 }
