@@ -122,25 +122,7 @@ pub fn render(r: &Report) -> String {
             cases.len(),
             seconds(simulated)
         );
-        let _ = writeln!(suites, "    <properties>");
-        if let Some(st) = &s.stage {
-            for (name, value) in [
-                ("journey", s.file.clone()),
-                ("stage", st.index.to_string()),
-                ("rate_per_s", st.rate_per_s.to_string()),
-            ] {
-                let _ = writeln!(suites, "      <property name=\"{name}\" value=\"{}\"/>", escape(&value));
-            }
-        }
-        for (name, value) in [
-            ("scenario", s.scenario.clone()),
-            ("seed", s.seed.to_string()),
-            ("replications", s.replications.to_string()),
-            ("stagesim_version", r.stagesim_version.clone()),
-        ] {
-            let _ = writeln!(suites, "      <property name=\"{name}\" value=\"{}\"/>", escape(&value));
-        }
-        let _ = writeln!(suites, "    </properties>");
+        properties(&mut suites, r, s);
         for c in &cases {
             case(&mut suites, c);
         }
@@ -151,6 +133,24 @@ pub fn render(r: &Report) -> String {
          failures=\"{failures}\" errors=\"0\" time=\"{}\">\n{suites}</testsuites>\n",
         seconds(time)
     )
+}
+
+fn properties(out: &mut String, r: &Report, s: &super::ScenarioReport) {
+    let _ = writeln!(out, "    <properties>");
+    let mut props = Vec::new();
+    if let Some(st) = &s.stage {
+        props.push(("journey", s.file.clone()));
+        props.push(("stage", st.index.to_string()));
+        props.push(("rate_per_s", st.rate_per_s.to_string()));
+    }
+    props.push(("scenario", s.scenario.clone()));
+    props.push(("seed", s.seed.to_string()));
+    props.push(("replications", s.replications.to_string()));
+    props.push(("stagesim_version", r.stagesim_version.clone()));
+    for (name, value) in props {
+        let _ = writeln!(out, "      <property name=\"{name}\" value=\"{}\"/>", escape(&value));
+    }
+    let _ = writeln!(out, "    </properties>");
 }
 
 fn case(out: &mut String, c: &Case) {
