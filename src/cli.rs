@@ -1,16 +1,27 @@
 //! The `stagesim` command line. Parsing lives here so `main.rs` stays a one-liner and the
 //! commands are testable as a library.
 
+use crate::color::ColorChoice;
 use crate::diag::Error;
-use crate::load::load_scenario;
+use crate::load::{load_scenario, load_scenario_with};
+use crate::overrides::OverrideArgs;
 use crate::report;
-use crate::runner::{apply, run, RunOptions};
-use crate::units::parse_duration;
+use crate::runner::run;
 use clap::{Parser, Subcommand, ValueEnum};
 
+/// The version `--version` prints: the package's, and the commit it was built from when the
+/// build had a git checkout (see build.rs).
+pub const VERSION: &str = match option_env!("STAGESIM_COMMIT") {
+    Some(c) if !c.is_empty() => concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("STAGESIM_COMMIT"), ")"),
+    _ => env!("CARGO_PKG_VERSION"),
+};
+
 #[derive(Parser, Debug)]
-#[command(name = "stagesim", version, about = "Simulate a web system's scaling journey, request by request")]
+#[command(name = "stagesim", version = VERSION, about = "Simulate a web system's scaling journey, request by request")]
 pub struct Cli {
+    /// Colour diagnostics: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, global = true, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -29,19 +40,8 @@ pub enum GraphFormat {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Run a scenario and print its summary.
-    Run {
-        file: String,
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Override the simulated duration, e.g. "2m".
-        #[arg(long)]
-        duration: Option<String>,
-        #[arg(long)]
-        replications: Option<u32>,
-        #[arg(long, value_enum, default_value = "text")]
-        format: Format,
-    },
+    /// Run a scenario, print its summary and judge its [thresholds] (exit 1 if one fails).
+    Run(crate::run_cmd::RunArgs),
     /// Run every stage of a journey on the same traffic; print the stage table and write the report.
     Journey {
         file: String,
@@ -53,15 +53,17 @@ pub enum Command {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        #[command(flatten)]
+        overrides: OverrideArgs,
     },
     /// Back-of-the-envelope capacity per component, next to what the simulation measures.
     Explain {
         file: String,
-        /// The user request rate to explain (default: the scenario's).
-        #[arg(long)]
-        load: Option<String>,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// `--load`: the user request rate to explain (default: the scenario's).
+        #[command(flatten)]
+        overrides: OverrideArgs,
     },
     /// Vary one numeric key over a range (in parallel) and report the curve and its knee.
     Sweep {
@@ -77,9 +79,14 @@ pub enum Command {
         step: f64,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        #[command(flatten)]
+        overrides: OverrideArgs,
     },
-    /// Check a scenario without running it.
-    Validate { file: String },
+    /// Check scenarios and journeys without running them: every problem of every file.
+    Validate {
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
     /// Print the call graph.
     Graph {
         file: String,
@@ -88,36 +95,26 @@ pub enum Command {
     },
     /// Judge scenarios' [thresholds] and compare with a baseline: a CI gate (exit 1 on failure).
     Check(crate::check::cli::CheckArgs),
+    /// Write a starter scenario (single-server, load-balancer, cache or queue).
+    Init(crate::init::InitArgs),
+    /// Print a shell completion script, e.g. `stagesim completions bash > /etc/bash_completion.d/stagesim`.
+    Completions {
+        #[arg(value_enum)]
+        shell: crate::shell::Shell,
+    },
+    /// Print the man page (roff), e.g. `stagesim man > stagesim.1`.
+    Man,
 }
 
 /// Runs a parsed command; returns what to print on stdout.
 pub fn execute(cli: Cli) -> Result<String, Error> {
     match cli.command {
-        Command::Run { file, seed, duration, replications, format } => {
-            let model = load_scenario(&file)?;
-            let duration_ns = match duration {
-                Some(d) => Some(parse_duration(&d).map_err(|e| Error::Usage(format!("--duration: {e}")))?),
-                None => None,
-            };
-            if duration_ns == Some(0) {
-                return Err(Error::Usage("--duration must be greater than zero".into()));
-            }
-            let model = apply(&model, &RunOptions { seed, duration_ns, replications });
-            let summary = run(&model);
-            Ok(match format {
-                Format::Text => report::text::render(&summary),
-                Format::Json => serde_json::to_string_pretty(&summary).expect("summary serializes") + "\n",
-            })
+        Command::Run(args) => crate::run_cmd::execute(&args).map(|out| out.stdout),
+        Command::Journey { file, out, format, quiet, overrides } => {
+            crate::journey_cli::journey(&file, out, matches!(format, Format::Json), quiet, &overrides.overrides()?)
         }
-        Command::Journey { file, out, format, quiet } => {
-            crate::journey_cli::journey(&file, out, matches!(format, Format::Json), quiet)
-        }
-        Command::Explain { file, load, format } => {
-            let mut model = load_scenario(&file)?;
-            if let Some(l) = load {
-                model.load.rate_per_s =
-                    crate::units::parse_rate(&l).map_err(|e| Error::Usage(format!("--load: {e}")))?;
-            }
+        Command::Explain { file, format, overrides } => {
+            let model = load_scenario_with(&file, &overrides.overrides()?)?;
             let measured = run(&model);
             let e = crate::explain::explain(&model, Some(&measured));
             Ok(match format {
@@ -125,24 +122,20 @@ pub fn execute(cli: Cli) -> Result<String, Error> {
                 Format::Json => serde_json::to_string_pretty(&e).expect("serializes") + "\n",
             })
         }
-        Command::Sweep { file, key, from, to, step, format } => {
+        Command::Sweep { file, key, from, to, step, format, overrides } => {
             let values = crate::sweep::values(from, to, step).map_err(Error::Usage)?;
             let text = std::fs::read_to_string(&file).map_err(|source| Error::Io { path: file.clone(), source })?;
-            let s = crate::sweep::sweep(&file, &text, &key, &values)?;
+            let s = crate::sweep::sweep_with(&file, &text, &key, &values, &overrides.overrides()?)?;
             Ok(match format {
                 Format::Text => report::sweep_text::render(&s),
                 Format::Json => serde_json::to_string_pretty(&s).expect("serializes") + "\n",
             })
         }
-        Command::Validate { file } => {
-            let m = load_scenario(&file)?;
-            Ok(format!(
-                "{file}: ok ({} components, entry `{}`)\n",
-                m.components.len(),
-                m.components[m.load.entry as usize].name
-            ))
-        }
+        Command::Validate { files } => crate::validate_cmd::validate_files(&files),
         Command::Check(args) => crate::check::cli::execute(&args).map(|out| out.stdout),
+        Command::Init(args) => crate::init::execute(&args),
+        Command::Completions { shell } => Ok(crate::shell::completions(shell)),
+        Command::Man => Ok(crate::shell::man()),
         Command::Graph { file, format } => {
             let m = load_scenario(&file)?;
             Ok(match format {
@@ -162,9 +155,12 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
-    // `check` has its own exit code (1 when the gate fails) and writes files.
-    if let Command::Check(args) = &cli.command {
-        return crate::check::cli::main(args);
+    let color = crate::color::for_stderr(cli.color);
+    // `check` and `run` have their own exit code (1 when a threshold fails).
+    match &cli.command {
+        Command::Check(args) => return crate::check::cli::main(args, color),
+        Command::Run(args) => return crate::run_cmd::main(args, color),
+        _ => {}
     }
     match execute(cli) {
         Ok(out) => {
@@ -173,9 +169,6 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             let _ = std::io::stdout().lock().write_all(out.as_bytes());
             0
         }
-        Err(e) => {
-            eprintln!("{e}");
-            e.exit_code()
-        }
+        Err(e) => crate::color::print_error(&e, color),
     }
 }

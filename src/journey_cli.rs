@@ -1,13 +1,20 @@
 //! The `journey` command: runs a journey with a progress bar and writes its report.
 
 use crate::diag::Error;
-use crate::journey::{load_journey, run::run_journey};
+use crate::journey::{load_journey_with, run::run_journey};
+use crate::overrides::Overrides;
 use crate::report;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 
-pub fn journey(file: &str, out: Option<String>, json: bool, quiet: bool) -> Result<String, Error> {
-    let j = load_journey(file)?;
+pub fn journey(
+    file: &str,
+    out: Option<String>,
+    json: bool,
+    quiet: bool,
+    overrides: &Overrides,
+) -> Result<String, Error> {
+    let j = load_journey_with(file, overrides)?;
     crate::check::journey::probe(&j)?;
     let gates = j.stages.iter().filter(|s| !s.thresholds.is_empty()).count();
     let points = j.stages.len() * (j.rates.len() + usize::from(j.capacity_search)) + gates;

@@ -10,6 +10,7 @@ use crate::components::{parse_component, ComponentInput, KINDS};
 use crate::diag::{diagnostic_at, did_you_mean, Diagnostic, Error, Problem};
 use crate::input::ScenarioFile;
 use crate::model::Model;
+use crate::overrides::Overrides;
 use crate::validate::build_model;
 use serde::Deserialize;
 use std::ops::Range;
@@ -18,8 +19,13 @@ use toml::Spanned;
 
 /// Reads and validates a scenario file.
 pub fn load_scenario(path: &str) -> Result<Model, Error> {
+    load_scenario_with(path, &Overrides::default())
+}
+
+/// Reads a scenario file, applies command-line overrides and validates the result.
+pub fn load_scenario_with(path: &str, overrides: &Overrides) -> Result<Model, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_string(), source })?;
-    parse_scenario(path, &text)
+    parse_scenario_checked_with(path, &text, overrides).map(|(model, _)| model)
 }
 
 /// Validates scenario text; `file` is only used in diagnostics.
@@ -36,12 +42,27 @@ pub fn load_scenario_checked(path: &str) -> Result<(Model, ThresholdSet), Error>
 /// Validates scenario text and its `[thresholds]` (whose class and component names must
 /// exist in the model).
 pub fn parse_scenario_checked(file: &str, text: &str) -> Result<(Model, ThresholdSet), Error> {
-    let doc = Doc { file, text };
-    let table = DeTable::parse(text).map_err(|e| doc.invalid(vec![doc.toml_error(&e, &[], None)]))?;
+    parse_scenario_checked_with(file, text, &Overrides::default())
+}
+
+/// Like `parse_scenario_checked`, with command-line overrides applied to the parsed tree
+/// before validation (a mistake in one is reported on the command line, naming it).
+pub fn parse_scenario_checked_with(
+    file: &str,
+    text: &str,
+    overrides: &Overrides,
+) -> Result<(Model, ThresholdSet), Error> {
+    let doc = Doc { file, text, overrides };
+    let sources = overrides.sources(text.len() + 1);
+    let mut table = DeTable::parse(text).map_err(|e| doc.invalid(vec![doc.toml_error(&e, &[], None)]))?;
+    // A mistake in one override is reported with every other problem found before validation.
+    let mut diags = overrides.apply(table.get_mut(), text.len() + 1, &sources).err().unwrap_or_default();
     let root = Spanned::new(table.span(), DeValue::Table(table.get_ref().clone()));
     let parsed = ScenarioFile::deserialize(ValueDeserializer::from(root.clone()));
-    let mut file_input = parsed.map_err(|e| doc.invalid(vec![doc.toml_error(&e, &[], Some(root.get_ref()))]))?;
-    let mut diags = Vec::new();
+    let mut file_input = parsed.map_err(|e| {
+        diags.push(doc.toml_error(&e, &[], Some(root.get_ref())));
+        doc.invalid(std::mem::take(&mut diags))
+    })?;
     read_traces(&doc, &mut file_input, &root, &mut diags);
     let comps = component_inputs(&doc, table.get_ref(), &mut diags);
     let thresholds = match table.get_ref().get("thresholds") {
@@ -171,6 +192,7 @@ fn read_traces(doc: &Doc, file: &mut ScenarioFile, root: &Spanned<DeValue>, diag
 struct Doc<'a> {
     file: &'a str,
     text: &'a str,
+    overrides: &'a Overrides,
 }
 
 impl Doc<'_> {
@@ -179,7 +201,7 @@ impl Doc<'_> {
     }
 
     fn at(&self, span: Range<usize>, path: &[&str], message: &str, help: &str) -> Diagnostic {
-        diagnostic_at(self.file, self.text, span, &path.join("."), message, help)
+        self.overrides.locate(self.file, self.text, span, &path.join("."), message, help)
     }
 
     /// A parser or serde error, with a fix suggested from its message. `tree` is the value at
@@ -187,7 +209,7 @@ impl Doc<'_> {
     fn toml_error(&self, e: &toml::de::Error, path: &[&str], tree: Option<&DeValue>) -> Diagnostic {
         let span = e.span().unwrap_or(0..0);
         let message = e.message().trim().to_string();
-        let key = self.text.get(span.clone()).unwrap_or("").trim().trim_matches('"').to_string();
+        let key = self.overrides.slice(self.text, &span).trim().trim_matches('"').to_string();
         let mut help = help_for(&message, &key);
         let mut key_path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
         key_path.extend(tree.and_then(|t| path_at(t, &span)).unwrap_or_default());
@@ -198,7 +220,7 @@ impl Doc<'_> {
             };
             key_path.push(missing.to_string());
         }
-        diagnostic_at(self.file, self.text, span, &key_path.join("."), &message, &help)
+        self.overrides.locate(self.file, self.text, span, &key_path.join("."), &message, &help)
     }
 
     fn problem(&self, p: &Problem, root: &Spanned<DeValue>) -> Diagnostic {

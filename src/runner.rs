@@ -67,12 +67,31 @@ pub fn detect_warmup(model: &Model) -> u64 {
 /// All replications of a model, summarised.
 pub fn run(model: &Model) -> Summary {
     if model.warmup_auto {
-        let mut m = model.clone();
-        m.warmup = detect_warmup(model);
-        m.warmup_auto = true;
-        return run_fixed(&m);
+        return run_fixed(&with_detected_warmup(model));
     }
     run_fixed(model)
+}
+
+fn with_detected_warmup(model: &Model) -> Model {
+    let mut m = model.clone();
+    m.warmup = detect_warmup(model);
+    m.warmup_auto = true;
+    m
+}
+
+/// All replications summarised together (exactly what `run` returns), and each one on its
+/// own, in replication order: what judging thresholds across replications needs.
+pub fn run_and_each(model: &Model) -> (Summary, Vec<Summary>) {
+    let fixed;
+    let model = if model.warmup_auto {
+        fixed = with_detected_warmup(model);
+        &fixed
+    } else {
+        model
+    };
+    let runs: Vec<RunData> = (0..model.replications).into_par_iter().map(|r| run_once(model, r)).collect();
+    let each = runs.iter().map(|r| Summary::build(model, std::slice::from_ref(r))).collect();
+    (Summary::build(model, &runs), each)
 }
 
 fn run_fixed(model: &Model) -> Summary {

@@ -2,7 +2,8 @@
 //! parallel (on the same traffic), and report the curve and its knee.
 
 use crate::diag::Error;
-use crate::load::parse_scenario;
+use crate::load::parse_scenario_checked_with;
+use crate::overrides::Overrides;
 use crate::runner;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -59,6 +60,15 @@ pub fn values(from: f64, to: f64, step: f64) -> Result<Vec<f64>, String> {
 }
 
 pub fn sweep(file: &str, text: &str, key: &str, values: &[f64]) -> Result<Sweep, Error> {
+    sweep_with(file, text, key, values, &Overrides::default())
+}
+
+/// A sweep with `--load`/`--set` overrides applied to every point (they may not set the
+/// swept key itself).
+pub fn sweep_with(file: &str, text: &str, key: &str, values: &[f64], overrides: &Overrides) -> Result<Sweep, Error> {
+    if overrides.set_keys().iter().any(|k| k == key) || (overrides.load().is_some() && key == "load.rate") {
+        return Err(Error::Usage(format!("`{key}` is the swept key: it cannot also be overridden")));
+    }
     let base: Table = toml::from_str(text).map_err(|e| Error::Usage(format!("{file}: {}", e.message())))?;
     let integer = values.iter().all(|v| v.fract() == 0.0);
     let mut models = Vec::new();
@@ -66,7 +76,8 @@ pub fn sweep(file: &str, text: &str, key: &str, values: &[f64]) -> Result<Sweep,
         let mut doc = base.clone();
         set_key(&mut doc, key, *v, integer).map_err(Error::Usage)?;
         let shown = format!("{file} [{key} = {v}]");
-        models.push(parse_scenario(&shown, &toml::to_string(&doc).expect("serializes"))?);
+        let point = toml::to_string(&doc).expect("serializes");
+        models.push(parse_scenario_checked_with(&shown, &point, overrides)?.0);
     }
     let points: Vec<SweepPoint> = models
         .par_iter()

@@ -45,6 +45,8 @@ pub struct CheckArgs {
     /// Fail the gate on thresholds still inconclusive at --max-replications.
     #[arg(long)]
     pub strict: bool,
+    #[command(flatten)]
+    pub overrides: crate::overrides::OverrideArgs,
 }
 
 /// What the process prints, and its exit code.
@@ -86,6 +88,7 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, Error> {
         baseline: a.baseline.clone(),
         update_baseline: a.update_baseline,
         strict: a.strict,
+        overrides: a.overrides.overrides()?,
     })
 }
 
@@ -135,7 +138,7 @@ pub fn execute(args: &CheckArgs) -> Result<Output, Error> {
 }
 
 /// The whole command: prints and returns the exit code.
-pub fn main(args: &CheckArgs) -> i32 {
+pub fn main(args: &CheckArgs, color: bool) -> i32 {
     match execute(args) {
         Ok(out) => {
             // A closed pipe is the reader's choice, not an error.
@@ -143,10 +146,7 @@ pub fn main(args: &CheckArgs) -> i32 {
             let _ = std::io::stderr().lock().write_all(out.stderr.as_bytes());
             out.exit_code
         }
-        Err(e) => {
-            eprintln!("{e}");
-            e.exit_code()
-        }
+        Err(e) => crate::color::print_error(&e, color),
     }
 }
 

@@ -52,6 +52,12 @@ impl Estimate {
         Estimate { mean, ci95_low: mean - half, ci95_high: mean + half, replications: n }
     }
 
+    /// One replication judged on its value alone (what `stagesim run` does with one
+    /// replication, as `k6 run` does): the interval is the point.
+    pub fn point(x: f64) -> Estimate {
+        Estimate { mean: x, ci95_low: x, ci95_high: x, replications: 1 }
+    }
+
     pub fn half_width(&self) -> f64 {
         (self.ci95_high - self.ci95_low) / 2.0
     }
@@ -130,11 +136,28 @@ pub struct Missing {
 
 /// Judges each threshold against per-replication summaries (in replication order).
 pub fn evaluate(thresholds: &[Threshold], reps: &[Summary]) -> Result<Vec<ThresholdVerdict>, Vec<Missing>> {
+    evaluate_by(thresholds, reps, Estimate::of)
+}
+
+/// Judges thresholds the way `stagesim run` does: on the point estimate with one
+/// replication, on the 95% interval (exactly as `evaluate`) with several.
+pub fn evaluate_run(thresholds: &[Threshold], reps: &[Summary]) -> Result<Vec<ThresholdVerdict>, Vec<Missing>> {
+    evaluate_by(thresholds, reps, |xs| match xs {
+        [x] => Estimate::point(*x),
+        _ => Estimate::of(xs),
+    })
+}
+
+fn evaluate_by(
+    thresholds: &[Threshold],
+    reps: &[Summary],
+    estimate: impl Fn(&[f64]) -> Estimate,
+) -> Result<Vec<ThresholdVerdict>, Vec<Missing>> {
     let mut out = Vec::new();
     let mut missing = Vec::new();
     for (i, t) in thresholds.iter().enumerate() {
         match values(&t.metric, reps) {
-            Ok(xs) => out.push(verdict(t, Estimate::of(&xs))),
+            Ok(xs) => out.push(verdict(t, estimate(&xs))),
             Err((message, known)) => missing.push(Missing { threshold: i, message, known }),
         }
     }
@@ -171,8 +194,14 @@ fn message(t: &Threshold, e: &Estimate, outcome: Outcome) -> String {
         Measure::Field(f) => f.clone(),
         _ => t.metric.stat(),
     };
-    let noise = if e.half_width().is_finite() { unit.show_noise(e.half_width()) } else { "?".into() };
-    let mut m = format!("{stat}={} ±{noise}, limit {} {}", unit.show(e.mean), t.cmp.symbol(), t.limit_text);
+    let noise = if e.replications == 1 && e.half_width() == 0.0 {
+        String::new() // a point estimate: there is no interval to show
+    } else if e.half_width().is_finite() {
+        format!(" ±{}", unit.show_noise(e.half_width()))
+    } else {
+        " ±?".into()
+    };
+    let mut m = format!("{stat}={}{noise}, limit {} {}", unit.show(e.mean), t.cmp.symbol(), t.limit_text);
     if outcome == Outcome::Inconclusive {
         m.push_str(&format!(
             ": the 95% CI {}..{} contains the limit after {} replications",
@@ -350,6 +379,13 @@ mod tests {
         assert_eq!(judge(Cmp::Lt, 2.0, &e), Outcome::Fail);
         let inf = est(&[f64::INFINITY, f64::INFINITY]);
         assert_eq!(judge(Cmp::Lt, 1.0, &inf), Outcome::Fail);
+    }
+
+    #[test]
+    fn a_point_estimate_judges_one_replication() {
+        let e = Estimate::point(150.0);
+        assert_eq!(judge(Cmp::Lt, 200.0, &e), Outcome::Pass);
+        assert_eq!(judge(Cmp::Lt, 100.0, &e), Outcome::Fail);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use super::evaluate::Missing;
 use super::{judge_model, missing_diag, scenario_key, CheckOptions, ScenarioReport, StageRef};
 use crate::diag::{diagnostic_at, Error};
-use crate::journey::{load_journey, run::at_rate, Journey};
+use crate::journey::{load_journey_with, run::at_rate, Journey};
 use crate::load::span_of;
 use crate::runner::{apply, RunOptions};
 use toml::de::{DeTable, DeValue};
@@ -22,7 +22,7 @@ pub fn is_journey(file: &str) -> Result<bool, Error> {
 
 /// Checks every stage of a journey, in order.
 pub fn check_journey(file: &str, opts: &CheckOptions) -> Result<Vec<ScenarioReport>, Error> {
-    let j = load_journey(file)?;
+    let j = load_journey_with(file, &opts.overrides)?;
     if j.check_rate.is_none() {
         return Err(no_check_load(&j.file));
     }

@@ -22,7 +22,7 @@ pub mod text;
 pub mod thresholds;
 
 use crate::diag::{diagnostic_at, did_you_mean, Error};
-use crate::load::parse_scenario_checked;
+use crate::load::parse_scenario_checked_with;
 use crate::model::Model;
 use crate::runner::{apply, run_once, RunOptions};
 use crate::summary::Summary;
@@ -53,6 +53,8 @@ pub struct CheckOptions {
     pub update_baseline: bool,
     /// Inconclusive thresholds fail the gate.
     pub strict: bool,
+    /// `--load` and `--set`, applied to every scenario (and to every journey stage with the key).
+    pub overrides: crate::overrides::Overrides,
 }
 
 impl Default for CheckOptions {
@@ -66,6 +68,7 @@ impl Default for CheckOptions {
             baseline: None,
             update_baseline: false,
             strict: false,
+            overrides: Default::default(),
         }
     }
 }
@@ -267,7 +270,7 @@ fn entry(s: &ScenarioReport) -> BaselineEntry {
 
 fn check_scenario(file: &str, opts: &CheckOptions) -> Result<ScenarioReport, Error> {
     let text = std::fs::read_to_string(file).map_err(|source| Error::Io { path: file.to_string(), source })?;
-    let (model, set) = parse_scenario_checked(file, &text)?;
+    let (model, set) = parse_scenario_checked_with(file, &text, &opts.overrides)?;
     let model = apply(&model, &RunOptions { seed: opts.seed, duration_ns: opts.duration_ns, replications: None });
     let missing = |m: Vec<Missing>| missing_fields(file, &text, &set, m);
     judge_model(&scenario_key(file), &model, &set.thresholds, opts, &missing)

@@ -11,8 +11,9 @@ pub mod merge;
 pub mod run;
 
 use crate::diag::{diagnostic_at, Diagnostic, Error};
-use crate::load::{parse_scenario, span_of};
+use crate::load::{parse_scenario_checked_with, span_of};
 use crate::model::Model;
+use crate::overrides::{has_parent, Overrides};
 use crate::units::{parse_duration, parse_rate, Nanos};
 use merge::{deep_merge, remove_components};
 use serde::Deserialize;
@@ -173,23 +174,39 @@ struct Ctx<'a> {
     text: &'a str,
     root: Spanned<DeValue<'a>>,
     diags: Vec<Diagnostic>,
+    overrides: &'a Overrides,
 }
 
 impl Ctx<'_> {
     fn problem(&mut self, path: &[&str], message: &str, help: &str) {
         let span = span_of(&self.root, path);
-        self.diags.push(diagnostic_at(self.file, self.text, span, &path.join("."), message, help));
+        self.diags.push(self.overrides.locate(self.file, self.text, span, &path.join("."), message, help));
     }
 }
 
 /// Reads a journey and builds every stage's model.
 pub fn load_journey(path: &str) -> Result<Journey, Error> {
+    load_journey_with(path, &Overrides::default())
+}
+
+/// Reads a journey with command-line overrides: `--load` replaces the journey's load ladder
+/// by that one rate (also its check load); each `--set` applies to every stage that has the
+/// key's table, and is an error when no stage has it.
+pub fn load_journey_with(path: &str, overrides: &Overrides) -> Result<Journey, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_string(), source })?;
-    let table = DeTable::parse(&text).map_err(|e| Error::Invalid(vec![toml_diag(path, &text, &e)]))?;
+    let mut table = DeTable::parse(&text).map_err(|e| Error::Invalid(vec![toml_diag(path, &text, &e)]))?;
+    if let (Some(rate), Some(DeValue::Table(load))) =
+        (overrides.load_value(text.len() + 1), table.get_mut().get_mut("load").map(|v| v.get_mut()))
+    {
+        for k in ["rates", "ladder", "check_rate"] {
+            load.remove(k);
+        }
+        load.insert(Spanned::new(rate.span(), "rate".into()), rate);
+    }
     let root = Spanned::new(table.span(), DeValue::Table(table.get_ref().clone()));
     let file: JourneyFile = JourneyFile::deserialize(ValueDeserializer::from(root.clone()))
         .map_err(|e| Error::Invalid(vec![toml_diag(path, &text, &e)]))?;
-    let mut cx = Ctx { file: path, text: &text, root, diags: Vec::new() };
+    let mut cx = Ctx { file: path, text: &text, root, diags: Vec::new(), overrides };
     let journey = build(&mut cx, &file, table.get_ref());
     match journey {
         Some(j) if cx.diags.is_empty() => Ok(j),
@@ -352,6 +369,9 @@ fn stages(cx: &mut Ctx, table: &DeTable) -> Option<Vec<Stage>> {
     let dir = std::path::Path::new(cx.file).parent().map(|p| p.to_path_buf()).unwrap_or_default();
     let mut out: Vec<Stage> = Vec::new();
     let mut prev: Option<Table> = None;
+    let sets: Vec<Vec<String>> =
+        cx.overrides.set_keys().iter().map(|k| k.split('.').map(String::from).collect()).collect();
+    let mut applied = vec![false; sets.len()];
     for (i, item) in items.iter().enumerate() {
         let idx = i.to_string();
         let raw = match Table::deserialize(ValueDeserializer::from(item.clone())) {
@@ -367,7 +387,11 @@ fn stages(cx: &mut Ctx, table: &DeTable) -> Option<Vec<Stage>> {
         doc.remove("thresholds");
         let text = toml::to_string(&doc).expect("a TOML table serializes");
         let shown = file.clone().unwrap_or_else(|| format!("{} [stage {}]", cx.file, i + 1));
-        match parse_scenario(&shown, &text) {
+        for (a, p) in applied.iter_mut().zip(&sets) {
+            *a |= has_parent(&doc, p);
+        }
+        let stage_overrides = cx.overrides.only(|p| has_parent(&doc, p));
+        match parse_scenario_checked_with(&shown, &text, &stage_overrides).map(|(m, _)| m) {
             Ok(model) => {
                 let name = raw.get("name").and_then(|v| v.as_str()).map_or(model.name.clone(), str::to_string);
                 let description =
@@ -376,7 +400,12 @@ fn stages(cx: &mut Ctx, table: &DeTable) -> Option<Vec<Stage>> {
             }
             Err(Error::Invalid(diags)) if file.is_none() => {
                 // The merged stage has no file of its own: point into the journey instead.
-                for d in diags {
+                for mut d in diags {
+                    if d.file == crate::overrides::COMMAND_LINE {
+                        d.message = format!("stage {}: {}", i + 1, d.message);
+                        cx.diags.push(d);
+                        continue;
+                    }
                     let key: Vec<&str> = d.key.split('.').filter(|s| !s.is_empty()).collect();
                     let path: Vec<&str> = ["stages", idx.as_str()].into_iter().chain(key).collect();
                     cx.problem(&path, &format!("stage {}: {}", i + 1, d.message), &d.help);
@@ -393,6 +422,17 @@ fn stages(cx: &mut Ctx, table: &DeTable) -> Option<Vec<Stage>> {
             }
         }
         prev = Some(doc);
+    }
+    for (p, _) in sets.iter().zip(&applied).filter(|(_, a)| !**a) {
+        let table = p[..p.len() - 1].join(".");
+        cx.diags.push(cx.overrides.not_found(
+            &p.join("."),
+            &format!("no stage has `{table}`"),
+            "a journey applies `--set` to every stage that has the key's table",
+        ));
+    }
+    if !cx.diags.is_empty() {
+        return None;
     }
     Some(out)
 }

@@ -3,6 +3,7 @@
 pub mod charts;
 pub mod explain_text;
 pub mod files;
+pub mod gate_text;
 pub mod graph;
 pub mod journey_text;
 pub mod sweep_text;

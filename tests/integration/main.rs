@@ -25,6 +25,7 @@ mod flow_support;
 mod golden;
 mod invariants;
 mod journeys;
+mod k6;
 mod limits;
 mod memory;
 mod orphans;
