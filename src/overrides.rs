@@ -145,7 +145,7 @@ impl Overrides {
     pub fn apply<'a>(&self, root: &mut DeTable<'a>, base: usize, sources: &'a [String]) -> Result<(), Vec<Diagnostic>> {
         let mut diags = Vec::new();
         for (item, source) in self.items.iter().zip(sources) {
-            if let Err(d) = self.apply_one(root, item, base, source) {
+            if let Some(d) = self.apply_one(root, item, base, source) {
                 diags.push(d);
             }
         }
@@ -167,13 +167,14 @@ impl Overrides {
         self.items.iter().map(doc).collect()
     }
 
+    /// Applies one override; the diagnostic if it cannot be.
     fn apply_one<'a>(
         &self,
         root: &mut DeTable<'a>,
         item: &Item,
         base: usize,
         source: &'a str,
-    ) -> Result<(), Diagnostic> {
+    ) -> Option<Diagnostic> {
         let value_span = item.value_span.start + base..item.value_span.end + base;
         let shift = |r: &Range<usize>| r.start + base..r.end + base;
         let (last, head) = item.path.split_last().expect("a key has at least one segment");
@@ -188,7 +189,7 @@ impl Overrides {
                         None => format!("`{here}` has: {}", known.join(", ")),
                     };
                     let msg = format!("there is no `{seg}` in `{here}`");
-                    return Err(self.diag(item, &item.seg_spans[depth], &item.path.join("."), &msg, &help));
+                    return Some(self.diag(item, &item.seg_spans[depth], &item.path.join("."), &msg, &help));
                 }
                 let key = Spanned::new(value_span.clone(), std::borrow::Cow::Owned(seg.clone()));
                 cur.insert(key, Spanned::new(value_span.clone(), DeValue::Table(DeTable::new())));
@@ -199,7 +200,7 @@ impl Overrides {
                 _ => {
                     let msg = format!("`{}` is not a table, so it has no `{last}`", item.path[..=depth].join("."));
                     let help = "set a key inside a table, e.g. components.app.instances";
-                    return Err(self.diag(item, &item.seg_spans[depth], &item.path.join("."), &msg, help));
+                    return Some(self.diag(item, &item.seg_spans[depth], &item.path.join("."), &msg, help));
                 }
             };
         }
@@ -210,7 +211,7 @@ impl Overrides {
         }
         let value = self.value(item, base, source);
         cur.insert(Spanned::new(shift(&item.key_span), std::borrow::Cow::Owned(last.clone())), value);
-        Ok(())
+        None
     }
 
     /// The value as TOML (a number, a boolean, an array, an inline table or a quoted string),
