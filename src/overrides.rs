@@ -168,13 +168,7 @@ impl Overrides {
     }
 
     /// Applies one override; the diagnostic if it cannot be.
-    fn apply_one<'a>(
-        &self,
-        root: &mut DeTable<'a>,
-        item: &Item,
-        base: usize,
-        source: &'a str,
-    ) -> Option<Diagnostic> {
+    fn apply_one<'a>(&self, root: &mut DeTable<'a>, item: &Item, base: usize, source: &'a str) -> Option<Diagnostic> {
         let value_span = item.value_span.start + base..item.value_span.end + base;
         let shift = |r: &Range<usize>| r.start + base..r.end + base;
         let (last, head) = item.path.split_last().expect("a key has at least one segment");

@@ -15,13 +15,14 @@ pub fn render(thresholds: &[ThresholdVerdict], replications: u32) -> String {
         format!("{replications} replications: judged on the 95% confidence interval")
     };
     let mut o = format!("\nthresholds ({how})\n");
+    let width = thresholds.iter().map(|t| t.name.chars().count()).max().unwrap_or(0);
     for t in thresholds {
         let mark = match t.outcome {
             Outcome::Pass => "✓ pass",
             Outcome::Fail => "✗ FAIL",
             Outcome::Inconclusive => "? inconclusive",
         };
-        let _ = writeln!(o, "  {mark:<14} {:<40} {}", t.name, t.message);
+        let _ = writeln!(o, "  {mark:<14} {:<width$}  {}", t.name, t.message);
     }
     let failed = thresholds.iter().filter(|t| t.outcome == Outcome::Fail).count();
     let inconclusive = thresholds.iter().filter(|t| t.outcome == Outcome::Inconclusive).count();
