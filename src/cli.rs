@@ -94,20 +94,7 @@ pub enum Command {
 pub fn execute(cli: Cli) -> Result<String, Error> {
     match cli.command {
         Command::Run { file, seed, duration, replications, format } => {
-            let model = load_scenario(&file)?;
-            let duration_ns = match duration {
-                Some(d) => Some(parse_duration(&d).map_err(|e| Error::Usage(format!("--duration: {e}")))?),
-                None => None,
-            };
-            if duration_ns == Some(0) {
-                return Err(Error::Usage("--duration must be greater than zero".into()));
-            }
-            let model = apply(&model, &RunOptions { seed, duration_ns, replications });
-            let summary = run(&model);
-            Ok(match format {
-                Format::Text => report::text::render(&summary),
-                Format::Json => serde_json::to_string_pretty(&summary).expect("summary serializes") + "\n",
-            })
+            run_command(&file, seed, duration, replications, format).map(|(out, _)| out)
         }
         Command::Journey { file, out, format, quiet } => {
             crate::journey_cli::journey(&file, out, matches!(format, Format::Json), quiet)
@@ -153,6 +140,35 @@ pub fn execute(cli: Cli) -> Result<String, Error> {
     }
 }
 
+/// Exit code of a run a limit stopped (`partial`): its output is printed, but it is not a
+/// full measurement. It wins over a threshold failure in `check`.
+pub const EXIT_PARTIAL: i32 = 5;
+
+/// `stagesim run`: what to print, and whether a limit stopped the run.
+fn run_command(
+    file: &str,
+    seed: Option<u64>,
+    duration: Option<String>,
+    replications: Option<u32>,
+    format: Format,
+) -> Result<(String, bool), Error> {
+    let model = load_scenario(&file)?;
+    let duration_ns = match duration {
+        Some(d) => Some(parse_duration(&d).map_err(|e| Error::Usage(format!("--duration: {e}")))?),
+        None => None,
+    };
+    if duration_ns == Some(0) {
+        return Err(Error::Usage("--duration must be greater than zero".into()));
+    }
+    let model = apply(&model, &RunOptions { seed, duration_ns, replications });
+    let summary = run(&model);
+    let out = match format {
+        Format::Text => report::text::render(&summary),
+        Format::Json => serde_json::to_string_pretty(&summary).expect("summary serializes") + "\n",
+    };
+    Ok((out, summary.partial))
+}
+
 /// The whole program: parse arguments, execute, print, and return the exit code.
 pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
     let cli = match Cli::try_parse_from(args) {
@@ -166,12 +182,22 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
     if let Command::Check(args) = &cli.command {
         return crate::check::cli::main(args);
     }
-    match execute(cli) {
-        Ok(out) => {
+    let result = match cli.command {
+        Command::Run { file, seed, duration, replications, format } => {
+            run_command(&file, seed, duration, replications, format)
+        }
+        command => execute(Cli { command }).map(|out| (out, false)),
+    };
+    match result {
+        Ok((out, partial)) => {
             use std::io::Write;
             // A closed pipe (`stagesim run ... | head`) is the reader's choice, not an error.
             let _ = std::io::stdout().lock().write_all(out.as_bytes());
-            0
+            if partial {
+                EXIT_PARTIAL
+            } else {
+                0
+            }
         }
         Err(e) => {
             eprintln!("{e}");

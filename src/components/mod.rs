@@ -16,6 +16,7 @@ pub mod gateway;
 pub mod geo_dns;
 pub mod health;
 pub mod load_balancer;
+pub mod nodes;
 pub mod object_storage;
 pub mod pool;
 pub mod pooler;
@@ -751,6 +752,9 @@ pub struct KindStats {
     /// Time-average instances over the measured period, when that count changes (autoscaling,
     /// crashes): the summary's cost uses it instead of the configured count.
     pub instances_mean: Option<f64>,
+    /// Per node, for kinds made of several (instances, primary and replicas, shards); empty
+    /// for a kind that is one node (the summary makes that node from the figures above).
+    pub nodes: Vec<nodes::NodeStats>,
 }
 
 impl KindStats {
@@ -775,6 +779,7 @@ impl KindStats {
             extra: BTreeMap::new(),
             usage: crate::prices::Usage::default(),
             instances_mean: None,
+            nodes: Vec::new(),
         }
     }
 }
