@@ -712,6 +712,24 @@ impl Component {
         }
     }
 
+    /// When the run ends, after `stats` was taken at the end of the measured window: counts
+    /// that follow the window's work through the drain (a queue's messages).
+    pub fn settle(&self, s: &mut KindStats) {
+        match self {
+            Component::Queue(c) => c.settle(s),
+            Component::LoadBalancer(_)
+            | Component::Service(_)
+            | Component::Database(_)
+            | Component::Cdn(_)
+            | Component::ObjectStorage(_)
+            | Component::GeoDns(_)
+            | Component::Gateway(_)
+            | Component::Cache(_)
+            | Component::Shards(_)
+            | Component::Pooler(_) => {}
+        }
+    }
+
     pub fn stats(&self, elapsed: Nanos) -> KindStats {
         match self {
             Component::LoadBalancer(c) => c.stats(elapsed),

@@ -715,7 +715,7 @@ impl<'m> Simulation<'m> {
         if self.frozen.is_none() {
             self.freeze(end.min(self.model.duration));
         }
-        let Frozen { at: measured_to, stats, counts: window_counts } = self.frozen.take().expect("frozen above");
+        let Frozen { at: measured_to, mut stats, counts: window_counts } = self.frozen.take().expect("frozen above");
         while self.windows.next_end() <= end {
             let e = self.windows.next_end();
             self.close_window(e);
@@ -723,8 +723,9 @@ impl<'m> Simulation<'m> {
         if self.windows.rows.last().is_none_or(|r| r.start + r.width < end) {
             self.close_window(end);
         }
-        for c in &mut self.comps {
+        for (c, s) in self.comps.iter_mut().zip(&mut stats) {
             c.sync(end);
+            c.settle(s);
         }
         if end > self.in_system_since {
             self.in_system_change(end, true);
