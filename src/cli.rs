@@ -152,7 +152,7 @@ fn run_command(
     replications: Option<u32>,
     format: Format,
 ) -> Result<(String, bool), Error> {
-    let model = load_scenario(&file)?;
+    let model = load_scenario(file)?;
     let duration_ns = match duration {
         Some(d) => Some(parse_duration(&d).map_err(|e| Error::Usage(format!("--duration: {e}")))?),
         None => None,
