@@ -146,6 +146,10 @@ pub fn execute(cli: Cli) -> Result<String, Error> {
     }
 }
 
+/// Exit code of a run a limit stopped (`partial`): its output is printed, but it is not a
+/// full measurement. It wins over a threshold failure in `check`.
+pub const EXIT_PARTIAL: i32 = 5;
+
 /// The whole program: parse arguments, execute, print, and return the exit code.
 pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
     let cli = match Cli::try_parse_from(args) {

@@ -21,7 +21,11 @@ pub struct Row {
     pub utilization_predicted: f64,
     /// The user request rate at which this component reaches 100%.
     pub saturates_at_rate_per_s: f64,
+    /// The simulation's busiest node of this component, and which it is (`replica 1`; absent
+    /// for a component that is one node).
     pub utilization_measured: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub busiest_node_measured: Option<String>,
     pub throughput_measured_per_s: Option<f64>,
 }
 
@@ -75,6 +79,7 @@ pub fn explain(model: &Model, measured: Option<&Summary>) -> Explanation {
                 utilization_predicted: util,
                 saturates_at_rate_per_s: if util > 0.0 { rate / util } else { f64::INFINITY },
                 utilization_measured: m.map(|m| m.utilization),
+                busiest_node_measured: m.filter(|m| m.nodes.len() > 1).map(|m| m.busiest_node.clone()),
                 throughput_measured_per_s: m.map(|m| m.throughput_per_s),
             }
         })

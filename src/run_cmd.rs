@@ -62,9 +62,9 @@ pub fn execute(a: &RunArgs) -> Result<RunOutput, Error> {
         Format::Text => report::text::render(&summary) + &report::gate_text::render(&thresholds, model.replications),
         Format::Json => json(&summary, &thresholds),
     };
-    // Main has no exit code of its own for a run stopped by a limit yet (issue 14 adds one);
-    // when it does, it is passed here and wins over the thresholds.
-    Ok(RunOutput { stdout, exit_code: exit_code(None, &thresholds) })
+    // A run a limit stopped has its own exit code, which wins over the thresholds.
+    let limit = summary.partial.then_some(crate::cli::EXIT_PARTIAL);
+    Ok(RunOutput { stdout, exit_code: exit_code(limit, &thresholds) })
 }
 
 /// The summary's JSON with a `thresholds` array when the scenario has thresholds (a

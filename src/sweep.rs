@@ -17,7 +17,8 @@ pub struct SweepPoint {
     pub error_ratio: f64,
     pub throughput_per_s: f64,
     pub cost_usd_per_month: f64,
-    /// The busiest component and its utilization.
+    /// The busiest node (`db replica 1`, or the component's name when it is one node) and its
+    /// utilization.
     pub busiest: String,
     pub busiest_utilization: f64,
 }
@@ -87,7 +88,7 @@ pub fn sweep_with(file: &str, text: &str, key: &str, values: &[f64], overrides: 
             let (busiest, u) = s
                 .components
                 .iter()
-                .map(|(n, c)| (n.clone(), c.utilization))
+                .map(|(n, c)| (c.node_label(n), c.utilization))
                 .max_by(|a, b| a.1.total_cmp(&b.1))
                 .unwrap_or_default();
             SweepPoint {

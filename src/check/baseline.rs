@@ -12,7 +12,9 @@ use crate::diag::{Diagnostic, Error};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-pub const BASELINE_SCHEMA_VERSION: u32 = 1;
+/// Version 2: a component's `utilization` is its busiest node's, and rates cover the
+/// measured window only; a version-1 baseline holds other quantities and is refused.
+pub const BASELINE_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -56,14 +58,37 @@ pub fn read(path: &str) -> Result<Baseline, Error> {
             width: 1,
         }])
     };
-    let b: Baseline = serde_json::from_str(&text)
-        .map_err(|e| invalid(e.line().max(1), e.column().max(1), format!("bad baseline: {e}")))?;
-    if b.schema_version != BASELINE_SCHEMA_VERSION {
-        let m =
-            format!("baseline schema_version {} (this stagesim writes {BASELINE_SCHEMA_VERSION})", b.schema_version);
+    // The version first: another version's entries may not even parse as this one's.
+    let version = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("schema_version").and_then(serde_json::Value::as_u64));
+    if let Some(v) = version.filter(|v| *v != u64::from(BASELINE_SCHEMA_VERSION)) {
+        let m = format!(
+            "baseline schema_version {v}: this stagesim measures other quantities (schema_version \
+             {BASELINE_SCHEMA_VERSION}: `utilization` is the busiest node's, rates cover the measured \
+             window only); re-record it with --update-baseline"
+        );
         return Err(invalid(1, 1, m));
     }
+    let b: Baseline = serde_json::from_str(&text)
+        .map_err(|e| invalid(e.line().max(1), e.column().max(1), format!("bad baseline: {e}")))?;
     Ok(b)
+}
+
+/// The baseline `--update-baseline` starts from: the file's entries, or none when the file
+/// is missing or of another schema version (whose entries cannot be kept beside new ones).
+pub fn read_for_update(path: &str) -> Result<Baseline, Error> {
+    if !std::path::Path::new(path).exists() {
+        return Ok(Baseline::default());
+    }
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_string(), source })?;
+    let version = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("schema_version").and_then(serde_json::Value::as_u64));
+    if version.is_some_and(|v| v != u64::from(BASELINE_SCHEMA_VERSION)) {
+        return Ok(Baseline::default());
+    }
+    read(path)
 }
 
 /// The file's bytes: pretty JSON with sorted keys, so the same estimates give the same file.

@@ -8,7 +8,8 @@
 //!
 //! Exit codes: 0 every threshold passed and nothing regressed (inconclusive thresholds are
 //! reported but pass unless `strict`), 1 a threshold failed or a metric regressed, 2 usage
-//! error, 3 invalid scenario or baseline, 4 I/O error.
+//! error, 3 invalid scenario or baseline, 4 I/O error, 5 a limit stopped a replication (its
+//! figures are partial: this wins over 1).
 
 pub mod annotations;
 pub mod baseline;
@@ -128,6 +129,9 @@ pub struct ScenarioReport {
     /// JSON report (its shape is a contract; the diagram is presentation).
     #[serde(skip)]
     pub mermaid: String,
+    /// A limit stopped at least one replication (`stop_reason`): its figures are partial.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partial: Option<String>,
 }
 
 /// A journey stage, as a check report names it.
@@ -163,7 +167,7 @@ impl ScenarioReport {
 pub fn check(files: &[String], opts: &CheckOptions) -> Result<(Report, Option<Baseline>), Error> {
     validate_options(files, opts)?;
     let existing = match &opts.baseline {
-        Some(path) if opts.update_baseline && !std::path::Path::new(path).exists() => Some(Baseline::default()),
+        Some(path) if opts.update_baseline => Some(baseline::read_for_update(path)?),
         Some(path) => Some(baseline::read(path)?),
         None => None,
     };
@@ -319,6 +323,7 @@ pub fn judge_model(
         metrics,
         components: evaluate::component_fields(&reps),
         mermaid: crate::report::graph::mermaid(model),
+        partial: reps.iter().find(|r| r.partial).map(|r| r.stop_reason.clone()),
     };
     s.status = scenario_status(&s);
     Ok(s)
@@ -402,11 +407,18 @@ fn report(scenarios: Vec<ScenarioReport>, opts: &CheckOptions) -> Report {
         Outcome::Pass
     };
     let failed = status == Outcome::Fail || (status == Outcome::Inconclusive && opts.strict);
+    let partial = scenarios.iter().any(|s| s.partial.is_some());
     Report {
         schema_version: CHECK_SCHEMA_VERSION,
         stagesim_version: env!("CARGO_PKG_VERSION").to_string(),
         status,
-        exit_code: if failed { EXIT_GATE_FAILED } else { 0 },
+        exit_code: if partial {
+            crate::cli::EXIT_PARTIAL
+        } else if failed {
+            EXIT_GATE_FAILED
+        } else {
+            0
+        },
         strict: opts.strict,
         tolerance: opts.tolerance,
         replications: opts.replications,

@@ -28,6 +28,9 @@ pub fn render(r: &Report) -> String {
             }
         }
         let _ = writeln!(o, "  seed {}  replications {} (batches: {})", s.seed, s.replications, batches.join(" -> "));
+        if let Some(reason) = &s.partial {
+            let _ = writeln!(o, "  PARTIAL: a limit stopped a replication ({reason}): its figures cover only what ran");
+        }
         if s.thresholds.is_empty() {
             let _ = writeln!(o, "  no [thresholds] in this {}", if s.stage.is_some() { "stage" } else { "scenario" });
         }

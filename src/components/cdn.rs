@@ -12,6 +12,7 @@
 //! on every miss (`origin_fetch_bytes`, billed at the origin-fetch price).
 
 use super::edge_cache::{Lookup, Lru};
+use super::nodes::NodeStats;
 use super::{op_rule, KindStats, OpRule};
 use crate::dist::Dist;
 use crate::engine::calls::{CallId, Op, Outcome, NO_INSTANCE};
@@ -228,6 +229,9 @@ pub struct Cdn {
     classes: usize,
     edge_for_user: Vec<u16>,
     c: Counters,
+    /// Per edge: its name (`edge us-east`) and the requests it received since the reset.
+    edge_names: Vec<String>,
+    edge_requests: Vec<u64>,
 }
 
 impl Cdn {
@@ -251,6 +255,15 @@ impl Cdn {
             classes: spec.origins.len(),
             edge_for_user,
             c: Counters::default(),
+            edge_names: edges
+                .iter()
+                .enumerate()
+                .map(|(i, e)| match e {
+                    Some(r) => format!("edge {}", placement.table.names[*r as usize]),
+                    None => format!("edge {i}"),
+                })
+                .collect(),
+            edge_requests: vec![0; edges.len()],
         }
     }
 
@@ -259,6 +272,7 @@ impl Cdn {
         let edge = self.edge_for_user.get(region as usize).copied().unwrap_or(0);
         ctx.calls.get_mut(id).instance = edge;
         self.c.requests += 1;
+        self.edge_requests[edge as usize] += 1;
         let t = self.spec.edge_time.sample(&mut self.rng);
         ctx.schedule(t, Event::Done(id));
     }
@@ -320,6 +334,7 @@ impl Cdn {
 
     pub fn reset_stats(&mut self, _now: Nanos) {
         self.c = Counters::default();
+        self.edge_requests.iter_mut().for_each(|r| *r = 0);
     }
 
     pub fn stats(&self, _elapsed: Nanos) -> KindStats {
@@ -341,6 +356,13 @@ impl Cdn {
         s.usage.cdn_egress_bytes = c.edge_egress_bytes;
         s.usage.cdn_requests = c.requests;
         s.usage.origin_fetch_bytes = c.origin_fetch_bytes;
+        // Edges have no modelled servers: each is a node by the requests it took.
+        s.nodes = self
+            .edge_names
+            .iter()
+            .zip(&self.edge_requests)
+            .map(|(name, r)| NodeStats { name: name.clone(), served: *r, admitted: *r, ..NodeStats::default() })
+            .collect();
         s
     }
 }

@@ -506,7 +506,9 @@ impl Database {
     }
 
     pub fn stats(&self, elapsed: Nanos) -> KindStats {
-        let mut s = node_stats(&self.nodes, elapsed);
+        // A read replica in another region (`replica_of`) is one server: not a primary.
+        let first = if self.remote.is_some() { "replica" } else { "primary" };
+        let mut s = node_stats(&self.nodes, elapsed, |i| if i == 0 { first.into() } else { format!("replica {i}") });
         if let Some(remote) = &self.remote {
             remote.stats(&mut s);
         }

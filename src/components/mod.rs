@@ -16,6 +16,7 @@ pub mod gateway;
 pub mod geo_dns;
 pub mod health;
 pub mod load_balancer;
+pub mod nodes;
 pub mod object_storage;
 pub mod pool;
 pub mod pooler;
@@ -711,6 +712,24 @@ impl Component {
         }
     }
 
+    /// When the run ends, after `stats` was taken at the end of the measured window: counts
+    /// that follow the window's work through the drain (a queue's messages).
+    pub fn settle(&self, s: &mut KindStats) {
+        match self {
+            Component::Queue(c) => c.settle(s),
+            Component::LoadBalancer(_)
+            | Component::Service(_)
+            | Component::Database(_)
+            | Component::Cdn(_)
+            | Component::ObjectStorage(_)
+            | Component::GeoDns(_)
+            | Component::Gateway(_)
+            | Component::Cache(_)
+            | Component::Shards(_)
+            | Component::Pooler(_) => {}
+        }
+    }
+
     pub fn stats(&self, elapsed: Nanos) -> KindStats {
         match self {
             Component::LoadBalancer(c) => c.stats(elapsed),
@@ -751,6 +770,9 @@ pub struct KindStats {
     /// Time-average instances over the measured period, when that count changes (autoscaling,
     /// crashes): the summary's cost uses it instead of the configured count.
     pub instances_mean: Option<f64>,
+    /// Per node, for kinds made of several (instances, primary and replicas, shards); empty
+    /// for a kind that is one node (the summary makes that node from the figures above).
+    pub nodes: Vec<nodes::NodeStats>,
 }
 
 impl KindStats {
@@ -775,6 +797,7 @@ impl KindStats {
             extra: BTreeMap::new(),
             usage: crate::prices::Usage::default(),
             instances_mean: None,
+            nodes: Vec::new(),
         }
     }
 }

@@ -482,6 +482,29 @@ impl Queue {
         s
     }
 
+    /// When the run ends: what became of the messages, counted to the end like requests
+    /// (a message of the measured window counts when it is processed during the drain).
+    /// Rates and utilizations stay those of the measured window.
+    pub fn settle(&self, s: &mut KindStats) {
+        let c = &self.c;
+        let e = &mut s.extra;
+        for (k, v) in [
+            ("enqueued", c.enqueued),
+            ("processed", c.processed),
+            ("failed_attempts", c.failed_attempts),
+            ("retries", c.retries),
+            ("dead_lettered", c.dead_lettered),
+            ("dropped_full", c.dropped_full),
+            ("dropped_at_hard_limit", c.dropped_at_hard_limit),
+            ("start_refused", c.start_refused),
+            ("depth_max", c.depth_max),
+            ("depth_at_end", self.depth_at_end),
+        ] {
+            e.insert(k.into(), v as f64);
+        }
+        e.insert("consumer_lag_s_max".into(), ns_to_secs(self.lag_max));
+    }
+
     pub fn downstream(spec: &QueueSpec) -> Vec<CompId> {
         crate::calls_model::targets(&spec.plans).collect()
     }

@@ -5,6 +5,7 @@
 use super::autoscale::{AutoscaleInput, AutoscaleSpec, Autoscaler};
 use super::conn_pool::{pool_figures, ConnPool, PoolInput};
 use super::fleet::Fleet;
+use super::nodes::NodeStats;
 use super::pool::{Admit, Pool};
 use super::resilience::{self, BreakerInput, Resilience, ResilienceKeys, ResilienceSpec};
 use super::KindStats;
@@ -513,7 +514,7 @@ impl Service {
     pub fn totals(&mut self, now: Nanos) -> Totals {
         self.fleet.advance(now);
         let serving = self.fleet.serving() * self.spec.cores;
-        let mut t = Totals { servers: serving, capacity_ns: self.fleet.capacity_ns_total, ..Totals::default() };
+        let mut t = Totals { servers: serving, capacity_ns: self.fleet.running_ns_total, ..Totals::default() };
         for p in &mut self.pools {
             p.sync(now);
             t.busy_ns += p.cores.total_busy_ns;
@@ -566,14 +567,15 @@ impl Service {
         let th = KindStats::from_stations(&threads, self.spec.max_in_flight, elapsed);
         // The accept queue is part of what a request waits in front of this service.
         s.queue_mean += th.queue_mean;
-        s.queue_max = s.queue_max.max(th.queue_max);
-        s.wait_s_mean += th.wait_s_mean;
         s.rejected = th.rejected;
-        s.waited += th.waited;
         s.service_s_mean = if s.granted == 0 { 0.0 } else { self.work_ns as f64 / 1e9 / s.granted as f64 };
-        // Capacity is what the serving instances offered over time, not the slots.
+        // A call waits for a thread, a core or both: counted once per admitted call.
+        s.granted = self.pools.iter().map(|p| p.admitted).sum();
+        s.waited = self.pools.iter().map(|p| p.waited).sum();
+        s.wait_s_mean += th.wait_s_mean;
+        // Capacity is what the instances able to run work offered over time, not the slots.
         let el = elapsed.max(1) as f64;
-        let cap = self.fleet.capacity_ns as f64;
+        let cap = self.fleet.running_ns as f64;
         let busy: u128 = cores.iter().map(|c| c.busy_ns).sum();
         let thread_busy: u128 = threads.iter().map(|t| t.busy_ns).sum();
         let servers_mean = cap / el;
@@ -582,6 +584,8 @@ impl Service {
         let thread_cap = cap / f64::from(self.spec.cores) * f64::from(self.spec.max_in_flight);
         let threads_utilization = if thread_cap > 0.0 { thread_busy as f64 / thread_cap } else { 0.0 };
         s.extra.insert("threads_utilization".into(), threads_utilization);
+        s.nodes = self.instance_nodes(elapsed);
+        s.queue_max = s.nodes.iter().map(|n| n.queue_max).max().unwrap_or(0);
         // Only a pool whose size can change (autoscaling, or a crash aimed at it) reports a
         // time-average count; a static pool's count is its configuration.
         if self.dynamic {
@@ -609,6 +613,23 @@ impl Service {
             s.extra.insert("pool_waiting_max".into(), f64::from(waiting_max));
         }
         s
+    }
+
+    /// One node per instance slot that could run work during the window (spare slots of an
+    /// autoscaled pool that never started are left out).
+    fn instance_nodes(&self, elapsed: Nanos) -> Vec<NodeStats> {
+        let cores = f64::from(self.spec.cores);
+        let mut nodes = Vec::new();
+        for (i, p) in self.pools.iter().enumerate() {
+            let run = self.fleet.run_ns(i) as f64;
+            let never_started = self.fleet.state[i] == InstState::Off || elapsed > 0;
+            if run == 0.0 && never_started && p.cores.stats.busy_ns == 0 && p.threads.stats.granted == 0 {
+                continue;
+            }
+            let cap = if run > 0.0 { run * cores } else { elapsed as f64 * cores };
+            nodes.push(NodeStats::of_pool(format!("instance {i}"), p, cap, elapsed));
+        }
+        nodes
     }
 
     pub fn spec(&self) -> &ServiceSpec {

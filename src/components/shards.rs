@@ -230,7 +230,7 @@ impl Shards {
     }
 
     pub fn stats(&self, elapsed: Nanos) -> KindStats {
-        let mut s = node_stats(&self.nodes, elapsed);
+        let mut s = node_stats(&self.nodes, elapsed, |i| format!("shard {i}"));
         let util: Vec<f64> = self.nodes.iter().map(|n| n.utilization(elapsed)).collect();
         let max = util.iter().copied().fold(0.0, f64::max);
         let mean = util.iter().sum::<f64>() / util.len() as f64;

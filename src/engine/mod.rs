@@ -248,6 +248,13 @@ impl Ctx {
     }
 }
 
+/// What the components measured when the measured window closed.
+struct Frozen {
+    at: Nanos,
+    stats: Vec<crate::components::KindStats>,
+    counts: Vec<metrics::WindowCounts>,
+}
+
 /// Why a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StopReason {
@@ -262,8 +269,17 @@ pub enum StopReason {
 /// Everything a run measured, before it is summarised.
 pub struct RunData {
     pub seed: u64,
+    /// The simulated time the run reached (before the scenario's duration when a limit
+    /// stopped it).
     pub end: Nanos,
     pub measured_from: Nanos,
+    /// The end of the measured window: the scenario's duration, or `end` when the run stopped
+    /// before it. Rates and utilizations cover `measured_from..measured_to`.
+    pub measured_to: Nanos,
+    /// Each component's statistics and counts over the measured window (its latency
+    /// histogram in `comp_metrics` also has the calls that ended during the drain).
+    pub stats: Vec<crate::components::KindStats>,
+    pub window_counts: Vec<metrics::WindowCounts>,
     pub events: u64,
     pub stop: StopReason,
     pub total: ClassMetrics,
@@ -304,6 +320,8 @@ pub struct Simulation<'m> {
     closed: bool,
     /// Faults started and not yet over (their errors are counted).
     active_faults: Vec<u16>,
+    /// The components' statistics, taken when the measured window closed.
+    frozen: Option<Frozen>,
 }
 
 impl<'m> Simulation<'m> {
@@ -372,6 +390,7 @@ impl<'m> Simulation<'m> {
             seed,
             closed: matches!(model.load.arrivals, crate::traffic::Arrivals::Closed { .. }),
             active_faults: Vec::new(),
+            frozen: None,
         }
     }
 
@@ -405,26 +424,55 @@ impl<'m> Simulation<'m> {
             self.events += 1;
             self.dispatch(event);
         };
-        let end = if stop == StopReason::Drained {
-            self.ctx.now.max(self.model.duration)
-        } else {
-            horizon.min(self.ctx.now.max(self.model.duration))
+        // The time actually reached: a run stopped by the event limit ends where it stopped.
+        let end = match stop {
+            StopReason::Drained => self.ctx.now.max(self.model.duration),
+            StopReason::TimeLimit => horizon,
+            StopReason::EventLimit => self.ctx.now,
         };
         self.finish(end, stop)
     }
 
     /// Closes the windows and starts measurement that fall before `t`.
     fn advance_clock_to(&mut self, t: Nanos) {
+        let duration = self.model.duration;
         while self.windows.due(t) {
             let end = self.windows.next_end();
             if !self.measuring && self.model.warmup <= end {
                 self.start_measuring(self.model.warmup);
+            }
+            // Before a window past the duration brings the stations' integrals beyond it.
+            if self.frozen.is_none() && end > duration {
+                self.freeze(duration);
             }
             self.close_window(end);
         }
         if !self.measuring && t >= self.model.warmup {
             self.start_measuring(self.model.warmup);
         }
+        if self.frozen.is_none() && t > duration {
+            self.freeze(duration);
+        }
+    }
+
+    /// Closes the measured window at `at`: each component's statistics from the end of
+    /// warm-up to `at`, so that the drain after the duration dilutes no rate or utilization.
+    fn freeze(&mut self, at: Nanos) {
+        if !self.measuring {
+            self.start_measuring(self.model.warmup.min(at));
+        }
+        for c in &mut self.comps {
+            c.sync(at);
+        }
+        if let Some(log) = self.ctx.remote_repl.as_deref() {
+            log.hand_over(&mut self.comps);
+        }
+        let elapsed = at.saturating_sub(self.model.warmup.min(at));
+        self.frozen = Some(Frozen {
+            at,
+            stats: self.comps.iter().map(|c| c.stats(elapsed)).collect(),
+            counts: self.ctx.comp_metrics.iter().map(CompMetrics::window_counts).collect(),
+        });
     }
 
     fn close_window(&mut self, end: Nanos) {
@@ -444,7 +492,9 @@ impl<'m> Simulation<'m> {
     #[inline]
     fn in_system_change(&mut self, now: Nanos, up: bool) {
         if self.measuring {
-            self.in_system_ns += u128::from(now - self.in_system_since) * u128::from(self.in_system);
+            // Only the measured window counts (it ends at the duration).
+            let upto = now.min(self.model.duration);
+            self.in_system_ns += u128::from(upto.saturating_sub(self.in_system_since)) * u128::from(self.in_system);
         }
         self.in_system_since = now;
         if up {
@@ -662,9 +712,10 @@ impl<'m> Simulation<'m> {
     }
 
     fn finish(mut self, end: Nanos, stop: StopReason) -> RunData {
-        if !self.measuring {
-            self.start_measuring(self.model.warmup.min(end));
+        if self.frozen.is_none() {
+            self.freeze(end.min(self.model.duration));
         }
+        let Frozen { at: measured_to, mut stats, counts: window_counts } = self.frozen.take().expect("frozen above");
         while self.windows.next_end() <= end {
             let e = self.windows.next_end();
             self.close_window(e);
@@ -672,11 +723,9 @@ impl<'m> Simulation<'m> {
         if self.windows.rows.last().is_none_or(|r| r.start + r.width < end) {
             self.close_window(end);
         }
-        for c in &mut self.comps {
+        for (c, s) in self.comps.iter_mut().zip(&mut stats) {
             c.sync(end);
-        }
-        if let Some(log) = self.ctx.remote_repl.as_deref() {
-            log.hand_over(&mut self.comps);
+            c.settle(s);
         }
         if end > self.in_system_since {
             self.in_system_change(end, true);
@@ -692,7 +741,10 @@ impl<'m> Simulation<'m> {
         RunData {
             seed: self.seed,
             end,
-            measured_from: self.model.warmup.min(end),
+            measured_from: self.model.warmup.min(measured_to),
+            measured_to,
+            stats,
+            window_counts,
             events: self.events,
             stop,
             total,

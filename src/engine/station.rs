@@ -141,7 +141,8 @@ impl Station {
     /// Starts a fresh measurement period at `now` (end of warm-up).
     pub fn reset_stats(&mut self, now: Nanos) {
         self.advance(now);
-        self.stats = StationStats { since: now, ..StationStats::default() };
+        // What already waits is part of the measured period: its maximum starts there.
+        self.stats = StationStats { since: now, queue_max: self.queue.len() as u32, ..StationStats::default() };
     }
 }
 

@@ -73,7 +73,7 @@ fn cause(spec: &ComponentSpec, c: &ComponentSummary) -> Cause {
         }
         // With replicas, the primary saturates first when writes are the load: judge it by
         // its own reads (read-your-writes, replica fallbacks) against the writes.
-        ComponentSpec::Database(d) if d.replicas.is_some() && extra(c, "primary_utilization") > c.utilization => {
+        ComponentSpec::Database(d) if d.replicas.is_some() && extra(c, "primary_utilization") > c.utilization_mean => {
             let (reads, writes) = (extra(c, "primary_reads"), extra(c, "writes"));
             if writes * d.write_time.mean_secs() > reads * d.read_time.mean_secs() {
                 Cause::WriteLoad
@@ -195,7 +195,7 @@ replicas = 2
 "#;
         let model = crate::load::parse_scenario("test.toml", text).unwrap();
         let s = crate::runner::run(&model);
-        assert!(s.components["db"].utilization < 0.5, "averaged over three servers");
+        assert!(s.components["db"].utilization_mean < 0.5, "averaged over three servers");
         assert!(saturation(&s.components["pgbouncer"]) > 0.95);
         let b = bottleneck(&model, &s).unwrap();
         assert_eq!((b.component.as_str(), b.cause), ("db", Cause::WriteLoad), "{}", b.sentence);

@@ -82,7 +82,11 @@ pub struct Point {
     pub latency_s_p99: f64,
     pub latency_s_p999: f64,
     pub latency_s_p99_ci95: Option<crate::stats::Ci>,
+    /// The busiest node's utilization per component, and that node's name where a component
+    /// has several (`replica 1`).
     pub utilization: BTreeMap<String, f64>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub busiest_node: BTreeMap<String, String>,
     /// Every numeric field of every component's summary at this load (for claims and charts).
     pub components: BTreeMap<String, BTreeMap<String, f64>>,
 }
@@ -134,6 +138,12 @@ fn point(j: &Journey, stage: &Stage, s: &Summary, rate: f64) -> Point {
         latency_s_p999: s.latency_s.p999,
         latency_s_p99_ci95: s.latency_s.p99_ci95,
         utilization: s.components.iter().map(|(k, c)| (k.clone(), c.utilization)).collect(),
+        busiest_node: s
+            .components
+            .iter()
+            .filter(|(_, c)| c.nodes.len() > 1)
+            .map(|(k, c)| (k.clone(), c.busiest_node.clone()))
+            .collect(),
         components: s.components.iter().map(|(k, c)| (k.clone(), numeric_fields(c))).collect(),
     }
 }

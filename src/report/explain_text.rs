@@ -36,6 +36,17 @@ pub fn render(e: &Explanation) -> String {
             num(r.saturates_at_rate_per_s)
         );
     }
+    for r in &e.rows {
+        if let (Some(node), Some(u)) = (&r.busiest_node_measured, r.utilization_measured) {
+            let _ = writeln!(
+                o,
+                "util sim of {}: its busiest node, {} {node}, at {:.1}%",
+                r.component,
+                r.component,
+                u * 100.0
+            );
+        }
+    }
     if let Some(first) = &e.first_to_saturate {
         let _ = writeln!(
             o,

@@ -4,6 +4,7 @@
 //! they are meant for `cargo test --release`, which is the project's test command.
 
 mod autoscale;
+mod bounds;
 mod cache;
 mod capped;
 mod check;
