@@ -45,11 +45,16 @@ pub struct Deadlines {
     fifos: Vec<Fifo>,
     nodes: Vec<Node>,
     len: usize,
+    /// The earliest head's (time, sequence, call), kept so the event loop reads it in O(1);
+    /// `NONE` in the sequence when no deadline is pending.
+    first: (Nanos, u64, CallId),
 }
+
+const NONE: (Nanos, u64, CallId) = (u64::MAX, u64::MAX, NIL);
 
 impl Deadlines {
     pub fn new() -> Self {
-        Deadlines { fifos: Vec::new(), nodes: Vec::new(), len: 0 }
+        Deadlines { fifos: Vec::new(), nodes: Vec::new(), len: 0, first: NONE }
     }
 
     /// Deadlines pending now.
@@ -87,6 +92,9 @@ impl Deadlines {
         self.nodes[i] = Node { time, seq, prev: tail, next: NIL, fifo: f as u16 };
         if tail == NIL {
             self.fifos[f].head = id;
+            if (time, seq) < (self.first.0, self.first.1) {
+                self.first = (time, seq, id);
+            }
         } else {
             debug_assert!(self.nodes[tail as usize].time <= time, "deadlines of one duration come in order");
             self.nodes[tail as usize].next = id;
@@ -115,22 +123,35 @@ impl Deadlines {
         }
         self.nodes[id as usize] = EMPTY;
         self.len -= 1;
+        if node.prev == NIL {
+            self.refresh_first();
+        }
+    }
+
+    /// Finds the earliest head again (a head left): one look per FIFO, and FIFOs are few.
+    #[inline]
+    fn refresh_first(&mut self) {
+        self.first = NONE;
+        for f in &self.fifos {
+            if f.head != NIL {
+                let n = &self.nodes[f.head as usize];
+                if (n.time, n.seq) < (self.first.0, self.first.1) {
+                    self.first = (n.time, n.seq, f.head);
+                }
+            }
+        }
+    }
+
+    /// The earliest pending deadline's (time, sequence).
+    #[inline]
+    pub fn first_key(&self) -> Option<(Nanos, u64)> {
+        (self.first.1 != u64::MAX).then_some((self.first.0, self.first.1))
     }
 
     /// The earliest pending deadline by (time, sequence): its time, sequence and call.
     #[inline]
     pub fn first(&self) -> Option<(Nanos, u64, CallId)> {
-        let mut best: Option<(Nanos, u64, CallId)> = None;
-        for f in &self.fifos {
-            if f.head == NIL {
-                continue;
-            }
-            let n = &self.nodes[f.head as usize];
-            if best.is_none_or(|(t, s, _)| (n.time, n.seq) < (t, s)) {
-                best = Some((n.time, n.seq, f.head));
-            }
-        }
-        best
+        (self.first.1 != u64::MAX).then_some(self.first)
     }
 }
 

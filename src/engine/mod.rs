@@ -22,8 +22,8 @@ use crate::model::{CompId, LatencyMatrix, Model};
 use crate::traffic::Source;
 use crate::units::Nanos;
 use calls::{Call, CallId, Op, Outcome, ReqId, Request, Slab, NO_INSTANCE, NO_PARENT};
-use event::Event;
 use deadlines::Deadlines;
+use event::Event;
 use heap::EventHeap;
 use metrics::{ClassMetrics, CompMetrics, LimitsHit};
 use std::collections::VecDeque;
@@ -130,11 +130,12 @@ impl Ctx {
     /// The first of the heap and the deadlines by (time, sequence): they act as one heap.
     #[inline]
     fn first_timed(&self) -> Option<(Nanos, bool)> {
-        match (self.heap.peek_key(), self.deadlines.first()) {
-            (Some((t, s)), Some((dt, ds, _))) => Some(if (dt, ds) < (t, s) { (dt, true) } else { (t, false) }),
-            (Some((t, _)), None) => Some((t, false)),
-            (None, Some((dt, _, _))) => Some((dt, true)),
-            (None, None) => None,
+        let Some(d) = self.deadlines.first_key() else {
+            return self.heap.peek_time().map(|t| (t, false));
+        };
+        match self.heap.peek_key() {
+            Some(h) if h < d => Some((h.0, false)),
+            _ => Some((d.0, true)),
         }
     }
 
@@ -146,19 +147,11 @@ impl Ctx {
             if deadline {
                 let (_, _, id) = self.deadlines.first().expect("peeked");
                 self.deadlines.disarm(id);
-                return Some((t, Event::Timeout(id, self.calls.get(id).stamp)));
+                return Some((t, Event::Deadline(id)));
             }
-            let popped = self.heap.pop();
-            if let Some((_, Event::Timeout(..))) = popped {
-                self.queued_timeouts -= 1;
-            }
-            popped
+            self.heap.pop()
         } else {
-            let e = self.due_now.pop_front()?;
-            if let Event::Timeout(..) = e {
-                self.queued_timeouts -= 1;
-            }
-            Some((self.now, e))
+            self.due_now.pop_front().map(|e| (self.now, e))
         }
     }
 
@@ -546,7 +539,11 @@ impl<'m> Simulation<'m> {
                 self.comps[comp].done(&mut self.ctx, id);
             }
             Event::Reply(id) => self.on_reply(id),
-            Event::Timeout(id, stamp) => self.on_timeout(id, stamp),
+            Event::Timeout(id, stamp) => {
+                self.ctx.queued_timeouts -= 1;
+                self.on_timeout(id, stamp)
+            }
+            Event::Deadline(id) => self.on_timeout(id, self.ctx.calls.get(id).stamp),
             Event::Wake(comp, token) => {
                 self.ctx.timers -= 1;
                 self.comps[comp as usize].wake(&mut self.ctx, token)
