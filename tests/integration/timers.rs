@@ -7,15 +7,15 @@ use crate::capped::run_capped;
 use stagesim::parse_scenario;
 use stagesim::runner::run_once;
 
-/// Overloaded now and then (bursts of slow database reads), so that some timeouts fire and
-/// most calls answer in time: both ways a deadline leaves its FIFO.
+/// The database is overloaded (utilization 1.05), so that timeouts fire while most calls
+/// early in the run answer in time: both ways a deadline leaves its FIFO.
 const TIMEOUTS: &str = r#"[scenario]
 name = "timeouts"
 duration = "20s"
 seed = 5
 
 [load]
-rate = "300/s"
+rate = "350/s"
 timeout = "300ms"
 
 [components.app]
@@ -37,8 +37,9 @@ service_time = "exp(mean = 3ms)"
 fn pending_timeouts_never_exceed_live_calls() {
     let model = parse_scenario("timeouts.toml", TIMEOUTS).expect("valid");
     let run = run_once(&model, 0);
-    assert!(run.total.outcomes.completed > 1_000, "{:?}", run.total.outcomes);
-    assert!(run.total.outcomes.timed_out > 0, "some timeouts fire: {:?}", run.total.outcomes);
+    assert!(run.total.outcomes.completed > 500, "{:?}", run.total.outcomes);
+    let o = &run.total.outcomes;
+    assert!(o.timed_out + o.failed > 100, "some timeouts fire: {o:?}");
     assert!(run.peak_timeouts > 0);
     assert!(
         run.peak_timeouts <= run.peak_calls,
