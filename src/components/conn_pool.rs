@@ -70,7 +70,8 @@ impl ConnPool {
         ConnPool {
             size,
             in_use: 0,
-            waiters: VecDeque::with_capacity((expected_waiters as usize).min(1 << 16)),
+            // Grows as waiters pile up (a pool per instance: the bound is not reserved).
+            waiters: VecDeque::with_capacity((expected_waiters as usize).min(crate::engine::station::INITIAL_QUEUE)),
             last: 0,
             stats: ConnPoolStats::default(),
             total_in_use_ns: 0,

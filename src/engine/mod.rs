@@ -4,6 +4,7 @@
 //! beyond dispatching to the closed `Component` enum. It never reads files or the clock.
 
 pub mod calls;
+mod deadlines;
 pub mod event;
 mod flow;
 pub mod heap;
@@ -21,6 +22,7 @@ use crate::model::{CompId, LatencyMatrix, Model};
 use crate::traffic::Source;
 use crate::units::Nanos;
 use calls::{Call, CallId, Op, Outcome, ReqId, Request, Slab, NO_INSTANCE, NO_PARENT};
+use deadlines::Deadlines;
 use event::Event;
 use heap::EventHeap;
 use metrics::{ClassMetrics, CompMetrics, LimitsHit};
@@ -35,6 +37,13 @@ pub struct Ctx {
     /// before them, so taking the heap's first keeps the global (time, sequence) order while
     /// sparing most hops a heap push and pop.
     due_now: VecDeque<Event>,
+    /// Calls' timeouts, out of the heap (see `deadlines`): a call that ends unlinks its own.
+    deadlines: Deadlines,
+    /// Timeouts that went to the heap or the zero-delay FIFO instead (a duration no deadline
+    /// FIFO takes), pending; they may go stale.
+    queued_timeouts: u32,
+    /// The most timeouts ever pending at once (both kinds).
+    peak_timeouts: u32,
     pub calls: Slab<Call>,
     pub requests: Slab<Request>,
     latency: LatencyMatrix,
@@ -112,19 +121,59 @@ impl Ctx {
     #[inline]
     fn next_time(&self) -> Option<Nanos> {
         if self.due_now.is_empty() {
-            self.heap.peek_time()
+            self.first_timed().map(|(t, _)| t)
         } else {
             Some(self.now)
         }
     }
 
+    /// The first of the heap and the deadlines by (time, sequence): they act as one heap.
+    #[inline]
+    fn first_timed(&self) -> Option<(Nanos, bool)> {
+        let Some(d) = self.deadlines.first_key() else {
+            return self.heap.peek_time().map(|t| (t, false));
+        };
+        match self.heap.peek_key() {
+            Some(h) if h < d => Some((h.0, false)),
+            _ => Some((d.0, true)),
+        }
+    }
+
     #[inline]
     fn pop(&mut self) -> Option<(Nanos, Event)> {
-        if self.heap.peek_time() == Some(self.now) || self.due_now.is_empty() {
+        let first = self.first_timed();
+        if first.is_some_and(|(t, _)| t == self.now) || self.due_now.is_empty() {
+            let (t, deadline) = first?;
+            if deadline {
+                let (_, _, id) = self.deadlines.first().expect("peeked");
+                self.deadlines.disarm(id);
+                return Some((t, Event::Deadline(id)));
+            }
             self.heap.pop()
         } else {
             self.due_now.pop_front().map(|e| (self.now, e))
         }
+    }
+
+    /// Starts a call's timeout: in its duration's deadline FIFO, with the sequence number the
+    /// heap would have given it, or (a duration no FIFO takes) in the heap as an event that
+    /// goes stale if the call ends first.
+    #[inline]
+    fn arm_timeout(&mut self, id: CallId, delay: Nanos) {
+        let fifo = if delay > 0 { self.deadlines.fifo_for(delay) } else { None };
+        match fifo {
+            Some(f) => {
+                let seq = self.heap.take_seq();
+                self.deadlines.arm(f, id, self.now, seq);
+            }
+            None => {
+                self.queued_timeouts += 1;
+                let stamp = self.calls.get(id).stamp;
+                self.schedule(delay, Event::Timeout(id, stamp));
+            }
+        }
+        let pending = self.deadlines.len() as u32 + self.queued_timeouts;
+        self.peak_timeouts = self.peak_timeouts.max(pending);
     }
 
     /// Sends a call from `parent` to `target`; `None` when the call arena is full (counted).
@@ -166,8 +215,7 @@ impl Ctx {
         }
         self.schedule(delay, Event::Deliver(id));
         if let Some(t) = timeout {
-            let stamp = self.calls.get(id).stamp;
-            self.schedule(t.saturating_add(after), Event::Timeout(id, stamp));
+            self.arm_timeout(id, t.saturating_add(after));
         }
         Some(id)
     }
@@ -235,9 +283,11 @@ impl Ctx {
         self.schedule(delay.saturating_add(after), Event::Reply(id));
     }
 
-    /// Frees a call's slot; clearing the stamp makes any timeout still pending for it stale.
+    /// Frees a call's slot and unlinks its deadline; clearing the stamp makes a timeout still
+    /// pending in the heap for it stale.
     #[inline]
     fn free_call(&mut self, id: CallId) {
+        self.deadlines.disarm(id);
         self.calls.get_mut(id).stamp = 0;
         self.calls.remove(id);
     }
@@ -296,6 +346,10 @@ pub struct RunData {
     pub window_width: Nanos,
     /// Per user region, when users come from more than one (else empty).
     pub regions: Vec<ClassMetrics>,
+    /// The most call timeouts pending at once, and the most live calls: the first never
+    /// exceeds the second (a call that ends takes its timeout with it). Not in the summary.
+    pub peak_timeouts: u64,
+    pub peak_calls: u64,
 }
 
 pub struct Simulation<'m> {
@@ -345,6 +399,9 @@ impl<'m> Simulation<'m> {
                 requests: Slab::with_limit(model.limits.max_in_flight as usize),
                 latency: model.latency.clone(),
                 stamp: 0,
+                deadlines: Deadlines::new(),
+                queued_timeouts: 0,
+                peak_timeouts: 0,
                 limits_hit: LimitsHit::default(),
                 timers: 0,
                 comp_metrics: (0..n).map(|_| CompMetrics::new()).collect(),
@@ -532,7 +589,11 @@ impl<'m> Simulation<'m> {
                 self.comps[comp].done(&mut self.ctx, id);
             }
             Event::Reply(id) => self.on_reply(id),
-            Event::Timeout(id, stamp) => self.on_timeout(id, stamp),
+            Event::Timeout(id, stamp) => {
+                self.ctx.queued_timeouts -= 1;
+                self.on_timeout(id, stamp)
+            }
+            Event::Deadline(id) => self.on_timeout(id, self.ctx.calls.get(id).stamp),
             Event::Wake(comp, token) => {
                 self.ctx.timers -= 1;
                 self.comps[comp as usize].wake(&mut self.ctx, token)
@@ -605,8 +666,7 @@ impl<'m> Simulation<'m> {
             link => self.ctx.schedule(link, Event::Deliver(root)),
         }
         if let Some(t) = self.model.load.timeout {
-            let stamp = self.ctx.calls.get(root).stamp;
-            self.ctx.schedule(t, Event::Timeout(root, stamp));
+            self.ctx.arm_timeout(root, t);
         }
     }
 
@@ -668,6 +728,8 @@ impl<'m> Simulation<'m> {
             return;
         }
         self.ctx.calls.get_mut(id).abandoned = true;
+        // Its caller has stopped waiting: its timeout, if still pending, has nothing to do.
+        self.ctx.deadlines.disarm(id);
         self.ctx.orphaned(call.req);
         if call.parent == NO_PARENT {
             let req = *self.ctx.requests.get(call.req);
@@ -758,6 +820,8 @@ impl<'m> Simulation<'m> {
             in_system_ns: self.in_system_ns,
             regions: self.regions,
             faults: self.ctx.faults,
+            peak_timeouts: u64::from(self.ctx.peak_timeouts),
+            peak_calls: self.ctx.calls.peak() as u64,
         }
     }
 }

@@ -32,6 +32,9 @@ pub struct StationStats {
     pub since: Nanos,
 }
 
+/// Wait-list slots reserved per station before it fills.
+pub const INITIAL_QUEUE: usize = 64;
+
 pub struct Station {
     pub servers: u32,
     pub busy: u32,
@@ -49,8 +52,10 @@ impl Station {
         Station {
             servers,
             busy: 0,
-            // Pre-size the wait list so steady state does not grow it.
-            queue: VecDeque::with_capacity((queue_cap as usize).min(1 << 16)),
+            // A modest start that grows as the wait list fills (doubling, so only while a
+            // run warms up): reserving the bound up front costs 16 bytes x `queue` per
+            // instance of address space (10,000 instances with `queue = 100000`: 16 GB).
+            queue: VecDeque::with_capacity((queue_cap as usize).min(INITIAL_QUEUE)),
             queue_cap,
             last: 0,
             stats: StationStats::default(),

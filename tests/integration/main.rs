@@ -38,6 +38,7 @@ mod scale_validation;
 mod sessions;
 mod shards;
 mod time_validation;
+mod timers;
 mod traffic;
 mod validation;
 mod xregion;
