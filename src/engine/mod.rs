@@ -257,6 +257,8 @@ pub enum StopReason {
     TimeLimit,
     /// `max_events` was reached.
     EventLimit,
+    /// The window hook asked to stop (a signal): the run's numbers are not to be shown.
+    Stopped,
 }
 
 /// Everything a run measured, before it is summarised.
@@ -304,6 +306,9 @@ pub struct Simulation<'m> {
     closed: bool,
     /// Faults started and not yet over (their errors are counted).
     active_faults: Vec<u16>,
+    /// Called with the window's width at each window boundary; `true` stops the run.
+    window_hook: fn(Nanos) -> bool,
+    stop_asked: bool,
 }
 
 impl<'m> Simulation<'m> {
@@ -372,7 +377,17 @@ impl<'m> Simulation<'m> {
             seed,
             closed: matches!(model.load.arrivals, crate::traffic::Arrivals::Closed { .. }),
             active_faults: Vec::new(),
+            window_hook: |_| false,
+            stop_asked: false,
         }
+    }
+
+    /// Sets the hook called at each window boundary (progress, and a stop on a signal). It
+    /// runs at most once per window, never per event, and its answer can only end the run:
+    /// the caller must then discard the run's numbers.
+    pub fn with_window_hook(mut self, hook: fn(Nanos) -> bool) -> Self {
+        self.window_hook = hook;
+        self
     }
 
     /// Runs to the end and returns what was measured.
@@ -389,6 +404,9 @@ impl<'m> Simulation<'m> {
             // (A message waiting out a retry backoff, or a user thinking, has no call yet.)
             if self.arrivals_over && self.ctx.calls.live() == 0 && self.ctx.timers == 0 {
                 break StopReason::Drained;
+            }
+            if self.stop_asked {
+                break StopReason::Stopped;
             }
             let Some(t) = self.ctx.next_time() else { break StopReason::Drained };
             if t > horizon {
@@ -421,6 +439,7 @@ impl<'m> Simulation<'m> {
                 self.start_measuring(self.model.warmup);
             }
             self.close_window(end);
+            self.stop_asked |= (self.window_hook)(self.windows.width);
         }
         if !self.measuring && t >= self.model.warmup {
             self.start_measuring(self.model.warmup);

@@ -39,6 +39,7 @@ mod shards;
 mod time_validation;
 mod traffic;
 mod validation;
+mod writes;
 mod xregion;
 
 use stagesim::runner::{apply, run, RunOptions};
