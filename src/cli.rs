@@ -24,6 +24,9 @@ pub struct Cli {
     pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
+    /// No progress on stderr (neither the bar on a terminal nor the lines off one).
+    #[arg(long, global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -50,9 +53,6 @@ pub enum Command {
         out: Option<String>,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
-        /// No progress bar.
-        #[arg(long)]
-        quiet: bool,
         #[command(flatten)]
         overrides: OverrideArgs,
     },
@@ -110,12 +110,15 @@ pub enum Command {
 pub fn execute(cli: Cli) -> Result<String, Error> {
     match cli.command {
         Command::Run(args) => crate::run_cmd::execute(&args).map(|out| out.stdout),
-        Command::Journey { file, out, format, quiet, overrides } => {
-            crate::journey_cli::journey(&file, out, matches!(format, Format::Json), quiet, &overrides.overrides()?)
+        Command::Journey { file, out, format, overrides } => {
+            crate::journey_cli::journey(&file, out, matches!(format, Format::Json), &overrides.overrides()?)
         }
         Command::Explain { file, format, overrides } => {
             let model = load_scenario_with(&file, &overrides.overrides()?)?;
             let measured = run(&model);
+            if let Some(e) = crate::progress::interrupted(vec![format!("{file}: the measured run")], 1) {
+                return Err(e);
+            }
             let e = crate::explain::explain(&model, Some(&measured));
             Ok(match format {
                 Format::Text => report::explain_text::render(&e),
@@ -125,7 +128,11 @@ pub fn execute(cli: Cli) -> Result<String, Error> {
         Command::Sweep { file, key, from, to, step, format, overrides } => {
             let values = crate::sweep::values(from, to, step).map_err(Error::Usage)?;
             let text = std::fs::read_to_string(&file).map_err(|source| Error::Io { path: file.clone(), source })?;
-            let s = crate::sweep::sweep_with(&file, &text, &key, &values, &overrides.overrides()?)?;
+            let labels = values.iter().map(|v| crate::sweep::point_label(&key, *v)).collect();
+            let progress = crate::progress::Progress::items("sweep", labels, true);
+            let s = crate::sweep::sweep_with(&file, &text, &key, &values, &overrides.overrides()?);
+            progress.check_interrupted()?;
+            let s = s?;
             Ok(match format {
                 Format::Text => report::sweep_text::render(&s),
                 Format::Json => serde_json::to_string_pretty(&s).expect("serializes") + "\n",
@@ -159,6 +166,8 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
+    crate::progress::set_quiet(cli.quiet);
+    crate::progress::install_signal_handlers();
     let color = crate::color::for_stderr(cli.color);
     // `check` and `run` have their own exit code (1 when a threshold fails).
     match &cli.command {
@@ -166,6 +175,8 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         Command::Run(args) => return crate::run_cmd::main(args, color),
         _ => {}
     }
+    // Every command that runs simulations (run, explain, sweep, journey, check) turns a stop
+    // into `Error::Interrupted` itself, before it prints or writes anything.
     match execute(cli) {
         Ok(out) => {
             use std::io::Write;

@@ -53,7 +53,7 @@ pub fn execute(a: &RunArgs) -> Result<RunOutput, Error> {
         return Err(Error::Usage("--duration must be greater than zero".into()));
     }
     let model = apply(&model, &RunOptions { seed: a.seed, duration_ns, replications: a.replications });
-    let (summary, each) = run_and_each(&model);
+    let (summary, each) = crate::runner::with_progress(&a.file, &model, run_and_each)?;
     let thresholds = evaluate_run(&set.thresholds, &each).map_err(|missing| {
         let diags = missing.iter().map(|m| missing_diag(&a.file, &text, &set.thresholds[m.threshold], m, "")).collect();
         Error::Invalid(diags)

@@ -348,6 +348,7 @@ fn stop_reason(s: StopReason) -> &'static str {
         StopReason::Drained => "drained",
         StopReason::TimeLimit => "drain_time_limit",
         StopReason::EventLimit => "event_limit",
+        StopReason::Stopped => "stopped",
     }
 }
 

@@ -84,6 +84,7 @@ pub fn sweep_with(file: &str, text: &str, key: &str, values: &[f64], overrides: 
         .par_iter()
         .zip(values)
         .map(|(m, v)| {
+            crate::progress::item_started(&point_label(key, *v));
             let s = runner::run(m);
             let (busiest, u) = s
                 .components
@@ -91,6 +92,10 @@ pub fn sweep_with(file: &str, text: &str, key: &str, values: &[f64], overrides: 
                 .map(|(n, c)| (c.node_label(n), c.utilization))
                 .max_by(|a, b| a.1.total_cmp(&b.1))
                 .unwrap_or_default();
+            crate::progress::item_done(
+                &point_label(key, *v),
+                &format!("p99 {}, busiest {busiest} at {:.0}%", crate::units::human_secs(s.latency_s.p99), u * 100.0),
+            );
             SweepPoint {
                 value: *v,
                 latency_s_p99: s.latency_s.p99,
@@ -105,6 +110,11 @@ pub fn sweep_with(file: &str, text: &str, key: &str, values: &[f64], overrides: 
         .collect();
     let knee = knee(&points);
     Ok(Sweep { scenario: models.first().map(|m| m.name.clone()).unwrap_or_default(), key: key.into(), points, knee })
+}
+
+/// A point as progress names it.
+pub fn point_label(key: &str, value: f64) -> String {
+    format!("{key} = {value}")
 }
 
 fn knee(points: &[SweepPoint]) -> Option<f64> {

@@ -26,7 +26,15 @@ pub fn check_journey(file: &str, opts: &CheckOptions) -> Result<Vec<ScenarioRepo
     if j.check_rate.is_none() {
         return Err(no_check_load(&j.file));
     }
-    (0..j.stages.len()).map(|i| check_stage(&j, i, opts)).collect()
+    (0..j.stages.len())
+        .map(|i| {
+            let title = format!("{} stage {}: {}", scenario_key(&j.file), i + 1, j.stages[i].name);
+            crate::progress::item_started(&title);
+            let s = check_stage(&j, i, opts)?;
+            crate::progress::item_done(&title, &format!("{} ({} replications)", s.status.label(), s.replications));
+            Ok(s)
+        })
+        .collect()
 }
 
 /// Checks one stage at the check load.

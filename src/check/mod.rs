@@ -19,6 +19,7 @@ pub mod expr;
 pub mod journey;
 pub mod junit;
 pub mod openmetrics;
+pub mod plan;
 pub mod text;
 pub mod thresholds;
 
@@ -145,8 +146,8 @@ pub struct StageRef {
 }
 
 impl ScenarioReport {
-    /// The key of its baseline entry: the file, and for a journey stage `FILE#INDEX NAME`
-    /// (the name too, so that reordered stages are never compared with each other).
+    /// A unique name: the file as given, and for a journey stage `FILE#INDEX NAME` (JUnit's
+    /// classname). The key in a baseline file is `baseline::key`, relative to that file.
     pub fn baseline_key(&self) -> String {
         match &self.stage {
             Some(st) => format!("{}#{} {}", self.file, st.index, st.name),
@@ -166,26 +167,47 @@ impl ScenarioReport {
 /// Runs a check. Returns the report and, with `update_baseline`, the baseline to write.
 pub fn check(files: &[String], opts: &CheckOptions) -> Result<(Report, Option<Baseline>), Error> {
     validate_options(files, opts)?;
+    check_planned(files, &plan::plan(files, &opts.overrides)?, opts)
+}
+
+/// Runs a check of `files`, whose `plan` is known: refuses first what could only pass by
+/// accident (`plan::nothing_to_judge`, `plan::no_entry_anywhere`).
+pub fn check_planned(
+    files: &[String],
+    planned: &[plan::Planned],
+    opts: &CheckOptions,
+) -> Result<(Report, Option<Baseline>), Error> {
+    validate_options(files, opts)?;
+    plan::nothing_to_judge(planned, opts)?;
     let existing = match &opts.baseline {
         Some(path) if opts.update_baseline => Some(baseline::read_for_update(path)?),
         Some(path) => Some(baseline::read(path)?),
         None => None,
     };
+    if let (Some(path), Some(b), false) = (&opts.baseline, &existing, opts.update_baseline) {
+        plan::no_entry_anywhere(path, b, planned)?;
+    }
     let mut scenarios = Vec::new();
     for file in files {
         if journey::is_journey(file)? {
             scenarios.extend(journey::check_journey(file, opts)?);
         } else {
-            scenarios.push(check_scenario(file, opts)?);
+            let title = scenario_key(file);
+            crate::progress::item_started(&title);
+            let s = check_scenario(file, opts)?;
+            crate::progress::item_done(&title, &format!("{} ({} replications)", s.status.label(), s.replications));
+            scenarios.push(s);
         }
     }
     let mut written = None;
     if let (Some(path), Some(mut b)) = (&opts.baseline, existing) {
         for s in &mut scenarios {
+            let key = baseline::key(path, &s.file, s.stage.as_ref().map(|st| (st.index, st.name.as_str())));
             let report = if opts.update_baseline {
-                b.scenarios.insert(s.baseline_key(), entry(s));
+                b.scenarios.insert(key.clone(), entry(s));
                 BaselineReport {
                     file: path.clone(),
+                    key,
                     status: BaselineStatus::Written,
                     tolerance: opts.tolerance,
                     baseline_version: Some(env!("CARGO_PKG_VERSION").to_string()),
@@ -195,13 +217,17 @@ pub fn check(files: &[String], opts: &CheckOptions) -> Result<(Report, Option<Ba
                     dropped_metrics: Vec::new(),
                 }
             } else {
-                match b.scenarios.get(&s.baseline_key()) {
-                    Some(e) => baseline::compare(path, e, &s.metrics, s.duration_s, opts.tolerance),
-                    None => no_entry(path, opts.tolerance),
+                match b.scenarios.get(&key) {
+                    Some(e) => baseline::compare(path, &key, e, &s.metrics, s.duration_s, opts.tolerance),
+                    None => no_entry(path, &key, opts.tolerance),
                 }
             };
             s.baseline = Some(report);
             s.status = scenario_status(s);
+            let missing = s.baseline.as_ref().is_some_and(|b| b.status == BaselineStatus::NoEntry);
+            if missing && opts.strict {
+                s.status = Outcome::Fail;
+            }
         }
         if opts.update_baseline {
             written = Some(b);
@@ -248,9 +274,10 @@ pub fn scenario_key(file: &str) -> String {
     k
 }
 
-fn no_entry(path: &str, tolerance: f64) -> BaselineReport {
+fn no_entry(path: &str, key: &str, tolerance: f64) -> BaselineReport {
     BaselineReport {
         file: path.to_string(),
+        key: key.to_string(),
         status: BaselineStatus::NoEntry,
         tolerance,
         baseline_version: None,
@@ -406,7 +433,8 @@ fn report(scenarios: Vec<ScenarioReport>, opts: &CheckOptions) -> Report {
     } else {
         Outcome::Pass
     };
-    let failed = status == Outcome::Fail || (status == Outcome::Inconclusive && opts.strict);
+    // `--update-baseline` records; it does not judge.
+    let failed = !opts.update_baseline && (status == Outcome::Fail || (status == Outcome::Inconclusive && opts.strict));
     let partial = scenarios.iter().any(|s| s.partial.is_some());
     Report {
         schema_version: CHECK_SCHEMA_VERSION,

@@ -314,6 +314,8 @@ pub enum StopReason {
     TimeLimit,
     /// `max_events` was reached.
     EventLimit,
+    /// The window hook asked to stop (a signal): the run's numbers are not to be shown.
+    Stopped,
 }
 
 /// Everything a run measured, before it is summarised.
@@ -376,6 +378,9 @@ pub struct Simulation<'m> {
     active_faults: Vec<u16>,
     /// The components' statistics, taken when the measured window closed.
     frozen: Option<Frozen>,
+    /// Called with the window's width at each window boundary; `true` stops the run.
+    window_hook: fn(Nanos) -> bool,
+    stop_asked: bool,
 }
 
 impl<'m> Simulation<'m> {
@@ -448,7 +453,17 @@ impl<'m> Simulation<'m> {
             closed: matches!(model.load.arrivals, crate::traffic::Arrivals::Closed { .. }),
             active_faults: Vec::new(),
             frozen: None,
+            window_hook: |_| false,
+            stop_asked: false,
         }
+    }
+
+    /// Sets the hook called at each window boundary (progress, and a stop on a signal). It
+    /// runs at most once per window, never per event, and its answer can only end the run:
+    /// the caller must then discard the run's numbers.
+    pub fn with_window_hook(mut self, hook: fn(Nanos) -> bool) -> Self {
+        self.window_hook = hook;
+        self
     }
 
     /// Runs to the end and returns what was measured.
@@ -465,6 +480,9 @@ impl<'m> Simulation<'m> {
             // (A message waiting out a retry backoff, or a user thinking, has no call yet.)
             if self.arrivals_over && self.ctx.calls.live() == 0 && self.ctx.timers == 0 {
                 break StopReason::Drained;
+            }
+            if self.stop_asked {
+                break StopReason::Stopped;
             }
             let Some(t) = self.ctx.next_time() else { break StopReason::Drained };
             if t > horizon {
@@ -485,7 +503,7 @@ impl<'m> Simulation<'m> {
         let end = match stop {
             StopReason::Drained => self.ctx.now.max(self.model.duration),
             StopReason::TimeLimit => horizon,
-            StopReason::EventLimit => self.ctx.now,
+            StopReason::EventLimit | StopReason::Stopped => self.ctx.now,
         };
         self.finish(end, stop)
     }
@@ -503,6 +521,7 @@ impl<'m> Simulation<'m> {
                 self.freeze(duration);
             }
             self.close_window(end);
+            self.stop_asked |= (self.window_hook)(self.windows.width);
         }
         if !self.measuring && t >= self.model.warmup {
             self.start_measuring(self.model.warmup);

@@ -181,7 +181,8 @@ fn capacity(j: &Journey, stage: &Stage, ladder: &[(f64, bool)]) -> (Option<f64>,
     let mut best: Option<Summary> = None;
     let mut probe = lo.or(hi).unwrap_or(100.0);
     for _ in 0..40 {
-        if lo.is_some() && hi.is_some() {
+        // A stopped search is discarded: no need to go on.
+        if (lo.is_some() && hi.is_some()) || crate::progress::stop_requested() {
             break;
         }
         let (ok, s) = eval(probe);
@@ -198,7 +199,7 @@ fn capacity(j: &Journey, stage: &Stage, ladder: &[(f64, bool)]) -> (Option<f64>,
         }
     }
     let (Some(mut l), Some(mut h)) = (lo, hi) else { return (lo, best) };
-    while h / l > 1.015 {
+    while h / l > 1.015 && !crate::progress::stop_requested() {
         let mid = (l * h).sqrt();
         let (ok, s) = eval(mid);
         if ok {
@@ -211,13 +212,54 @@ fn capacity(j: &Journey, stage: &Stage, ladder: &[(f64, bool)]) -> (Option<f64>,
     (Some(l), best)
 }
 
+/// What a journey runs, as progress names it: each stage at each load, its capacity search,
+/// its thresholds at the check load.
+pub enum Step {
+    Load(usize, f64),
+    Capacity(usize),
+    Gate(usize),
+}
+
+impl Step {
+    pub fn label(&self, j: &Journey) -> String {
+        let stage = |i: usize| format!("stage {} `{}`", i + 1, j.stages[i].name);
+        match *self {
+            Step::Load(i, r) => format!("{} at {r}/s", stage(i)),
+            Step::Capacity(i) => format!("{}: capacity search", stage(i)),
+            Step::Gate(i) => format!("{}: thresholds at the check load", stage(i)),
+        }
+    }
+
+    /// Every step of a journey, in order.
+    pub fn all(j: &Journey) -> Vec<Step> {
+        let mut out: Vec<Step> =
+            (0..j.stages.len()).flat_map(|s| j.rates.iter().map(move |r| Step::Load(s, *r))).collect();
+        if j.capacity_search {
+            out.extend((0..j.stages.len()).map(Step::Capacity));
+        }
+        out.extend((0..j.stages.len()).filter(|s| !j.stages[*s].thresholds.is_empty()).map(Step::Gate));
+        out
+    }
+
+    fn started(&self, j: &Journey) {
+        crate::progress::item_started(&self.label(j));
+    }
+
+    fn done(&self, j: &Journey, detail: &str) {
+        crate::progress::item_done(&self.label(j), detail);
+    }
+}
+
 /// Runs the whole journey. `progress` is told each time a load point finishes.
 pub fn run_journey(j: &Journey, progress: &(dyn Fn() + Sync)) -> JourneySummary {
     let jobs: Vec<(usize, f64)> = (0..j.stages.len()).flat_map(|s| j.rates.iter().map(move |r| (s, *r))).collect();
     let results: Vec<Summary> = jobs
         .par_iter()
         .map(|(s, r)| {
+            Step::Load(*s, *r).started(j);
             let out = runner::run(&at_rate(j, &j.stages[*s].model, *r));
+            let detail = format!("p99 {}", crate::units::human_secs(out.latency_s.p99));
+            Step::Load(*s, *r).done(j, &detail);
             progress();
             out
         })
@@ -232,7 +274,9 @@ pub fn run_journey(j: &Journey, progress: &(dyn Fn() + Sync)) -> JourneySummary 
             }
             let ladder: Vec<(f64, bool)> =
                 j.rates.iter().zip(&per_stage[s]).map(|(r, x)| (*r, meets_stage(j, &j.stages[s], x))).collect();
+            Step::Capacity(s).started(j);
             let out = capacity(j, &j.stages[s], &ladder);
+            Step::Capacity(s).done(j, &out.0.map_or("none found".into(), |c| format!("{c:.0}/s")));
             progress();
             out
         })
@@ -240,8 +284,12 @@ pub fn run_journey(j: &Journey, progress: &(dyn Fn() + Sync)) -> JourneySummary 
     let mut stages: Vec<StageSummary> = Vec::new();
     for (i, stage) in j.stages.iter().enumerate() {
         let mut summary = stage_summary(j, stage, &per_stage[i], &searched[i], stages.last());
+        if !stage.thresholds.is_empty() {
+            Step::Gate(i).started(j);
+        }
         summary.check = super::gates::judge(j, i);
-        if summary.check.is_some() {
+        if let Some(g) = &summary.check {
+            Step::Gate(i).done(j, g.status.label());
             progress();
         }
         stages.push(summary);

@@ -256,8 +256,9 @@ fn same_inputs_give_byte_identical_json_junit_and_openmetrics() {
     let file = dir.write("capacity.toml", &variant("instances = 3", "instances = 2"));
     let baseline = dir.path("base.json");
     expect_exit(&check(&[MODEL, "--baseline", &baseline, "--update-baseline"], None), 0);
-    // The baseline is keyed by file: copy the shipped entry under the variant's name.
-    let b = dir.read("base.json").replace(MODEL, &file);
+    // The baseline is keyed by file, relative to its directory: copy the shipped entry under
+    // the variant's name.
+    let b = dir.read("base.json").replace(&stagesim::check::baseline::key(&baseline, MODEL, None), "capacity.toml");
     std::fs::write(&baseline, b).unwrap();
     let run = |threads: &str, tag: &str| {
         let (j, m) = (dir.path(&format!("junit-{tag}.xml")), dir.path(&format!("om-{tag}.txt")));

@@ -41,6 +41,7 @@ mod time_validation;
 mod timers;
 mod traffic;
 mod validation;
+mod writes;
 mod xregion;
 
 use stagesim::runner::{apply, run, RunOptions};
