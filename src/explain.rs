@@ -7,7 +7,10 @@ use crate::model::{CompId, Model};
 use crate::summary::Summary;
 use serde::Serialize;
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+/// The version of explain's JSON output; bumped when a field changes meaning or goes away.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Row {
     pub component: String,
     pub kind: String,
@@ -25,8 +28,10 @@ pub struct Row {
     pub throughput_measured_per_s: Option<f64>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Explanation {
+    /// The version of this JSON contract (`SCHEMA_VERSION`); models/schema/explain.schema.json.
+    pub schema_version: u32,
     pub scenario: String,
     pub rate_per_s: f64,
     pub rows: Vec<Row>,
@@ -84,6 +89,7 @@ pub fn explain(model: &Model, measured: Option<&Summary>) -> Explanation {
         .filter(|r| r.saturates_at_rate_per_s.is_finite())
         .min_by(|a, b| a.saturates_at_rate_per_s.total_cmp(&b.saturates_at_rate_per_s));
     Explanation {
+        schema_version: SCHEMA_VERSION,
         scenario: model.name.clone(),
         rate_per_s: rate,
         first_to_saturate: first.map(|r| r.component.clone()),

@@ -17,6 +17,14 @@ use crate::validate::Resolver;
 pub const DEFAULT_CONNECTIONS: u32 = 100;
 
 /// What one server is, as validated from a component's keys.
+
+/// Summary fields this part adds to its kind's (see the kinds' `DOCS`).
+pub const METRICS: &[(&str, &str)] = &[
+    ("connections_utilization", "busy connections / connections"),
+    ("reads", "reads executed"),
+    ("writes", "writes executed"),
+];
+
 #[derive(Clone, Debug)]
 pub struct ServerSpec {
     pub connections: u32,
