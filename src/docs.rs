@@ -104,8 +104,7 @@ fn kind_def<'a>(kind: &str, defs: &'a Value) -> &'a Value {
 }
 
 fn rows(out: &mut String, prefix: &str, def: &Value, defs: &Value) {
-    let required: Vec<&str> =
-        def["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    let required: Vec<&str> = def["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
     for (key, prop) in def["properties"].as_object().into_iter().flatten() {
         let default = match (&prop["default"], required.contains(&key.as_str())) {
             (Value::Null, true) => "required".to_string(),
@@ -168,12 +167,21 @@ fn type_of(p: &Value, defs: &Value) -> String {
         }
     }
     match p["type"].as_str() {
-        Some("array") => format!("array of {}", type_of(&p["items"], defs)),
+        Some("array") => format!("array of {}", grouped(type_of(&p["items"], defs))),
         Some("object") if p["additionalProperties"].is_object() => {
-            format!("table of {}", type_of(&p["additionalProperties"], defs))
+            format!("table of {}", grouped(type_of(&p["additionalProperties"], defs)))
         }
         Some(t) => t.to_string(),
         None => "any".into(),
+    }
+}
+
+/// A type inside "array of" or "table of", in parentheses when it has alternatives.
+fn grouped(t: String) -> String {
+    if t.contains(" or ") {
+        format!("({t})")
+    } else {
+        t
     }
 }
 

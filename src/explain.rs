@@ -20,9 +20,13 @@ pub struct Row {
     /// Mean work per call, weighted over operations.
     pub mean_work_s: f64,
     /// Calls per second it could serve at 100% utilization.
+    /// Infinite, written as null, for a component with no work.
+    #[schemars(with = "Option<f64>")]
     pub ceiling_per_s: f64,
     pub utilization_predicted: f64,
     /// The user request rate at which this component reaches 100%.
+    /// Infinite, written as null, for a component with no work.
+    #[schemars(with = "Option<f64>")]
     pub saturates_at_rate_per_s: f64,
     pub utilization_measured: Option<f64>,
     pub throughput_measured_per_s: Option<f64>,
@@ -36,6 +40,8 @@ pub struct Explanation {
     pub rate_per_s: f64,
     pub rows: Vec<Row>,
     pub first_to_saturate: Option<String>,
+    /// Infinite, written as null, when no component has work.
+    #[schemars(with = "Option<f64>")]
     pub predicted_capacity_per_s: f64,
     pub measured_latency_s_p99: Option<f64>,
 }

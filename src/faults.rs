@@ -133,25 +133,25 @@ pub struct FaultInput {
     /// instance_crash: which instance (from 0; default 0).
     pub instance: Option<u32>,
     /// instance_crash: when the instance serves again (absent: never).
-#[schemars(with = "Option<crate::schema::Duration>")]
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub restart_after: Option<String>,
     /// component_down, link faults: how long it lasts (absent: to the end of the run).
-#[schemars(with = "Option<crate::schema::Duration>")]
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub duration: Option<String>,
     /// Link faults: the two components whose calls it affects.
     pub between: Option<[String; 2]>,
     /// link_latency: one-way latency added to each call and reply.
-#[schemars(with = "Option<crate::schema::Duration>")]
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub latency: Option<String>,
     /// link_loss: the probability (0 to 1) that a call is lost.
     pub loss: Option<f64>,
     /// region_outage: the region that goes down (a name from models/regions.toml).
     pub region: Option<String>,
     /// replica_lag_spike: added to every write's replication lag while it lasts.
-#[schemars(with = "Option<crate::schema::Duration>")]
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub lag: Option<String>,
     /// primary_failover: from the primary's death until a replica serves writes.
-#[schemars(with = "Option<crate::schema::Duration>")]
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub promotion: Option<String>,
 }
 

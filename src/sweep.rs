@@ -108,7 +108,13 @@ pub fn sweep_with(file: &str, text: &str, key: &str, values: &[f64], overrides: 
         })
         .collect();
     let knee = knee(&points);
-    Ok(Sweep { schema_version: SCHEMA_VERSION, scenario: models.first().map(|m| m.name.clone()).unwrap_or_default(), key: key.into(), points, knee })
+    Ok(Sweep {
+        schema_version: SCHEMA_VERSION,
+        scenario: models.first().map(|m| m.name.clone()).unwrap_or_default(),
+        key: key.into(),
+        points,
+        knee,
+    })
 }
 
 fn knee(points: &[SweepPoint]) -> Option<f64> {

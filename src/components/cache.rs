@@ -54,29 +54,29 @@ pub const MAX_ENTRIES: u64 = 10_000_000;
 pub const DOCS: super::KindDocs = super::KindDocs {
     usage_prices: &[],
     metrics: &[&[
-    ("reads", "reads"),
-    ("hits", "reads served from the cache"),
-    ("misses", "reads sent to the backend"),
-    ("hit_ratio", "hits / reads"),
-    ("backend_reads", "reads the backend served for the cache"),
-    ("backend_reads_deflected", "1 - backend reads / reads: the share of reads the backend did not see"),
-    ("writes", "writes"),
-    ("backend_writes", "writes sent to the backend"),
-    ("capacity_keys", "entries the cache holds at most"),
-    ("entries", "entries held at the end"),
-    ("evictions", "entries evicted to make room"),
-    ("expirations", "entries dropped at their `ttl`"),
-    ("stale_hits", "hits on a value older than the backend's"),
-    ("stale_hit_ratio", "stale hits / hits"),
-    ("fills", "entries stored after a miss"),
-    ("fills_refused", "fills refused (the cache was full of entries not yet evictable)"),
-    ("write_behind_pending_mean", "write-behind: writes waiting for their flush, time-average"),
-    ("write_behind_pending_max", "write-behind: most writes waiting at once"),
-    ("write_behind_coalesced", "write-behind: writes merged into a pending one for the same key"),
-    ("write_behind_lost", "write-behind: pending writes lost (a flush of the cache)"),
-    ("write_behind_buffer_full", "write-behind: writes sent at once because the buffer was full"),
-    ("dirty_misses", "write-behind: misses on a key with a write pending"),
-]],
+        ("reads", "reads"),
+        ("hits", "reads served from the cache"),
+        ("misses", "reads sent to the backend"),
+        ("hit_ratio", "hits / reads"),
+        ("backend_reads", "reads the backend served for the cache"),
+        ("backend_reads_deflected", "1 - backend reads / reads: the share of reads the backend did not see"),
+        ("writes", "writes"),
+        ("backend_writes", "writes sent to the backend"),
+        ("capacity_keys", "entries the cache holds at most"),
+        ("entries", "entries held at the end"),
+        ("evictions", "entries evicted to make room"),
+        ("expirations", "entries dropped at their `ttl`"),
+        ("stale_hits", "hits on a value older than the backend's"),
+        ("stale_hit_ratio", "stale hits / hits"),
+        ("fills", "entries stored after a miss"),
+        ("fills_refused", "fills refused (the cache was full of entries not yet evictable)"),
+        ("write_behind_pending_mean", "write-behind: writes waiting for their flush, time-average"),
+        ("write_behind_pending_max", "write-behind: most writes waiting at once"),
+        ("write_behind_coalesced", "write-behind: writes merged into a pending one for the same key"),
+        ("write_behind_lost", "write-behind: pending writes lost (a flush of the cache)"),
+        ("write_behind_buffer_full", "write-behind: writes sent at once because the buffer was full"),
+        ("dirty_misses", "write-behind: misses on a key with a write pending"),
+    ]],
 };
 
 #[derive(Clone, Debug, PartialEq)]
@@ -129,6 +129,7 @@ pub enum WritePolicy {
     WriteAround,
 }
 
+/// A cache in front of a backend (cache-aside): reads hit or miss by key (LRU, LFU or TTL over `capacity`, or a fixed `hit_ratio`); writes invalidate, write through, write behind or write around.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CacheInput {
@@ -150,14 +151,15 @@ pub struct CacheInput {
     /// `"invalidate"` (default), `"write_through"`, `"write_behind"` or `"write_around"`.
     pub write_policy: Option<WritePolicy>,
     /// Write-behind only: how long after a write its backend write is sent (default 1s).
-    #[schemars(with = "Option<crate::schema::Duration>")]
+    #[schemars(with = "Option<crate::schema::Duration>", extend("default" = DEFAULT_FLUSH_INTERVAL))]
     pub flush_interval: Option<String>,
     /// Fixed probability that a read hits, keeping no keys (instead of `capacity`).
     pub hit_ratio: Option<f64>,
     /// Cache operations served in parallel (default 4).
+    #[schemars(extend("default" = DEFAULT_SERVERS))]
     pub servers: Option<u32>,
     /// Time of one cache operation (default "exp(mean = 0.2ms)").
-    #[schemars(with = "Option<crate::schema::Distribution>")]
+    #[schemars(with = "Option<crate::schema::Distribution>", extend("default" = DEFAULT_HIT_TIME))]
     pub hit_time: Option<String>,
     /// Operations waiting for a server; beyond it, calls are rejected.
     pub queue: Option<u32>,

@@ -23,20 +23,20 @@ use crate::units::{parse_rate, secs_to_ns, Nanos};
 use crate::validate::Resolver;
 use serde::Deserialize;
 
-
 /// What `stagesim docs` says this kind costs beyond its instances and reports in its summary
 /// object; a test fails when a run reports a field missing here.
 pub const DOCS: super::KindDocs = super::KindDocs {
     usage_prices: &[],
     metrics: &[&[
-    ("admitted", "requests let through"),
-    ("rejected_rate_limited", "requests refused by a rate limit (global or per client)"),
-    ("rejected_global_limit", "requests refused by `rate_limit`"),
-    ("rejected_client_limit", "requests refused by `per_client_limit`"),
-    ("rejected_auth_queue", "requests refused because the authentication queue was full"),
-]],
+        ("admitted", "requests let through"),
+        ("rejected_rate_limited", "requests refused by a rate limit (global or per client)"),
+        ("rejected_global_limit", "requests refused by `rate_limit`"),
+        ("rejected_client_limit", "requests refused by `per_client_limit`"),
+        ("rejected_auth_queue", "requests refused because the authentication queue was full"),
+    ]],
 };
 
+/// An API gateway: token-bucket rate limits (global and per client) and authentication work before the backend.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GatewayInput {

@@ -16,21 +16,25 @@ use crate::units::{parse_size, secs_to_ns, Nanos};
 use crate::validate::Resolver;
 use serde::Deserialize;
 
-
 /// What `stagesim docs` says this kind costs beyond its instances and reports in its summary
 /// object; a test fails when a run reports a field missing here.
 pub const DOCS: super::KindDocs = super::KindDocs {
-    usage_prices: &["object_storage.usd_per_gb_month", "object_storage.get_usd_per_1000", "object_storage.put_usd_per_1000"],
+    usage_prices: &[
+        "object_storage.usd_per_gb_month",
+        "object_storage.get_usd_per_1000",
+        "object_storage.put_usd_per_1000",
+    ],
     metrics: &[&[
-    ("gets", "GET requests"),
-    ("puts", "PUT requests"),
-    ("bytes_read", "bytes read"),
-    ("bytes_written", "bytes written"),
-    ("concurrency_mean", "transfers in progress, time-average"),
-    ("stored_bytes", "bytes stored (billed per GB-month)"),
-]],
+        ("gets", "GET requests"),
+        ("puts", "PUT requests"),
+        ("bytes_read", "bytes read"),
+        ("bytes_written", "bytes written"),
+        ("concurrency_mean", "transfers in progress, time-average"),
+        ("stored_bytes", "bytes stored (billed per GB-month)"),
+    ]],
 };
 
+/// Object storage (S3-style): time to first byte, then a transfer at `throughput`; billed per GB stored and per request (models/prices.toml). Calls name the operation: `photos.read`, `photos.write`.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ObjectStorageInput {

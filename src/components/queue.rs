@@ -30,33 +30,33 @@ use serde::Deserialize;
 use std::collections::VecDeque;
 use std::fmt;
 
-
 /// What `stagesim docs` says this kind costs beyond its instances and reports in its summary
 /// object; a test fails when a run reports a field missing here.
 pub const DOCS: super::KindDocs = super::KindDocs {
     usage_prices: &[],
     metrics: &[&[
-    ("workers", "consumers"),
-    ("worker_utilization", "busy consumers / consumers"),
-    ("work_s_mean", "a consumer's mean work per attempt, in seconds"),
-    ("attempts_per_s", "processing attempts per second"),
-    ("enqueued", "messages accepted"),
-    ("processed", "messages processed successfully"),
-    ("failed_attempts", "attempts that failed"),
-    ("retries", "attempts that were retries"),
-    ("dead_lettered", "messages moved to the dead-letter queue after `max_retries`"),
-    ("dropped_full", "messages refused because the queue was at `capacity`"),
-    ("dropped_at_hard_limit", "messages refused at the hard limit of an unbounded queue"),
-    ("start_refused", "attempts that could not start (a limit was hit)"),
-    ("depth_max", "most messages held at once"),
-    ("depth_at_end", "messages held at the end of the run"),
-    ("consumer_lag_s_p99", "time from enqueue to the start of processing, 99th percentile, in seconds"),
-    ("consumer_lag_s_max", "longest time from enqueue to the start of processing, in seconds"),
-    ("end_to_end_async_s_mean", "time from enqueue to successful processing, mean, in seconds"),
-    ("end_to_end_async_s_p99", "time from enqueue to successful processing, 99th percentile, in seconds"),
-]],
+        ("workers", "consumers"),
+        ("worker_utilization", "busy consumers / consumers"),
+        ("work_s_mean", "a consumer's mean work per attempt, in seconds"),
+        ("attempts_per_s", "processing attempts per second"),
+        ("enqueued", "messages accepted"),
+        ("processed", "messages processed successfully"),
+        ("failed_attempts", "attempts that failed"),
+        ("retries", "attempts that were retries"),
+        ("dead_lettered", "messages moved to the dead-letter queue after `max_retries`"),
+        ("dropped_full", "messages refused because the queue was at `capacity`"),
+        ("dropped_at_hard_limit", "messages refused at the hard limit of an unbounded queue"),
+        ("start_refused", "attempts that could not start (a limit was hit)"),
+        ("depth_max", "most messages held at once"),
+        ("depth_at_end", "messages held at the end of the run"),
+        ("consumer_lag_s_p99", "time from enqueue to the start of processing, 99th percentile, in seconds"),
+        ("consumer_lag_s_max", "longest time from enqueue to the start of processing, in seconds"),
+        ("end_to_end_async_s_mean", "time from enqueue to successful processing, mean, in seconds"),
+        ("end_to_end_async_s_p99", "time from enqueue to successful processing, 99th percentile, in seconds"),
+    ]],
 };
 
+/// A message queue with its consumers: the producer waits only for the acknowledgement; workers process messages in the background, with retries and a dead-letter queue.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueueInput {

@@ -28,18 +28,20 @@ use crate::validate::Resolver;
 use hdrhistogram::Histogram;
 use serde::Deserialize;
 
-
 /// What `stagesim docs` says this kind costs beyond its instances and reports in its summary
 /// object; a test fails when a run reports a field missing here.
 pub const DOCS: super::KindDocs = super::KindDocs {
     usage_prices: &[],
-    metrics: &[super::db_node::METRICS, &[
-    ("shard_{i}_utilization", "core utilization of shard i"),
-    ("shard_{i}_latency_s_p99", "99th percentile latency of shard i, in seconds"),
-    ("shard_utilization_max", "the busiest shard's utilization"),
-    ("shard_imbalance", "the busiest shard's utilization / the mean shard's"),
-    ("keys_moved_ratio_on_add", "share of keys that would move to another shard if one were added"),
-]],
+    metrics: &[
+        super::db_node::METRICS,
+        &[
+            ("shard_{i}_utilization", "core utilization of shard i"),
+            ("shard_{i}_latency_s_p99", "99th percentile latency of shard i, in seconds"),
+            ("shard_utilization_max", "the busiest shard's utilization"),
+            ("shard_imbalance", "the busiest shard's utilization / the mean shard's"),
+            ("keys_moved_ratio_on_add", "share of keys that would move to another shard if one were added"),
+        ],
+    ],
 };
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
@@ -51,6 +53,7 @@ pub enum Strategy {
     ConsistentHash,
 }
 
+/// A sharded database: keys are split over `shards` database servers by hash modulo, range or consistent hashing. Calls name the operation.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ShardsInput {
@@ -61,10 +64,12 @@ pub struct ShardsInput {
     /// `"hash_modulo"` (default), `"range"` or `"consistent_hash"`.
     pub strategy: Option<Strategy>,
     /// Points per shard on the ring, for `consistent_hash` (default 100).
+    #[schemars(extend("default" = DEFAULT_VIRTUAL_NODES))]
     pub virtual_nodes: Option<u32>,
     /// An instance profile from models/instances.toml: its cores, memory and hourly price (the cost of this component).
     pub instance_type: Option<String>,
     /// Per shard, as for a database: connections, cores, connection wait queue.
+    #[schemars(extend("default" = super::db_node::DEFAULT_CONNECTIONS))]
     pub connections: Option<u32>,
     /// Requests processed in parallel per instance (default: the instance type's cores, or 1).
     pub cores: Option<u32>,

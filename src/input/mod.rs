@@ -27,16 +27,16 @@ pub struct ScenarioFile {
     /// Bounds on the run; hitting one is reported in the output.
     #[serde(default)]
     pub limits: LimitsSection,
-    /// The components by name; each `kind` takes its own keys (read per kind in a second
-    /// pass, see `components::parse_component`).
+    /// The components by name (`[components.app]`); each `kind` takes its own keys.
+    // Read per kind in a second pass (see `components::parse_component`).
     #[serde(default)]
     #[schemars(with = "crate::schema::Components")]
     pub components: BTreeMap<String, serde::de::IgnoredAny>,
     /// Network latency between two components (zero where no link is given).
     #[serde(default)]
     pub links: Vec<LinkInput>,
-    /// What the model promises (`stagesim check`); read with spans in a second pass
-    /// (see `check::thresholds::parse`).
+    /// What the model promises, k6 style, judged by `stagesim check`.
+    // Read with spans in a second pass (see `check::thresholds::parse`).
     #[schemars(with = "Option<crate::schema::Thresholds>")]
     pub thresholds: Option<serde::de::IgnoredAny>,
     /// Response size per request class (`image = "200KiB"`): the bytes sent to the user,
@@ -44,7 +44,8 @@ pub struct ScenarioFile {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, crate::schema::Size>")]
     pub sizes: BTreeMap<String, String>,
-    /// Faults on a schedule (see `faults`).
+    /// Faults on a schedule: crashes, outages, link faults, lag spikes, cache flushes,
+    /// failovers.
     #[serde(default)]
     #[schemars(with = "Vec<crate::schema::Fault>")]
     pub faults: Vec<crate::faults::FaultInput>,
@@ -108,7 +109,7 @@ pub struct LoadSection {
     /// A closed model's pause between a user's requests: a distribution.
     #[schemars(with = "Option<crate::schema::Distribution>")]
     pub think_time: Option<String>,
-    /// How `shapes` combine: "product" (default) or "sum" (see `input::shapes`).
+    /// How `shapes` combine: "product" (default: the level times every shape) or "sum".
     #[schemars(extend("enum" = ["product", "sum"], "default" = "product"))]
     pub combine: Option<String>,
     /// One shape; or several as `[[load.shapes]]`.

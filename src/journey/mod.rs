@@ -33,11 +33,14 @@ struct JourneyFile {
     /// The articles' claims, judged by the numbers in the report.
     #[serde(default)]
     claims: Vec<ClaimInput>,
-    /// Thresholds for every stage, read from the spanned tree (see `gates`).
+    /// Thresholds for every stage; a stage's file and `[stages.thresholds]` replace them key
+    /// by key.
+    // Read from the spanned tree (see `gates`).
     #[serde(rename = "thresholds")]
     #[schemars(with = "Option<crate::schema::Thresholds>")]
     _thresholds: Option<serde::de::IgnoredAny>,
-    /// Read per stage from the spanned tree (see `stages`), so errors keep their positions.
+    /// The stages, in order: each a scenario file or the previous stage with changes.
+    // Read per stage from the spanned tree (see `stages`), so errors keep their positions.
     #[serde(rename = "stages")]
     #[schemars(with = "Vec<crate::schema::Stage>")]
     _stages: Vec<serde::de::IgnoredAny>,
@@ -85,7 +88,7 @@ struct LoadSection {
     /// Peak rate / mean rate over a day, for the conversion to users.
     peak_to_average: Option<f64>,
     /// The load `stagesim check` runs every stage at, and the journey report judges
-    /// thresholds at; defaults to `rate` (see `gates`).
+    /// thresholds at; defaults to `rate`.
     #[schemars(with = "Option<crate::schema::Rate>")]
     check_rate: Option<String>,
 }
@@ -124,7 +127,9 @@ struct ClaimInput {
     says: String,
     /// Where it says it.
     source: String,
-    /// The claim as a comparison of the stage's numbers (see `journey::claims`).
+    /// The claim as a comparison of the stage's numbers: `capacity`, `cost`, `p99@RATE`,
+    /// `p50@RATE`, `errors@RATE`, `throughput@RATE` or `COMPONENT.FIELD@RATE` against a number
+    /// or `previous` (times a factor), e.g. "cache.hit_ratio@1000/s > 0.8".
     check: String,
     /// "holds" (default) or "disagrees": a known disagreement with the article.
     #[schemars(extend("enum" = ["holds", "disagrees"], "default" = "holds"))]

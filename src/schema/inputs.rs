@@ -93,10 +93,8 @@ pub(super) fn strip_null(v: &mut Value) {
                     o.insert("allOf".into(), json!([only]));
                 }
             }
-            if o.get("enum").and_then(Value::as_array).is_some() {
-                if let Some(Value::Array(e)) = o.get_mut("enum") {
-                    e.retain(|x| !x.is_null());
-                }
+            if let Some(Value::Array(e)) = o.get_mut("enum") {
+                e.retain(|x| !x.is_null());
             }
             o.values_mut().for_each(strip_null);
         }
@@ -215,7 +213,9 @@ impl JsonSchema for Thresholds {
             m["description"] = json!(d);
             m
         };
-        let latency = metric("Latency: p(50) p(90) p(95) p(99) p(99.9), avg, med, max against a duration, e.g. \"p(99) < 200ms\".");
+        let latency = metric(
+            "Latency: p(50) p(90) p(95) p(99) p(99.9), avg, med, max against a duration, e.g. \"p(99) < 200ms\".",
+        );
         let errors = metric("Errors: `rate` (a ratio, \"0.1%\" or 0.001) or `count`, e.g. \"rate < 0.1%\".");
         json_schema!({
             "description": "What the model promises, judged by `stagesim check` (and by `run` where it judges thresholds).",

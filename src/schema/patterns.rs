@@ -36,18 +36,19 @@ pub fn duration_or_auto() -> String {
 
 const RATE_PERIODS: &str = "s|sec|second|m|min|minute|h|hour|d|day|mo|month";
 
-fn rate_with(nonzero: bool) -> String {
-    anchored(&format!(r"{}\s*[kKMGB]?\s*/\s*(?:{RATE_PERIODS})", number(nonzero)))
+fn positive_rate() -> String {
+    format!(r"{}\s*[kKMGB]?\s*/\s*(?:{RATE_PERIODS})", number(true))
 }
 
 /// `units::parse_rate`: `"800/s"`, `"5M/day"`, `"1.2k/min"`; more than zero.
 pub fn rate() -> String {
-    rate_with(true)
+    anchored(&positive_rate())
 }
 
-/// `units::parse_rate_or_zero`: as a rate, and `"0/s"`.
+/// `units::parse_rate_or_zero`: as a rate, or a zero without a multiplier (`"0/s"`).
 pub fn rate_or_zero() -> String {
-    rate_with(false)
+    let zero = r"_*[+-]?(?:[0_]*0[0_]*(?:\.[0_]*)?|[0_]*\.[0_]*0[0_]*)(?:[eE]_*[+-]?[0-9_]*[0-9][0-9_]*)?";
+    anchored(&format!(r"{}|{zero}\s*/\s*(?:{RATE_PERIODS})", positive_rate()))
 }
 
 const SIZE_UNITS: &str = "B|KB|kB|MB|GB|TB|KiB|MiB|GiB|TiB";

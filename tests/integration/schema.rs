@@ -27,8 +27,12 @@ fn matches_committed(rel: &str, generated: &str) {
         std::fs::write(&path, generated).unwrap();
         return;
     }
-    let committed = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing {rel}: run with STAGESIM_BLESS=1"));
-    assert!(committed == generated, "{rel} differs from the code's output: run with STAGESIM_BLESS=1 and review the diff");
+    let committed =
+        std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing {rel}: run with STAGESIM_BLESS=1"));
+    assert!(
+        committed == generated,
+        "{rel} differs from the code's output: run with STAGESIM_BLESS=1 and review the diff"
+    );
 }
 
 #[test]
@@ -132,12 +136,30 @@ fn schema_a_misspelt_key_or_kind_fails() {
 
 /// Strings, and whether each parser should take them (checked against the parser too).
 const DURATIONS: &[&str] = &[
-    "250ms", "2m", "1.5h", "10us", "10µs", "1d", "3 days", "2w", " 5 s ", "1_000ms", "1e3ms", ".5s", "5.s", "0s", "+1s",
-    "5", "5parsecs", "-1s", "ms", "5 e", "1e", "auto", "5ms5", "1,5s", "", "1h30m",
+    "250ms", "2m", "1.5h", "10us", "10µs", "1d", "3 days", "2w", " 5 s ", "1_000ms", "1e3ms", ".5s", "5.s", "0s",
+    "+1s", "5", "5parsecs", "-1s", "ms", "5 e", "1e", "auto", "5ms5", "1,5s", "", "1h30m",
 ];
 const RATES: &[&str] = &[
-    "800/s", "5M/day", "1.2k/min", "1_000/s", "10 k / s", "3/mo", "2/hour", "0.5/s", "1e3/s", "0/s", "0.0/min", "800",
-    "-5/s", "10/fortnight", "10x/s", "/s", "k/s", "10k rps",
+    "800/s",
+    "5M/day",
+    "1.2k/min",
+    "1_000/s",
+    "10 k / s",
+    "3/mo",
+    "2/hour",
+    "0.5/s",
+    "1e3/s",
+    "0/s",
+    "0.0/min",
+    "800",
+    "-5/s",
+    "10/fortnight",
+    "10x/s",
+    "/s",
+    "k/s",
+    "0k/s",
+    "-0/s",
+    "10k rps",
 ];
 const SIZES: &[&str] = &["64KiB", "1.5MB", "512B", "512", "10 GB", "0B", "2TiB", "3 furlongs", "-1B", "1kb", "MB"];
 const GROWTHS: &[&str] = &["10%/week", "-2%/day", "5 % / month", "1%/y", "10/week", "10%", "10%/fortnight", "x%/day"];
@@ -239,13 +261,12 @@ fn listed(field: &str, metrics: &[&str]) -> bool {
 #[test]
 fn schema_every_field_a_kind_reports_is_in_its_table() {
     use stagesim::runner::{apply, run, RunOptions};
-    let common: Vec<String> =
-        schema::by_name("summary").unwrap()["definitions"]["ComponentSummary"]["properties"]
-            .as_object()
-            .unwrap()
-            .keys()
-            .cloned()
-            .collect();
+    let common: Vec<String> = schema::by_name("summary").unwrap()["definitions"]["ComponentSummary"]["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
     let docs = stagesim::components::kind_docs();
     let mut files = Vec::new();
     for dir in ["scenarios/catalog", "scenarios/time", "scenarios/recipeshare", "scenarios/ci"] {
@@ -263,7 +284,11 @@ fn schema_every_field_a_kind_reports_is_in_its_table() {
             let metrics: Vec<&str> = d.metrics.iter().flat_map(|g| g.iter().map(|(m, _)| *m)).collect();
             for field in comp.as_object().unwrap().keys() {
                 if !common.contains(field) {
-                    assert!(listed(field, &metrics), "{}: `{name}` ({kind}) reports `{field}`, missing from its DOCS", path.display());
+                    assert!(
+                        listed(field, &metrics),
+                        "{}: `{name}` ({kind}) reports `{field}`, missing from its DOCS",
+                        path.display()
+                    );
                     seen.insert(format!("{kind}.{field}"));
                 }
             }
