@@ -29,6 +29,16 @@ pub fn render(kind: Option<&str>) -> String {
     if kind.is_none() {
         out.push_str(HEADER);
         units(&mut out, defs);
+        let prices: toml::Table = toml::from_str(crate::prices::SHIPPED_PRICES).expect("prices parse");
+        let _ = writeln!(
+            out,
+            "## Costs\n\nA kind's instances cost their hourly price times {} hours a month. Whatever the kind, \
+             the entry component's responses to users (by `[sizes]`) are billed as internet egress at \
+             models/prices.toml's `egress.internet_usd_per_gb` = {} unless a CDN serves them; each kind below \
+             says what else it costs.\n",
+            crate::summary::HOURS_PER_MONTH,
+            prices["egress"]["internet_usd_per_gb"]
+        );
         common_metrics(&mut out, &summary);
     }
     for (name, docs) in kind_docs() {

@@ -47,8 +47,6 @@ pub const DEFAULT_FLUSH_INTERVAL: &str = "1s";
 /// Entries a cache may hold: the store preallocates them (about 48 bytes each).
 pub const MAX_ENTRIES: u64 = 10_000_000;
 
-/// `capacity = 50_000` (keys) or `capacity = "2GiB"` (bytes, with `value_size`).
-
 /// What `stagesim docs` says this kind costs beyond its instances and reports in its summary
 /// object; a test fails when a run reports a field missing here.
 pub const DOCS: super::KindDocs = super::KindDocs {
@@ -79,6 +77,7 @@ pub const DOCS: super::KindDocs = super::KindDocs {
     ]],
 };
 
+/// `capacity = 50_000` (keys) or `capacity = "2GiB"` (bytes, with `value_size`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum CapacityInput {
     Keys(i64),

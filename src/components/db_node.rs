@@ -16,8 +16,6 @@ use crate::validate::Resolver;
 
 pub const DEFAULT_CONNECTIONS: u32 = 100;
 
-/// What one server is, as validated from a component's keys.
-
 /// Summary fields this part adds to its kind's (see the kinds' `DOCS`).
 pub const METRICS: &[(&str, &str)] = &[
     ("connections_utilization", "busy connections / connections"),
@@ -25,6 +23,7 @@ pub const METRICS: &[(&str, &str)] = &[
     ("writes", "writes executed"),
 ];
 
+/// What one server is, as validated from a component's keys.
 #[derive(Clone, Debug)]
 pub struct ServerSpec {
     pub connections: u32,

@@ -33,8 +33,6 @@ use crate::rng::SimRng;
 use crate::units::Nanos;
 use crate::validate::Resolver;
 
-/// A remote replica's validated keys.
-
 /// Summary fields a cross-region replica adds to its database's (see `database::DOCS`); it
 /// also reports the replica fields `database::DOCS` lists.
 pub const METRICS: &[(&str, &str)] = &[
@@ -44,6 +42,7 @@ pub const METRICS: &[(&str, &str)] = &[
     ("lag_floor_s", "replica_of: the one-way latency from the primary's region, the lag's floor, in seconds"),
 ];
 
+/// A remote replica's validated keys.
 #[derive(Clone, Debug)]
 pub struct RemoteSpec {
     pub primary: CompId,

@@ -24,8 +24,6 @@ use crate::validate::Resolver;
 use rand::RngExt;
 use serde::Deserialize;
 
-/// `breaker = { failure_ratio = 0.5, window = 20, reset_timeout = "5s" }`.
-
 /// Summary fields this part adds to its kind's (see the kinds' `DOCS`).
 pub const METRICS: &[(&str, &str)] = &[
     ("retries", "downstream calls sent again after a failure"),
@@ -35,6 +33,7 @@ pub const METRICS: &[(&str, &str)] = &[
     ("bulkhead_rejections", "calls failed fast by the bulkhead"),
 ];
 
+/// `breaker = { failure_ratio = 0.5, window = 20, reset_timeout = "5s" }`.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BreakerInput {

@@ -101,11 +101,14 @@ fn stage3() -> Value {
     as_json(&root().join("scenarios/recipeshare/03-load-balancer.toml")).1
 }
 
+/// What a mistake is, and how to make it in a scenario.
+type Mutation = (&'static str, fn(&mut Value));
+
 #[test]
 fn schema_a_misspelt_key_or_kind_fails() {
     let v = validator("scenario");
     assert!(errors(&v, &stage3()).is_empty());
-    let mutations: [(&str, fn(&mut Value)); 6] = [
+    let mutations: [Mutation; 6] = [
         ("a misspelt key in a component", |d| d["components"]["app"]["instancs"] = json!(3)),
         ("a misspelt kind", |d| d["components"]["app"]["kind"] = json!("servce")),
         ("a key of another kind", |d| d["components"]["app"]["hit_ratio"] = json!(0.5)),
