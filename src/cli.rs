@@ -104,6 +104,16 @@ pub enum Command {
     },
     /// Print the man page (roff), e.g. `stagesim man > stagesim.1`.
     Man,
+    /// Print a JSON Schema (draft-07): of scenario or journey files, or of a JSON output.
+    Schema {
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::schema::NAMES), default_value = "scenario")]
+        name: String,
+    },
+    /// Print the Markdown reference of every component kind, or of one.
+    Docs {
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::components::KINDS))]
+        kind: Option<String>,
+    },
 }
 
 /// Runs a parsed command; returns what to print on stdout.
@@ -143,6 +153,8 @@ pub fn execute(cli: Cli) -> Result<String, Error> {
         Command::Init(args) => crate::init::execute(&args),
         Command::Completions { shell } => Ok(crate::shell::completions(shell)),
         Command::Man => Ok(crate::shell::man()),
+        Command::Schema { name } => Ok(crate::schema::render(&name).expect("clap checked the name")),
+        Command::Docs { kind } => Ok(crate::docs::render(kind.as_deref())),
         Command::Graph { file, format } => {
             let m = load_scenario(&file)?;
             Ok(match format {

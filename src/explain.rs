@@ -7,7 +7,10 @@ use crate::model::{CompId, Model};
 use crate::summary::Summary;
 use serde::Serialize;
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+/// The version of explain's JSON output; bumped when a field changes meaning or goes away.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Row {
     pub component: String,
     pub kind: String,
@@ -17,9 +20,13 @@ pub struct Row {
     /// Mean work per call, weighted over operations.
     pub mean_work_s: f64,
     /// Calls per second it could serve at 100% utilization.
+    /// Infinite, written as null, for a component with no work.
+    #[schemars(with = "Option<f64>")]
     pub ceiling_per_s: f64,
     pub utilization_predicted: f64,
     /// The user request rate at which this component reaches 100%.
+    /// Infinite, written as null, for a component with no work.
+    #[schemars(with = "Option<f64>")]
     pub saturates_at_rate_per_s: f64,
     /// The simulation's busiest node of this component, and which it is (`replica 1`; absent
     /// for a component that is one node).
@@ -29,12 +36,16 @@ pub struct Row {
     pub throughput_measured_per_s: Option<f64>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Explanation {
+    /// The version of this JSON contract (`SCHEMA_VERSION`); models/schema/explain.schema.json.
+    pub schema_version: u32,
     pub scenario: String,
     pub rate_per_s: f64,
     pub rows: Vec<Row>,
     pub first_to_saturate: Option<String>,
+    /// Infinite, written as null, when no component has work.
+    #[schemars(with = "Option<f64>")]
     pub predicted_capacity_per_s: f64,
     pub measured_latency_s_p99: Option<f64>,
 }
@@ -89,6 +100,7 @@ pub fn explain(model: &Model, measured: Option<&Summary>) -> Explanation {
         .filter(|r| r.saturates_at_rate_per_s.is_finite())
         .min_by(|a, b| a.saturates_at_rate_per_s.total_cmp(&b.saturates_at_rate_per_s));
     Explanation {
+        schema_version: SCHEMA_VERSION,
         scenario: model.name.clone(),
         rate_per_s: rate,
         first_to_saturate: first.map(|r| r.component.clone()),

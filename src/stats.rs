@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// A two-sided 95% confidence interval.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Ci {
     pub low: f64,
     pub high: f64,

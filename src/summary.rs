@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 pub const SCHEMA_VERSION: u32 = 2;
 pub const HOURS_PER_MONTH: f64 = 730.0;
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Summary {
     pub schema_version: u32,
     pub stagesim_version: String,
@@ -62,7 +62,7 @@ pub struct Summary {
     pub windows: Vec<Window>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct FaultSummary {
     pub kind: String,
     /// A component, or `a-b` for a link.
@@ -86,7 +86,7 @@ pub struct FaultSummary {
     pub backend_reads_extra: u64,
 }
 
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Requests {
     pub arrived: u64,
     pub completed: u64,
@@ -99,7 +99,7 @@ pub struct Requests {
     pub error_ratio: f64,
 }
 
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Latency {
     pub samples: u64,
     pub mean: f64,
@@ -119,14 +119,14 @@ pub struct Latency {
     pub too_few_samples: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct ClassSummary {
     pub share: f64,
     pub requests: Requests,
     pub latency_s: Latency,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct ComponentSummary {
     pub kind: String,
     /// Servers (cores, workers, connections) of all nodes together.
@@ -161,7 +161,7 @@ pub struct ComponentSummary {
     pub extra: BTreeMap<String, f64>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct CostSummary {
     /// Instances plus usage, per hour.
     pub usd_per_hour: f64,
@@ -172,7 +172,7 @@ pub struct CostSummary {
     pub usd_per_million_requests: f64,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct LimitsReport {
     pub max_in_flight: u32,
     pub max_calls: u32,
@@ -183,7 +183,7 @@ pub struct LimitsReport {
     pub stopped_at_drain_end: bool,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Window {
     pub t_s: f64,
     pub arrivals_per_s: f64,

@@ -9,7 +9,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 use toml::{Table, Value};
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+/// The version of the sweep's JSON output; bumped when a field changes meaning or goes away.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct SweepPoint {
     pub value: f64,
     pub latency_s_p99: f64,
@@ -23,8 +26,10 @@ pub struct SweepPoint {
     pub busiest_utilization: f64,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Sweep {
+    /// The version of this JSON contract (`SCHEMA_VERSION`); models/schema/sweep.schema.json.
+    pub schema_version: u32,
     pub scenario: String,
     pub key: String,
     pub points: Vec<SweepPoint>,
@@ -109,7 +114,13 @@ pub fn sweep_with(file: &str, text: &str, key: &str, values: &[f64], overrides: 
         })
         .collect();
     let knee = knee(&points);
-    Ok(Sweep { scenario: models.first().map(|m| m.name.clone()).unwrap_or_default(), key: key.into(), points, knee })
+    Ok(Sweep {
+        schema_version: SCHEMA_VERSION,
+        scenario: models.first().map(|m| m.name.clone()).unwrap_or_default(),
+        key: key.into(),
+        points,
+        knee,
+    })
 }
 
 /// A point as progress names it.

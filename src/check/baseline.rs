@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 /// version-1 baseline holds other quantities and other keys, and is refused.
 pub const BASELINE_SCHEMA_VERSION: u32 = 2;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Baseline {
     pub schema_version: u32,
@@ -34,7 +34,7 @@ impl Default for Baseline {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BaselineEntry {
     pub scenario: String,
@@ -152,7 +152,7 @@ pub fn write(path: &str, b: &Baseline) -> Result<(), Error> {
     crate::output_file::write(path, to_bytes(b))
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
     Regression,
@@ -161,7 +161,7 @@ pub enum Change {
 }
 
 /// One metric against its baseline.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Comparison {
     pub metric: String,
     pub unit: Unit,
@@ -180,7 +180,7 @@ pub struct Comparison {
     pub message: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BaselineStatus {
     /// Compared with the scenario's entry.
@@ -192,7 +192,7 @@ pub enum BaselineStatus {
     Written,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BaselineReport {
     pub file: String,
     /// The scenario's key in the baseline (relative to the baseline's directory).

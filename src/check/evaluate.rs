@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 /// A mean over replications and its 95% confidence interval. With fewer than two
 /// replications the interval is unknown (infinite; `null` in JSON).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Estimate {
     #[serde(deserialize_with = "nullable")]
     pub mean: f64,
@@ -64,7 +64,7 @@ impl Estimate {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Pass,
@@ -101,7 +101,7 @@ pub fn judge(cmp: Cmp, limit: f64, e: &Estimate) -> Outcome {
 }
 
 /// The verdict on one threshold: serializable, and all a renderer needs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ThresholdVerdict {
     /// `latency p(99) < 200ms`, `components.db utilization < 0.8`.
     pub name: String,
@@ -243,7 +243,7 @@ fn busiest_named(m: &MetricKey, reps: &[Summary]) -> Option<String> {
 }
 
 /// A metric's estimate with what it takes to name, show and compare it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MetricEstimate {
     /// `latency`, `errors`, `throughput`, `cost`, or a component field's name.
     pub family: String,

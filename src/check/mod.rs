@@ -76,7 +76,7 @@ impl Default for CheckOptions {
 }
 
 /// The verdict of a whole check: what every renderer formats.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     pub schema_version: u32,
     pub stagesim_version: String,
@@ -92,7 +92,7 @@ pub struct Report {
     pub scenarios: Vec<ScenarioReport>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Counts {
     pub thresholds: usize,
     pub passed: usize,
@@ -101,7 +101,7 @@ pub struct Counts {
     pub regressions: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ScenarioReport {
     /// The scenario file as given (forward slashes, no leading `./`); for a journey stage,
     /// the journey file.
@@ -136,7 +136,7 @@ pub struct ScenarioReport {
 }
 
 /// A journey stage, as a check report names it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StageRef {
     /// 1-based, in the journey's order.
     pub index: usize,

@@ -39,24 +39,32 @@ use crate::units::Nanos;
 use crate::validate::Resolver;
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AutoscaleInput {
     /// "cpu" (default), "queue_depth" or "requests_per_instance".
     pub metric: Option<String>,
+    /// Fewest instances.
     pub min: u32,
+    /// Most instances.
     pub max: u32,
+    /// Metric value above which instances are added (cpu: utilization 0-1).
     pub scale_up_at: f64,
+    /// Metric value below which instances are removed.
     pub scale_down_at: f64,
     /// Default "3m".
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub up_cooldown: Option<String>,
     /// Default "10m".
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub down_cooldown: Option<String>,
     /// Default "2m".
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub warmup: Option<String>,
     /// Instances added at least, and removed, per action (default 1).
     pub step: Option<u32>,
     /// Evaluation period (default "30s").
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub interval: Option<String>,
 }
 

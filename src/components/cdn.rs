@@ -26,9 +26,30 @@ use crate::units::Nanos;
 use crate::validate::Resolver;
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+/// What `stagesim docs` says this kind costs beyond its instances and reports in its summary
+/// object; a test fails when a run reports a field missing here.
+pub const DOCS: super::KindDocs = super::KindDocs {
+    usage_prices: &["cdn.usd_per_gb", "cdn.usd_per_10k_requests", "cdn.origin_fetch_usd_per_gb"],
+    metrics: &[&[
+        ("edges", "edge locations"),
+        ("requests", "requests the edges answered"),
+        ("hits", "requests served from an edge's cache"),
+        ("misses", "cacheable requests fetched from the origin"),
+        ("stale", "misses on an expired object"),
+        ("pass_through", "requests of classes not cached, sent to the origin"),
+        ("fetch_errors", "origin fetches that failed"),
+        ("hit_ratio", "hits / cacheable requests"),
+        ("edge_egress_bytes", "bytes the edges sent to users"),
+        ("origin_fetch_bytes", "bytes the edges fetched from the origin"),
+        ("cached_objects", "objects held by all edges at the end"),
+    ]],
+};
+
+/// A CDN: an edge in each user region (or in `regions`) caches objects of the cached classes and fetches misses from the origin. Billed by use (models/prices.toml).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CdnInput {
+    /// The component kind.
     pub kind: String,
     /// Regions with an edge (models/regions.toml); default: one edge in each user region.
     pub regions: Option<Vec<String>>,
@@ -41,12 +62,16 @@ pub struct CdnInput {
     /// origin uncached. Default: every class.
     pub cache_classes: Option<Vec<String>>,
     /// Objects each edge's cache holds (least recently used evicted first; default 100000).
+    #[schemars(extend("default" = DEFAULT_CAPACITY))]
     pub capacity: Option<u64>,
     /// How long a cached object stays fresh (default: until evicted).
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub ttl: Option<String>,
     /// An edge's own time per request: lookup and start of the response (default "1ms").
+    #[schemars(with = "Option<crate::schema::Distribution>")]
     pub edge_time: Option<String>,
     /// How long an edge waits for the origin.
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub timeout: Option<String>,
 }
 

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use std::collections::VecDeque;
 
 /// `pool = { target = "db", size = 10 }` under a service.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PoolInput {
     /// The component the connections go to; calls to it wait for a connection.

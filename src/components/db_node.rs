@@ -17,6 +17,13 @@ use crate::validate::Resolver;
 
 pub const DEFAULT_CONNECTIONS: u32 = 100;
 
+/// Summary fields this part adds to its kind's (see the kinds' `DOCS`).
+pub const METRICS: &[(&str, &str)] = &[
+    ("connections_utilization", "busy connections / connections"),
+    ("reads", "reads executed"),
+    ("writes", "writes executed"),
+];
+
 /// What one server is, as validated from a component's keys.
 #[derive(Clone, Debug)]
 pub struct ServerSpec {

@@ -19,10 +19,11 @@ use crate::faults::FaultStats;
 use crate::units::Nanos;
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HealthCheckInput {
     /// Time between two checks of an instance.
+    #[schemars(with = "crate::schema::Duration")]
     pub interval: String,
     /// Consecutive failed checks before an instance leaves the rotation (default 3).
     pub failures: Option<u32>,

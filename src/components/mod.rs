@@ -100,6 +100,50 @@ pub fn parse_component<'de, D: serde::Deserializer<'de>>(kind: &str, d: D) -> Re
     })
 }
 
+/// Each kind's name and the JSON Schema of its input (a reference into the generator's
+/// definitions), in `KINDS` order; `schema` builds the tagged union of components from it.
+pub fn input_schemas(g: &mut schemars::SchemaGenerator) -> Vec<(&'static str, schemars::Schema)> {
+    vec![
+        ("load_balancer", g.subschema_for::<LoadBalancerInput>()),
+        ("service", g.subschema_for::<ServiceInput>()),
+        ("database", g.subschema_for::<DatabaseInput>()),
+        ("queue", g.subschema_for::<QueueInput>()),
+        ("cdn", g.subschema_for::<CdnInput>()),
+        ("object_storage", g.subschema_for::<ObjectStorageInput>()),
+        ("geo_dns", g.subschema_for::<GeoDnsInput>()),
+        ("gateway", g.subschema_for::<GatewayInput>()),
+        ("cache", g.subschema_for::<CacheInput>()),
+        ("shards", g.subschema_for::<ShardsInput>()),
+        ("pooler", g.subschema_for::<PoolerInput>()),
+    ]
+}
+
+/// What `stagesim docs` says about a kind beyond its keys, held beside the kind's code.
+pub struct KindDocs {
+    /// The prices of models/prices.toml its usage is billed at, as `section.key`.
+    pub usage_prices: &'static [&'static str],
+    /// The fields its summary object has beyond every component's, in groups (shared parts
+    /// such as `resilience` keep their own), with `{i}` or `{target}` for a numbered family.
+    pub metrics: &'static [&'static [(&'static str, &'static str)]],
+}
+
+/// Every kind's docs, in `KINDS` order.
+pub fn kind_docs() -> Vec<(&'static str, &'static KindDocs)> {
+    vec![
+        ("load_balancer", &load_balancer::DOCS),
+        ("service", &service::DOCS),
+        ("database", &database::DOCS),
+        ("queue", &queue::DOCS),
+        ("cdn", &cdn::DOCS),
+        ("object_storage", &object_storage::DOCS),
+        ("geo_dns", &geo_dns::DOCS),
+        ("gateway", &gateway::DOCS),
+        ("cache", &cache::DOCS),
+        ("shards", &shards::DOCS),
+        ("pooler", &pooler::DOCS),
+    ]
+}
+
 /// Whether calls to a kind name an operation (`db.read`) or not (`app`).
 pub enum OpRule {
     Plain,

@@ -26,41 +26,78 @@ use serde::Deserialize;
 
 mod faults;
 
-#[derive(Debug, Deserialize)]
+/// What `stagesim docs` says this kind costs beyond its instances and reports in its summary
+/// object; a test fails when a run reports a field missing here.
+pub const DOCS: super::KindDocs = super::KindDocs {
+    usage_prices: &[],
+    metrics: &[
+        &[
+            ("threads_utilization", "busy worker threads / threads offered (`max_in_flight` per instance)"),
+            ("instances", "instances (time-average when the count changes: autoscaling, crashes)"),
+            ("servers_mean", "cores offered by serving instances, time-average"),
+            ("instances_peak", "most instances at once"),
+            ("scale_ups", "autoscaling actions that added instances"),
+            ("scale_downs", "autoscaling actions that removed instances"),
+            ("pool_size", "connections of the `pool` per instance"),
+            ("pool_utilization", "busy pool connections / pool connections"),
+            ("pool_wait_s_mean", "mean wait for a pool connection, in seconds"),
+            ("pool_exhausted", "calls that had to wait for a pool connection"),
+            ("pool_waiting_max", "most calls waiting for a pool connection at once"),
+        ],
+        super::resilience::METRICS,
+    ],
+};
+
+/// A pool of identical instances (an app server): each serves requests on its cores with worker threads held while it waits on downstream calls, and an accept queue; retries, circuit breakers, bulkheads, connection pools and autoscaling are optional.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceInput {
+    /// The component kind.
     pub kind: String,
+    /// An instance profile from models/instances.toml: its cores, memory and hourly price (the cost of this component).
     pub instance_type: Option<String>,
+    /// Identical instances (default 1), each priced at the instance type's or `usd_per_hour`'s hourly rate.
     pub instances: Option<u32>,
     /// Requests served in parallel per instance (default: the instance type's cores, or 1).
     pub cores: Option<u32>,
     /// Worker threads per instance, held while waiting on downstream calls.
+    #[schemars(extend("default" = DEFAULT_MAX_IN_FLIGHT))]
     pub max_in_flight: Option<u32>,
     /// Accept queue per instance; beyond it, requests are rejected.
+    #[schemars(extend("default" = DEFAULT_QUEUE))]
     pub queue: Option<u32>,
+    /// Time one request takes on a core, without waiting: a distribution, e.g. "lognormal(mean = 6ms, cv = 1.0)".
+    #[schemars(with = "crate::schema::Distribution")]
     pub service_time: String,
+    /// Downstream calls, in sequence, per request class (`{ browse = ["cache", "db.read"] }`) or for every class (`["db.read"]`); an inner array runs in parallel. Reads and writes name the operation: `db.read`, `db.write`.
     pub calls: Option<CallsInput>,
     /// How long the handler waits for each downstream call.
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub timeout: Option<String>,
     /// A connection pool per instance towards one target, `pool = { target = "db", size = 10 }`:
     /// each call to the target waits for a free connection (holding its worker thread) and
     /// holds it until the call answers.
     pub pool: Option<PoolInput>,
+    /// Hourly price of one instance in USD, instead of the instance type's.
     pub usd_per_hour: Option<f64>,
-    /// Times a failed downstream call is sent again (default 0; see `resilience`), after a
+    /// Times a failed downstream call is sent again (default 0), after a
     /// jittered exponential `backoff` (default "50ms") capped at `backoff_max` (default "1s").
     pub retries: Option<u32>,
+    /// Delay before the first retry (default "50ms"), doubling with each.
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub backoff: Option<String>,
+    /// Cap of the exponential backoff (default "1s").
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub backoff_max: Option<String>,
     /// A circuit breaker per downstream target and instance.
     pub breaker: Option<BreakerInput>,
     /// Calls one instance may have outstanding to one target; beyond, calls fail fast.
     pub bulkhead: Option<u32>,
-    /// Add and remove instances by a metric (see `components::autoscale`); `instances` is
+    /// Add and remove instances by a metric; `instances` is
     /// then the count at the start (default `min`).
     pub autoscale: Option<AutoscaleInput>,
     /// A component holding user sessions (a cache or database), read first on every request;
-    /// without it, sessions live in the instances' memory (see `components::sessions`).
+    /// without it, sessions live in the instances' memory.
     pub session_store: Option<String>,
 }
 

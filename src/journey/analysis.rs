@@ -5,7 +5,7 @@ use crate::model::Model;
 use crate::summary::{ComponentSummary, Summary};
 use serde::Serialize;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Cause {
     CpuUtilization,
@@ -20,7 +20,7 @@ pub enum Cause {
     NotSaturated,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Bottleneck {
     pub component: String,
     pub kind: String,

@@ -256,7 +256,7 @@ pub fn thresholds_hold(stage: &Stage, s: &Summary) -> bool {
 }
 
 /// A stage's thresholds judged at the check load, for the journey report.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct StageGate {
     pub rate_per_s: f64,
     pub replications: u32,

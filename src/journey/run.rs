@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 pub const JOURNEY_SCHEMA_VERSION: u32 = 1;
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct JourneySummary {
     pub schema_version: u32,
     pub journey: String,
@@ -30,13 +30,13 @@ pub struct JourneySummary {
     pub claims: Vec<super::claims::Verdict>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct CriteriaSummary {
     pub latency_s_p99_max: f64,
     pub error_ratio_max: f64,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct TimeSeries {
     pub stage: String,
     pub rate_per_s: f64,
@@ -44,7 +44,7 @@ pub struct TimeSeries {
     pub windows: Vec<Window>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct StageSummary {
     pub name: String,
     pub description: String,
@@ -71,7 +71,7 @@ pub struct StageSummary {
     pub mermaid: String,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Point {
     pub rate_per_s: f64,
     pub users: Option<f64>,
@@ -92,7 +92,7 @@ pub struct Point {
 }
 
 /// The difference from the previous stage.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Change {
     pub from_stage: String,
     pub capacity_ratio: Option<f64>,

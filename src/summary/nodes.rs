@@ -6,7 +6,7 @@ use serde::Serialize;
 
 /// One node (a primary, a replica, a shard, an instance slot, a server pool) over the
 /// measured window.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct NodeSummary {
     pub name: String,
     /// Busy servers over the servers the node had, time-averaged (mean over replications).

@@ -35,6 +35,7 @@ mod queueing;
 mod replicas;
 mod report;
 mod scale_validation;
+mod schema;
 mod sessions;
 mod shards;
 mod time_validation;
