@@ -42,8 +42,11 @@ pub struct RunOutput {
 
 /// Runs the scenario and judges its thresholds.
 pub fn execute(a: &RunArgs) -> Result<RunOutput, Error> {
+    if let Some(n) = a.replications {
+        crate::runner::check_replications(n, "--replications").map_err(Error::Usage)?;
+    }
     let overrides = a.overrides.overrides()?;
-    let text = std::fs::read_to_string(&a.file).map_err(|source| Error::Io { path: a.file.clone(), source })?;
+    let text = crate::load::read_input(&a.file, "scenario")?;
     let (model, set) = parse_scenario_checked_with(&a.file, &text, &overrides)?;
     let duration_ns = match &a.duration {
         Some(d) => Some(parse_duration(d).map_err(|e| Error::Usage(format!("--duration: {e}")))?),

@@ -236,6 +236,9 @@ pub fn build_model(
     }
     let drain = s.drain.as_deref().and_then(|d| r.duration(&["scenario", "drain"], d)).unwrap_or(60_000_000_000);
     let replications = r.count(&["scenario", "replications"], s.replications, 1);
+    if let Err(e) = crate::runner::check_replications(replications, "`replications`") {
+        r.problem(&["scenario", "replications"], e, "10 to 30 replications give a useful interval");
+    }
     for (name, _) in comps {
         if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
             r.problem(

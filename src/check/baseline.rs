@@ -43,7 +43,7 @@ pub struct BaselineEntry {
 /// Reads a baseline; a missing or unreadable file is an I/O error, a malformed one an
 /// invalid input with its line and column.
 pub fn read(path: &str) -> Result<Baseline, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_string(), source })?;
+    let text = crate::load::read_input(path, "baseline")?;
     let invalid = |line: usize, column: usize, message: String| {
         Error::Invalid(vec![Diagnostic {
             file: path.to_string(),
