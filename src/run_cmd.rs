@@ -56,6 +56,7 @@ pub fn execute(a: &RunArgs) -> Result<RunOutput, Error> {
         return Err(Error::Usage("--duration must be greater than zero".into()));
     }
     let model = apply(&model, &RunOptions { seed: a.seed, duration_ns, replications: a.replications });
+    crate::budget::check_override(&model, "--duration")?;
     let (summary, each) = run_and_each(&model);
     let thresholds = evaluate_run(&set.thresholds, &each).map_err(|missing| {
         let diags = missing.iter().map(|m| missing_diag(&a.file, &text, &set.thresholds[m.threshold], m, "")).collect();

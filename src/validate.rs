@@ -302,8 +302,8 @@ pub fn build_model(
         entry_checks(&components, e, &mut r);
     }
     let user_link_ns = entry.map_or_else(Vec::new, |e| user_links(&components, e, &users, &placement));
-    match entry {
-        Some(entry) if r.problems.is_empty() => Ok(Model {
+    let model = match entry {
+        Some(entry) if r.problems.is_empty() => Model {
             name: s.name.clone(),
             description: s.description.clone(),
             seed: s.seed.unwrap_or(1),
@@ -326,9 +326,12 @@ pub fn build_model(
             user_link_ns,
             sizes,
             faults,
-        }),
-        _ => Err(r.problems),
-    }
+        },
+        _ => return Err(r.problems),
+    };
+    // Last, on the whole model: a run that could only stop at `max_events` is refused here.
+    crate::budget::check(&model).map_err(|b| vec![Problem::at(&["scenario", "duration"], b.message(), b.help())])?;
+    Ok(model)
 }
 
 /// Checks a balancer against its backend: a weighted one needs one weight per instance.

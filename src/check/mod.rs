@@ -279,6 +279,7 @@ fn check_scenario(file: &str, opts: &CheckOptions) -> Result<ScenarioReport, Err
     let text = crate::load::read_input(file, "scenario")?;
     let (model, set) = parse_scenario_checked_with(file, &text, &opts.overrides)?;
     let model = apply(&model, &RunOptions { seed: opts.seed, duration_ns: opts.duration_ns, replications: None });
+    crate::budget::check_override(&model, "--duration")?;
     let missing = |m: Vec<Missing>| missing_fields(file, &text, &set, m);
     judge_model(&scenario_key(file), &model, &set.thresholds, opts, &missing)
 }
