@@ -173,7 +173,7 @@ fn read_traces(doc: &Doc, file: &mut ScenarioFile, root: &Spanned<DeValue>, diag
         let text = match read_limited(&csv, &shown, MAX_TRACE_BYTES, "CSV trace") {
             Ok(t) => t,
             Err(ReadError::Invalid(d)) => {
-                diags.push(d);
+                diags.push(*d);
                 continue;
             }
             Err(ReadError::Io(e)) => {
@@ -205,7 +205,7 @@ pub enum ReadError {
     /// The file could not be opened or read (exit 4).
     Io(std::io::Error),
     /// It was read but is too large or not UTF-8: a diagnostic in the file (exit 3).
-    Invalid(Diagnostic),
+    Invalid(Box<Diagnostic>),
 }
 
 /// Reads an input file (a scenario, journey or baseline, `what` names it in errors) with the
@@ -213,7 +213,7 @@ pub enum ReadError {
 pub fn read_input(path: &str, what: &str) -> Result<String, Error> {
     read_limited(std::path::Path::new(path), path, MAX_INPUT_BYTES, what).map_err(|e| match e {
         ReadError::Io(source) => Error::Io { path: path.to_string(), source },
-        ReadError::Invalid(d) => Error::Invalid(vec![d]),
+        ReadError::Invalid(d) => Error::Invalid(vec![*d]),
     })
 }
 
@@ -226,7 +226,7 @@ pub fn read_limited(path: &std::path::Path, shown: &str, limit: u64, what: &str)
     let mut bytes = Vec::new();
     file.take(limit + 1).read_to_end(&mut bytes).map_err(ReadError::Io)?;
     if bytes.len() as u64 > limit {
-        return Err(ReadError::Invalid(Diagnostic {
+        return Err(ReadError::Invalid(Box::new(Diagnostic {
             file: shown.to_string(),
             line: 1,
             column: 1,
@@ -236,9 +236,9 @@ pub fn read_limited(path: &std::path::Path, shown: &str, limit: u64, what: &str)
                 if what == "CSV trace" { ", or resample the trace more coarsely" } else { "" }),
             source_line: String::new(),
             width: 1,
-        }));
+        })));
     }
-    String::from_utf8(bytes).map_err(|e| ReadError::Invalid(not_utf8(shown, e, what)))
+    String::from_utf8(bytes).map_err(|e| ReadError::Invalid(Box::new(not_utf8(shown, e, what))))
 }
 
 /// A diagnostic at the first byte that is not UTF-8 (typically a Latin-1 or Windows-1252

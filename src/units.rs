@@ -182,7 +182,7 @@ fn check_rate_range(text: &str, rate: f64) -> Result<f64, String> {
 /// As `parse_rate`, but also accepts zero ("0/s"): ramps and traces may start from nothing.
 pub fn parse_rate_or_zero(text: &str) -> Result<f64, String> {
     match rate_value(text)? {
-        r if r == 0.0 => Ok(0.0),
+        0.0 => Ok(0.0),
         r if r.is_finite() && r > 0.0 => check_rate_range(text, r),
         _ => Err(format!("rate `{text}` must be zero or more")),
     }

@@ -103,7 +103,7 @@ impl Curve {
     /// seconds the steps widen so validation costs the same whatever the duration: at a
     /// million steps, a day-long cycle still gets thousands of them per period.
     pub fn integral(&self, a: f64, b: f64) -> f64 {
-        if !(b > a) {
+        if b.partial_cmp(&a) != Some(std::cmp::Ordering::Greater) {
             return 0.0;
         }
         let n = ((b - a).ceil().min(MAX_INTEGRAL_STEPS) as usize).max(1) * 2;
