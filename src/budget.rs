@@ -51,23 +51,43 @@ impl OverBudget {
     }
 }
 
+/// The lower bound of the events a run of `model` needs (zero for a closed model, whose
+/// users pace themselves).
+pub fn events_lower_bound(model: &Model) -> f64 {
+    let expected = expected_arrivals(model);
+    (expected - 6.0 * expected.sqrt()).max(0.0) * events_per_request(model)
+}
+
+/// The mean number of arrivals over the run's duration.
+fn expected_arrivals(model: &Model) -> f64 {
+    let secs = ns_to_secs(model.duration);
+    // A shaped load follows its curve whatever `rate_per_s` says (the curve's mean over the
+    // file's duration): integrate it over the duration this run has.
+    match &model.load.arrivals {
+        Arrivals::Closed { .. } => 0.0,
+        Arrivals::Shaped(curve) => curve.integral(0.0, secs),
+        Arrivals::Poisson => model.load.rate_per_s * secs,
+    }
+}
+
+fn events_per_request(model: &Model) -> f64 {
+    if model.faults.is_empty() {
+        1.0 + 2.0 * certain_calls(model, model.load.entry, 0)
+    } else {
+        1.0
+    }
+}
+
 /// Checks a model's event budget (after any command-line override).
 pub fn check(model: &Model) -> Result<(), OverBudget> {
-    if matches!(model.load.arrivals, Arrivals::Closed { .. }) {
-        return Ok(());
-    }
-    let duration_s = ns_to_secs(model.duration);
-    let expected = model.load.rate_per_s * duration_s;
-    let arrivals = (expected - 6.0 * expected.sqrt()).max(0.0);
-    let per_request = if model.faults.is_empty() { 1.0 + 2.0 * certain_calls(model, model.load.entry, 0) } else { 1.0 };
-    let needed = arrivals * per_request;
+    let needed = events_lower_bound(model);
     if needed > model.limits.max_events as f64 {
         return Err(OverBudget {
             events_needed: needed,
             max_events: model.limits.max_events,
-            rate_per_s: model.load.rate_per_s,
-            duration_s,
-            events_per_request: per_request,
+            rate_per_s: expected_arrivals(model) / ns_to_secs(model.duration),
+            duration_s: ns_to_secs(model.duration),
+            events_per_request: events_per_request(model),
         });
     }
     Ok(())
