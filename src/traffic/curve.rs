@@ -199,6 +199,17 @@ mod tests {
     }
 
     #[test]
+    fn long_integrals_stay_bounded_and_close() {
+        use crate::traffic::shape::Piecewise;
+        // A ramp from 0 to 100/s over 1e9 s: exactly 5e10 arrivals, in at most 2M evaluations.
+        let ramp = Piecewise { t: vec![0.0, 1e9], v: vec![0.0, 100.0], step: false };
+        let part = Part { scale: 1.0, factors: vec![(Factor::Piecewise(ramp), false)], mix: None, regional: None };
+        let c = Curve::new(vec![part]);
+        assert!((c.integral(0.0, 1e9) / 5e10 - 1.0).abs() < 1e-9);
+        assert_eq!(c.integral(5.0, 5.0), 0.0);
+    }
+
+    #[test]
     fn picks_parts_by_their_rates() {
         let part = |s: f64| Part { scale: s, factors: Vec::new(), mix: None, regional: None };
         let mut c = Curve::new(vec![part(1.0), part(3.0)]);
