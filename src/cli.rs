@@ -137,7 +137,7 @@ pub fn execute(cli: Cli) -> Result<String, Error> {
         }
         Command::Sweep { file, key, from, to, step, format, overrides } => {
             let values = crate::sweep::values(from, to, step).map_err(Error::Usage)?;
-            let text = std::fs::read_to_string(&file).map_err(|source| Error::Io { path: file.clone(), source })?;
+            let text = crate::load::read_input(&file, "scenario")?;
             let labels = values.iter().map(|v| crate::sweep::point_label(&key, *v)).collect();
             let progress = crate::progress::Progress::items("sweep", labels, true);
             let s = crate::sweep::sweep_with(&file, &text, &key, &values, &overrides.overrides()?);

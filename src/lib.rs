@@ -4,6 +4,7 @@
 //! types) -> `engine` (one run) -> `summary::Summary` (serializable) -> `report` (renderers).
 //! See ARCHITECTURE.md for the codemap and invariants.
 
+pub mod budget;
 pub mod calls_model;
 pub mod catalog;
 pub mod check;

@@ -42,8 +42,11 @@ pub struct RunOutput {
 
 /// Runs the scenario and judges its thresholds.
 pub fn execute(a: &RunArgs) -> Result<RunOutput, Error> {
+    if let Some(n) = a.replications {
+        crate::runner::check_replications(n, "--replications").map_err(Error::Usage)?;
+    }
     let overrides = a.overrides.overrides()?;
-    let text = std::fs::read_to_string(&a.file).map_err(|source| Error::Io { path: a.file.clone(), source })?;
+    let text = crate::load::read_input(&a.file, "scenario")?;
     let (model, set) = parse_scenario_checked_with(&a.file, &text, &overrides)?;
     let duration_ns = match &a.duration {
         Some(d) => Some(parse_duration(d).map_err(|e| Error::Usage(format!("--duration: {e}")))?),
@@ -53,6 +56,7 @@ pub fn execute(a: &RunArgs) -> Result<RunOutput, Error> {
         return Err(Error::Usage("--duration must be greater than zero".into()));
     }
     let model = apply(&model, &RunOptions { seed: a.seed, duration_ns, replications: a.replications });
+    crate::budget::check_override(&model, "--duration")?;
     let (summary, each) = crate::runner::with_progress(&a.file, &model, run_and_each)?;
     let thresholds = evaluate_run(&set.thresholds, &each).map_err(|missing| {
         let diags = missing.iter().map(|m| missing_diag(&a.file, &text, &set.thresholds[m.threshold], m, "")).collect();

@@ -15,6 +15,21 @@ pub struct RunOptions {
     pub replications: Option<u32>,
 }
 
+/// The most replications a run, check or journey may ask for: each one is a full simulation,
+/// so more is never needed for an interval and would only hide a typo (or allocate for one).
+pub const MAX_REPLICATIONS: u32 = 10_000;
+
+/// A replication count from the command line or a file: 1 to `MAX_REPLICATIONS`.
+pub fn check_replications(n: u32, what: &str) -> Result<u32, String> {
+    match n {
+        0 => Err(format!("{what} must be at least 1 (0 replications would simulate nothing)")),
+        n if n > MAX_REPLICATIONS => Err(format!(
+            "{what} is {n}, above the maximum of {MAX_REPLICATIONS}: use fewer (10 to 30 give a useful interval)"
+        )),
+        n => Ok(n),
+    }
+}
+
 pub fn apply(model: &Model, opts: &RunOptions) -> Model {
     let mut m = model.clone();
     if let Some(s) = opts.seed {

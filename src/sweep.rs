@@ -58,7 +58,7 @@ fn set_key(doc: &mut Table, path: &str, value: f64, integer: bool) -> Result<(),
 
 /// The values of a sweep: `from..=to` by `step`.
 pub fn values(from: f64, to: f64, step: f64) -> Result<Vec<f64>, String> {
-    if !(step > 0.0 && to >= from) || (to - from) / step > 200.0 {
+    if !([from, to, step].iter().all(|v| v.is_finite()) && step > 0.0 && to >= from) || (to - from) / step > 200.0 {
         return Err("need from <= to, step > 0 and at most 200 points".into());
     }
     let n = ((to - from) / step + 1e-9).floor() as usize;

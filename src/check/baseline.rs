@@ -86,17 +86,12 @@ fn relative(from: &Path, to: &Path) -> String {
 /// Reads a baseline; a missing or unreadable file is an I/O error (a missing one says how to
 /// record it), a malformed one an invalid input with its line and column.
 pub fn read(path: &str) -> Result<Baseline, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| {
-        let source = if source.kind() == std::io::ErrorKind::NotFound {
-            std::io::Error::new(
-                source.kind(),
-                format!("no such file; record it with `stagesim check FILE... --baseline {path} --update-baseline` and commit it"),
-            )
-        } else {
-            source
-        };
-        Error::Io { path: path.to_string(), source }
-    })?;
+    if !std::path::Path::new(path).exists() {
+        let hint = format!("no such file; record it with `stagesim check FILE... --baseline {path} --update-baseline` and commit it");
+        let source = std::io::Error::new(std::io::ErrorKind::NotFound, hint);
+        return Err(Error::Io { path: path.to_string(), source });
+    }
+    let text = crate::load::read_input(path, "baseline")?;
     let invalid = |line: usize, column: usize, message: String| {
         Error::Invalid(vec![Diagnostic {
             file: path.to_string(),

@@ -245,6 +245,13 @@ fn validate_options(files: &[String], opts: &CheckOptions) -> Result<(), Error> 
             "--replications must be at least 2: one replication has no confidence interval".into(),
         ));
     }
+    let max = crate::runner::MAX_REPLICATIONS;
+    if opts.max_replications > max {
+        return Err(Error::Usage(format!(
+            "--max-replications is {}, above the maximum of {max}: 30 is the default and usually enough",
+            opts.max_replications
+        )));
+    }
     if opts.max_replications < opts.replications {
         return Err(Error::Usage(format!(
             "--max-replications ({}) must be at least --replications ({})",
@@ -300,9 +307,10 @@ fn entry(s: &ScenarioReport) -> BaselineEntry {
 }
 
 fn check_scenario(file: &str, opts: &CheckOptions) -> Result<ScenarioReport, Error> {
-    let text = std::fs::read_to_string(file).map_err(|source| Error::Io { path: file.to_string(), source })?;
+    let text = crate::load::read_input(file, "scenario")?;
     let (model, set) = parse_scenario_checked_with(file, &text, &opts.overrides)?;
     let model = apply(&model, &RunOptions { seed: opts.seed, duration_ns: opts.duration_ns, replications: None });
+    crate::budget::check_override(&model, "--duration")?;
     let missing = |m: Vec<Missing>| missing_fields(file, &text, &set, m);
     judge_model(&scenario_key(file), &model, &set.thresholds, opts, &missing)
 }

@@ -142,11 +142,10 @@ impl AutoscaleInput {
         let up_cooldown = dur(r, "up_cooldown", &self.up_cooldown, 180_000_000_000);
         let down_cooldown = dur(r, "down_cooldown", &self.down_cooldown, 600_000_000_000);
         let warmup = dur(r, "warmup", &self.warmup, 120_000_000_000);
-        let interval = dur(r, "interval", &self.interval, 30_000_000_000);
-        if interval == Some(0) {
-            r.problem(&at("interval"), "`interval` must be greater than zero", "for example \"30s\"");
-            ok = false;
-        }
+        let interval = match &self.interval {
+            Some(t) => r.interval(&at("interval"), t),
+            None => Some(30_000_000_000),
+        };
         let step = r.count(&at("step"), self.step, 1);
         ok.then_some(AutoscaleSpec {
             metric,

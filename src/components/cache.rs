@@ -195,8 +195,8 @@ impl CacheInput {
         let mode = self.mode(&base, r);
         let write_policy = self.write_policy.unwrap_or_default();
         let flush_interval = match (&self.flush_interval, write_policy) {
-            (Some(f), WritePolicy::WriteBehind) => r.duration(&at("flush_interval"), f),
-            (None, WritePolicy::WriteBehind) => r.duration(&at("flush_interval"), DEFAULT_FLUSH_INTERVAL),
+            (Some(f), WritePolicy::WriteBehind) => r.interval(&at("flush_interval"), f),
+            (None, WritePolicy::WriteBehind) => r.interval(&at("flush_interval"), DEFAULT_FLUSH_INTERVAL),
             (Some(_), _) => {
                 r.problem(
                     &at("flush_interval"),

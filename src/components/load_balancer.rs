@@ -130,11 +130,7 @@ impl LoadBalancerInput {
         };
         let health = self.health_check.as_ref().and_then(|h| {
             let at = |k: &'static str| [base[0], base[1], "health_check", k];
-            let interval = r.duration(&at("interval"), &h.interval)?;
-            if interval == 0 {
-                r.problem(&at("interval"), "`interval` must be greater than zero", "for example \"5s\"");
-                return None;
-            }
+            let interval = r.interval(&at("interval"), &h.interval)?;
             let failures = r.count(&at("failures"), h.failures, 3);
             Some(HealthCheckSpec { interval, failures })
         });

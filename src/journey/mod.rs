@@ -231,7 +231,7 @@ pub fn load_journey(path: &str) -> Result<Journey, Error> {
 /// by that one rate (also its check load); each `--set` applies to every stage that has the
 /// key's table, and is an error when no stage has it.
 pub fn load_journey_with(path: &str, overrides: &Overrides) -> Result<Journey, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_string(), source })?;
+    let text = crate::load::read_input(path, "journey")?;
     let mut table = DeTable::parse(&text).map_err(|e| Error::Invalid(vec![toml_diag(path, &text, &e)]))?;
     if let (Some(rate), Some(DeValue::Table(load))) =
         (overrides.load_value(text.len() + 1), table.get_mut().get_mut("load").map(|v| v.get_mut()))
@@ -359,7 +359,7 @@ fn build(cx: &mut Ctx, f: &JourneyFile, table: &DeTable) -> Option<Journey> {
         seed: j.seed.unwrap_or(1),
         duration,
         warmup,
-        replications: j.replications.unwrap_or(2).max(1),
+        replications: journey_replications(cx, j.replications),
         rates,
         capacity_search: f.load.capacity_search,
         criteria,
@@ -367,6 +367,16 @@ fn build(cx: &mut Ctx, f: &JourneyFile, table: &DeTable) -> Option<Journey> {
         stages: stages?,
         check_rate,
     })
+}
+
+fn journey_replications(cx: &mut Ctx, n: Option<u32>) -> u32 {
+    match crate::runner::check_replications(n.unwrap_or(2), "`replications`") {
+        Ok(n) => n,
+        Err(e) => {
+            cx.problem(&["journey", "replications"], &e, "2 to 30 replications give the report its intervals");
+            1
+        }
+    }
 }
 
 fn rates(cx: &mut Ctx, load: &LoadSection) -> Vec<f64> {
@@ -505,13 +515,16 @@ fn stage_doc(
     let (mut doc, origin, file) = match raw.get("file").and_then(|v| v.as_str()) {
         Some(f) => {
             let path = dir.join(f).to_string_lossy().into_owned();
-            let Ok(text) = std::fs::read_to_string(&path) else {
-                cx.problem(
-                    &["stages", idx, "file"],
-                    &format!("cannot read `{path}`"),
-                    "the path is relative to the journey file",
-                );
-                return None;
+            let text = match crate::load::read_input(&path, "scenario") {
+                Ok(text) => text,
+                Err(Error::Invalid(d)) => {
+                    cx.diags.extend(d);
+                    return None;
+                }
+                Err(e) => {
+                    cx.problem(&["stages", idx, "file"], &e.to_string(), "the path is relative to the journey file");
+                    return None;
+                }
             };
             let Ok(t) = toml::from_str::<Table>(&text) else {
                 // Let the scenario loader report the syntax error with its position.

@@ -24,6 +24,7 @@ mod flow_regions;
 mod flow_resilience;
 mod flow_support;
 mod golden;
+mod inputs;
 mod invariants;
 mod journeys;
 mod k6;
