@@ -45,5 +45,6 @@ pub fn run_capped(args: &[&str], mem_mib: u64, secs: u64) -> Capped {
 fn slow_capped_runs_report_the_exit_code() {
     let ok = run_capped(&["validate", "scenarios/queueing/mm1.toml"], 512, 60);
     assert_eq!(ok.code, Some(0), "{}", ok.stderr);
+    assert!(ok.stdout.contains("ok"), "{}", ok.stdout);
     assert!(!ok.timed_out);
 }
