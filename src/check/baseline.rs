@@ -87,7 +87,9 @@ fn relative(from: &Path, to: &Path) -> String {
 /// record it), a malformed one an invalid input with its line and column.
 pub fn read(path: &str) -> Result<Baseline, Error> {
     if !std::path::Path::new(path).exists() {
-        let hint = format!("no such file; record it with `stagesim check FILE... --baseline {path} --update-baseline` and commit it");
+        let hint = format!(
+            "no such file; record it with `stagesim check FILE... --baseline {path} --update-baseline` and commit it"
+        );
         let source = std::io::Error::new(std::io::ErrorKind::NotFound, hint);
         return Err(Error::Io { path: path.to_string(), source });
     }

@@ -24,20 +24,28 @@ fn anchored(body: &str) -> String {
     format!(r"^\s*(?:{body})\s*$")
 }
 
-/// `units::parse_duration`: `"250ms"`, `"2m"`, `"1.5h"`, `"1d"`.
+/// One duration or a compound of them (`"1h30m"`, `"1d 12h"`); that the units go down is
+/// left to the parser.
+fn compound_duration() -> String {
+    format!(r"{b}(?:\s*{b})*", b = duration_body(false))
+}
+
+/// `units::parse_duration`: `"250ms"`, `"2m"`, `"1.5h"`, `"1d"`, `"1h30m"`.
 pub fn duration() -> String {
-    anchored(&duration_body(false))
+    anchored(&compound_duration())
 }
 
 /// `[scenario] warmup`: a duration or `"auto"`.
 pub fn duration_or_auto() -> String {
-    format!(r"^(?:auto|\s*{}\s*)$", duration_body(false))
+    format!(r"^(?:auto|\s*{}\s*)$", compound_duration())
 }
 
 const RATE_PERIODS: &str = "s|sec|second|m|min|minute|h|hour|d|day|mo|month";
 
+/// `COUNT/PERIOD` (the count may say `req`), or `COUNT rps|qps|rpm|rph`.
 fn positive_rate() -> String {
-    format!(r"{}\s*[kKMGB]?\s*/\s*(?:{RATE_PERIODS})", number(true))
+    let n = number(true);
+    format!(r"{n}\s*[kKMGB]?\s*(?:requests|reqs|req)?\s*/\s*(?:{RATE_PERIODS})|{n}\s*[kKMGB]?\s*(?:rps|qps|rpm|rph)")
 }
 
 /// `units::parse_rate`: `"800/s"`, `"5M/day"`, `"1.2k/min"`; more than zero.
@@ -45,10 +53,13 @@ pub fn rate() -> String {
     anchored(&positive_rate())
 }
 
-/// `units::parse_rate_or_zero`: as a rate, or a zero without a multiplier (`"0/s"`).
+/// `units::parse_rate_or_zero`: as a rate, or a zero in any of its spellings (`"0/s"`, `"0k/s"`).
 pub fn rate_or_zero() -> String {
     let zero = r"_*[+-]?(?:[0_]*0[0_]*(?:\.[0_]*)?|[0_]*\.[0_]*0[0_]*)(?:[eE]_*[+-]?[0-9_]*[0-9][0-9_]*)?";
-    anchored(&format!(r"{}|{zero}\s*/\s*(?:{RATE_PERIODS})", positive_rate()))
+    let zero_rate = format!(
+        r"{zero}\s*[kKMGB]?\s*(?:requests|reqs|req)?\s*/\s*(?:{RATE_PERIODS})|{zero}\s*[kKMGB]?\s*(?:rps|qps|rpm|rph)"
+    );
+    anchored(&format!(r"{}|{zero_rate}", positive_rate()))
 }
 
 const SIZE_UNITS: &str = "B|KB|kB|MB|GB|TB|KiB|MiB|GiB|TiB";

@@ -141,14 +141,17 @@ fn a_run_stopped_by_a_limit_says_so() {
     std::fs::create_dir_all(&dir).unwrap();
     let text = std::fs::read_to_string(format!("{}/{}", env!("CARGO_MANIFEST_DIR"), PROBES[2])).unwrap();
     let file = dir.join("limited.toml");
-    let limited = text + "\n[limits]\nmax_events = 20000\n\n[thresholds]\nthroughput = \"rate > 1000000/s\"\n";
+    // A warm-up long enough that the limit falls inside it, and a limit above the event budget's
+    // lower bound (4k/s x 40 s x 3 events), so validation lets the run start.
+    let text = text.replace("warmup = \"5s\"", "warmup = \"35s\"");
+    let limited = text + "\n[limits]\nmax_events = 600000\n\n[thresholds]\nthroughput = \"rate > 1000000/s\"\n";
     std::fs::write(&file, limited).unwrap();
     let f = file.to_str().unwrap();
     let (code, out, _) = bin(&["run", f, "--format", "json"]);
     assert_eq!(code, Some(5));
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!((v["partial"].as_bool(), v["stop_reason"].as_str()), (Some(true), Some("event_limit")));
-    assert!(v["simulated_s"].as_f64().unwrap() < 5.0, "the time reached, not the duration");
+    assert!(v["simulated_s"].as_f64().unwrap() < 35.0, "the time reached, not the duration");
     assert_eq!(v["measured_s"].as_f64(), Some(0.0));
     let mut bad = Vec::new();
     violations(&v, "", &mut bad);

@@ -82,7 +82,7 @@ fn replication_counts_are_validated() {
     assert!(e.contains("maximum of 10000"), "{e}");
     let path = variant("scenarios/queueing/mm1.toml", "reps.toml", "seed = 1", "seed = 1\nreplications = 20000");
     let d = diagnostic(stagesim::load_scenario(&path).unwrap_err());
-    assert!(d.key == "scenario.replications" && d.line == 8, "{d}");
+    assert!(d.key == "scenario.replications" && d.line == 9, "{d}");
     assert_eq!(exit_code(&["sweep", &mm1, "--key", "load.x", "--from", "1", "--to", "inf"]), 2);
 }
 
@@ -91,13 +91,13 @@ fn timer_intervals_rates_and_durations_have_ranges() {
     let hc = variant("scenarios/time/crash-behind-balancer.toml", "hc.toml", "interval = \"5s\"", "interval = \"1ns\"");
     let d = diagnostic(stagesim::load_scenario(&hc).unwrap_err());
     assert!(d.key.ends_with("health_check.interval") && d.message.contains("1ms minimum"), "{d}");
-    assert_eq!(d.line, 24);
+    assert_eq!(d.line, 25);
     let rate = variant("scenarios/queueing/mm1.toml", "rate.toml", "\"800/s\"", "\"1.8e19/s\"");
     let d = diagnostic(stagesim::load_scenario(&rate).unwrap_err());
     assert!(d.key == "load.rate" && d.message.contains("maximum of 100M/s"), "{d}");
     let long = variant("scenarios/time/stages.toml", "long.toml", "duration = \"12m\"", "duration = \"1e9s\"");
     let d = diagnostic(stagesim::load_scenario(&long).unwrap_err());
-    assert!(d.key == "scenario.duration" && d.message.contains("3650d") && d.line == 6, "{d}");
+    assert!(d.key == "scenario.duration" && d.message.contains("3650d") && d.line == 7, "{d}");
     // The longest duration validates (its traffic is over after 12 minutes).
     let max = variant("scenarios/time/stages.toml", "max.toml", "duration = \"12m\"", "duration = \"3650d\"");
     stagesim::load_scenario(&max).unwrap();
@@ -115,7 +115,7 @@ fn a_run_over_the_event_budget_is_refused_at_its_duration() {
         temp_file("budget-1h.toml", t.as_bytes())
     };
     let d = diagnostic(stagesim::load_scenario(&path).unwrap_err());
-    assert!(d.key == "scenario.duration" && d.line == 5, "{d}");
+    assert!(d.key == "scenario.duration" && d.line == 6, "{d}");
     assert!(d.message.contains("max_events") && d.help.contains("shorten `duration`"), "{d}");
     assert!(d.help.contains("raise `[limits] max_events`"), "{d}");
     assert_eq!(exit_code(&["validate", &path]), 3);

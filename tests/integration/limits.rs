@@ -54,9 +54,10 @@ fn drain_end_stops_an_overloaded_run() {
 
 #[test]
 fn max_events_stops_the_run() {
-    let s = run(&(overloaded("") + "\n[limits]\nmax_events = 10000\n"));
+    // Above the event budget (2000/s x 20 s x 3 events, less six deviations), below what the run needs.
+    let s = run(&(overloaded("") + "\n[limits]\nmax_events = 120000\n"));
     assert!(s.limits.stopped_at_max_events);
-    assert_eq!(s.events, 10_000);
+    assert_eq!(s.events, 120_000);
     conserved(&s);
 }
 

@@ -140,7 +140,7 @@ fn schema_a_misspelt_key_or_kind_fails() {
 /// Strings, and whether each parser should take them (checked against the parser too).
 const DURATIONS: &[&str] = &[
     "250ms", "2m", "1.5h", "10us", "10µs", "1d", "3 days", "2w", " 5 s ", "1_000ms", "1e3ms", ".5s", "5.s", "0s",
-    "+1s", "5", "5parsecs", "-1s", "ms", "5 e", "1e", "auto", "5ms5", "1,5s", "", "1h30m",
+    "+1s", "5", "5parsecs", "-1s", "ms", "5 e", "1e", "auto", "5ms5", "1,5s", "", "1h30m", "2m30s", "1d 12h",
 ];
 const RATES: &[&str] = &[
     "800/s",
@@ -163,6 +163,9 @@ const RATES: &[&str] = &[
     "0k/s",
     "-0/s",
     "10k rps",
+    "600 rpm",
+    "1200 req/s",
+    "5 qps",
 ];
 const SIZES: &[&str] = &["64KiB", "1.5MB", "512B", "512", "10 GB", "0B", "2TiB", "3 furlongs", "-1B", "1kb", "MB"];
 const GROWTHS: &[&str] = &["10%/week", "-2%/day", "5 % / month", "1%/y", "10/week", "10%", "10%/fortnight", "x%/day"];
