@@ -234,7 +234,7 @@ mod tests {
         let mut popped = 0;
         for id in 0..4_000u32 {
             now += rng.next_u64() % 3; // few distinct times: many ties
-            if rng.next_u64() % 2 == 0 {
+            if rng.next_u64().is_multiple_of(2) {
                 let delay = durations[(rng.next_u64() % 3) as usize];
                 assert!(arm(&mut d, id, now, delay, seq));
                 reference.push_seq(now + delay, seq, id);
@@ -245,7 +245,7 @@ mod tests {
                 reference.push_seq(now + delay, seq, id + 100_000);
                 seq += 1;
             }
-            if rng.next_u64() % 3 == 0 {
+            if rng.next_u64().is_multiple_of(3) {
                 let victim = (rng.next_u64() % u64::from(id + 1)) as u32;
                 d.disarm(victim);
                 cancelled[victim as usize] = true;
