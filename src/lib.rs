@@ -4,11 +4,14 @@
 //! types) -> `engine` (one run) -> `summary::Summary` (serializable) -> `report` (renderers).
 //! See ARCHITECTURE.md for the codemap and invariants.
 
+pub mod analysis;
 pub mod calls_model;
 pub mod catalog;
 pub mod check;
 pub mod cli;
+pub mod cli_more;
 pub mod color;
+pub mod compare;
 pub mod components;
 pub mod diag;
 pub mod dist;
@@ -22,6 +25,7 @@ pub mod journey_cli;
 pub mod load;
 pub mod model;
 pub mod overrides;
+pub mod periods;
 pub mod prices;
 pub mod regions;
 pub mod report;
@@ -31,6 +35,7 @@ pub mod runner;
 pub mod shell;
 pub mod sizes;
 pub mod stats;
+pub mod steady;
 pub mod summary;
 pub mod sweep;
 pub mod traffic;

@@ -32,6 +32,9 @@ pub struct RunArgs {
     pub format: Format,
     #[command(flatten)]
     pub overrides: OverrideArgs,
+    /// Also write the summary and its time series (JSON, HTML with SVG charts) here.
+    #[arg(long)]
+    pub out: Option<String>,
 }
 
 /// What `run` prints and its exit code.
@@ -54,6 +57,9 @@ pub fn execute(a: &RunArgs) -> Result<RunOutput, Error> {
     }
     let model = apply(&model, &RunOptions { seed: a.seed, duration_ns, replications: a.replications });
     let (summary, each) = run_and_each(&model);
+    if let Some(dir) = &a.out {
+        report::run_files::write_run(dir, &summary).map_err(|source| Error::Io { path: dir.clone(), source })?;
+    }
     let thresholds = evaluate_run(&set.thresholds, &each).map_err(|missing| {
         let diags = missing.iter().map(|m| missing_diag(&a.file, &text, &set.thresholds[m.threshold], m, "")).collect();
         Error::Invalid(diags)

@@ -130,16 +130,53 @@ pub fn render(s: &Summary) -> String {
         }
     }
     let l = &s.limits;
-    if l.rejected_at_max_in_flight > 0
-        || l.refused_at_max_calls > 0
-        || l.stopped_at_max_events
-        || l.stopped_at_drain_end
-    {
-        let _ = writeln!(
-            o,
-            "LIMITS HIT: {} arrivals rejected at max_in_flight={}, {} calls refused at max_calls={}, stopped at max_events: {}, stopped at drain end: {}",
-            l.rejected_at_max_in_flight, l.max_in_flight, l.refused_at_max_calls, l.max_calls, l.stopped_at_max_events, l.stopped_at_drain_end
-        );
+    let mut hit = Vec::new();
+    if l.rejected_at_max_in_flight > 0 {
+        hit.push(format!("{} arrivals rejected at max_in_flight = {}", l.rejected_at_max_in_flight, l.max_in_flight));
+    }
+    if l.refused_at_max_calls > 0 {
+        hit.push(format!("{} calls refused at max_calls = {}", l.refused_at_max_calls, l.max_calls));
+    }
+    if l.stopped_at_max_events {
+        hit.push(format!("stopped at max_events = {}", l.max_events));
+    }
+    if l.stopped_at_drain_end {
+        hit.push("stopped at the end of the drain with work pending".to_string());
+    }
+    if !hit.is_empty() {
+        let _ = writeln!(o, "LIMITS HIT: {}", hit.join("; "));
+    }
+    render_periods(&mut o, s);
+    if let Some(b) = &s.bottleneck {
+        let _ = writeln!(o, "\nbottleneck {} Relieved by {}.", b.sentence, b.relieved_by);
+    }
+    for w in &s.warnings {
+        let _ = writeln!(o, "WARNING    {}", w.message);
     }
     o
+}
+
+fn render_periods(o: &mut String, s: &Summary) {
+    if s.periods.is_empty() {
+        return;
+    }
+    let _ =
+        writeln!(o, "\n{:<19} {:>11} {:>10} {:>9}  {}", "period", "peak rate/s", "worst p99", "at", "peak utilization");
+    for p in &s.periods {
+        let span = format!("{}-{}", human_secs(p.from_s), human_secs(p.to_s));
+        let (p99, at) = match (p.latency_s_p99_worst, p.latency_s_p99_worst_at_s) {
+            (Some(v), Some(t)) => (human_secs(v), human_secs(t)),
+            _ => ("-".to_string(), "-".to_string()),
+        };
+        let _ = writeln!(
+            o,
+            "{:<19} {:>11.1} {:>10} {:>9}  {:.1}% {}",
+            span,
+            p.arrivals_per_s_peak,
+            p99,
+            at,
+            p.utilization_peak * 100.0,
+            p.utilization_peak_component
+        );
+    }
 }
