@@ -55,7 +55,10 @@ pub struct Comparison {
 }
 
 /// The metrics compared, read from one replication's summary.
-const METRICS: &[(&str, fn(&Summary) -> f64)] = &[
+/// Reads one metric from a summary.
+type Metric = fn(&Summary) -> f64;
+
+const METRICS: &[(&str, Metric)] = &[
     ("latency_s_p50", |s| s.latency_s.p50),
     ("latency_s_p99", |s| s.latency_s.p99),
     ("error_ratio", |s| s.requests.error_ratio),

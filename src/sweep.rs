@@ -117,7 +117,7 @@ pub fn range_values(r: &Range) -> Result<(Vec<f64>, Unit), String> {
         return Err(format!("--from `{}` and --to `{}` have different units", r.from, r.to));
     }
     if let Some(n) = r.log_points {
-        if !(from > 0.0 && to > from) || !(2..=200).contains(&n) {
+        if !(from > 0.0 && to > from && (2..=200).contains(&n)) {
             return Err("--log needs 0 < from < to and 2 to 200 --points".into());
         }
         let ratio = (to / from).powf(1.0 / f64::from(n - 1));
@@ -286,7 +286,7 @@ fn point(m: &crate::model::Model, runs: &[crate::engine::RunData], value: f64, v
         value,
         value_text,
         latency_s_p99: s.latency_s.p99,
-        latency_s_p99_ci95: s.latency_s.p99_ci95.clone().map(|c| Ci { low: c.low.max(0.0), high: c.high }),
+        latency_s_p99_ci95: s.latency_s.p99_ci95.map(|c| Ci { low: c.low.max(0.0), high: c.high }),
         latency_s_mean: s.latency_s.mean,
         error_ratio: s.requests.error_ratio,
         error_ratio_ci95: ci(|s| s.requests.error_ratio, 1.0),

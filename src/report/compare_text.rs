@@ -36,6 +36,9 @@ fn difference(d: &Difference) -> String {
     format!("{}{ci} {verdict}", signed(&d.metric, d.difference))
 }
 
+/// Formats one design's value in a row.
+type Cell = Box<dyn Fn(&crate::compare::Design) -> String>;
+
 pub fn render(c: &Comparison) -> String {
     let mut o = String::new();
     let _ = writeln!(
@@ -50,7 +53,7 @@ pub fn render(c: &Comparison) -> String {
         let _ = write!(o, " {:>24}", format!("{}: {}", (b'A' + (i % 26) as u8) as char, short(&d.file)));
     }
     let _ = writeln!(o);
-    let rows: [(&str, Box<dyn Fn(&crate::compare::Design) -> String>); 7] = [
+    let rows: [(&str, Cell); 7] = [
         ("p50", Box::new(|d| human_secs(d.latency_s_p50))),
         ("p99", Box::new(|d| human_secs(d.latency_s_p99))),
         ("errors", Box::new(|d| format!("{:.3}%", d.error_ratio * 100.0))),

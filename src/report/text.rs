@@ -160,8 +160,7 @@ fn render_periods(o: &mut String, s: &Summary) {
     if s.periods.is_empty() {
         return;
     }
-    let _ =
-        writeln!(o, "\n{:<19} {:>11} {:>10} {:>9}  {}", "period", "peak rate/s", "worst p99", "at", "peak utilization");
+    let _ = writeln!(o, "\n{:<19} {:>11} {:>10} {:>9}  peak utilization", "period", "peak rate/s", "worst p99", "at");
     for p in &s.periods {
         let span = format!("{}-{}", human_secs(p.from_s), human_secs(p.to_s));
         let (p99, at) = match (p.latency_s_p99_worst, p.latency_s_p99_worst_at_s) {
