@@ -24,6 +24,9 @@ pub struct Cli {
     pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
+    /// No progress on stderr (neither the bar on a terminal nor the lines off one).
+    #[arg(long, global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -52,9 +55,6 @@ pub enum Command {
         out: Option<String>,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
-        /// No progress bar.
-        #[arg(long)]
-        quiet: bool,
         #[command(flatten)]
         overrides: OverrideArgs,
     },
@@ -91,18 +91,31 @@ pub enum Command {
     },
     /// Print the man page (roff), e.g. `stagesim man > stagesim.1`.
     Man,
+    /// Print a JSON Schema (draft-07): of scenario or journey files, or of a JSON output.
+    Schema {
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::schema::NAMES), default_value = "scenario")]
+        name: String,
+    },
+    /// Print the Markdown reference of every component kind, or of one.
+    Docs {
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::components::KINDS))]
+        kind: Option<String>,
+    },
 }
 
 /// Runs a parsed command; returns what to print on stdout.
 pub fn execute(cli: Cli) -> Result<String, Error> {
     match cli.command {
         Command::Run(args) => crate::run_cmd::execute(&args).map(|out| out.stdout),
-        Command::Journey { file, out, format, quiet, overrides } => {
-            crate::journey_cli::journey(&file, out, matches!(format, Format::Json), quiet, &overrides.overrides()?)
+        Command::Journey { file, out, format, overrides } => {
+            crate::journey_cli::journey(&file, out, matches!(format, Format::Json), &overrides.overrides()?)
         }
         Command::Explain { file, format, overrides } => {
             let model = load_scenario_with(&file, &overrides.overrides()?)?;
             let measured = run(&model);
+            if let Some(e) = crate::progress::interrupted(vec![format!("{file}: the measured run")], 1) {
+                return Err(e);
+            }
             let e = crate::explain::explain(&model, Some(&measured));
             Ok(match format {
                 Format::Text => report::explain_text::render(&e),
@@ -116,6 +129,8 @@ pub fn execute(cli: Cli) -> Result<String, Error> {
         Command::Init(args) => crate::init::execute(&args),
         Command::Completions { shell } => Ok(crate::shell::completions(shell)),
         Command::Man => Ok(crate::shell::man()),
+        Command::Schema { name } => Ok(crate::schema::render(&name).expect("clap checked the name")),
+        Command::Docs { kind } => Ok(crate::docs::render(kind.as_deref())),
         Command::Graph { file, format } => {
             let m = load_scenario(&file)?;
             Ok(match format {
@@ -126,6 +141,10 @@ pub fn execute(cli: Cli) -> Result<String, Error> {
     }
 }
 
+/// Exit code of a run a limit stopped (`partial`): its output is printed, but it is not a
+/// full measurement. It wins over a threshold failure in `check`.
+pub const EXIT_PARTIAL: i32 = 5;
+
 /// The whole program: parse arguments, execute, print, and return the exit code.
 pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
     let cli = match Cli::try_parse_from(args) {
@@ -135,6 +154,8 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
+    crate::progress::set_quiet(cli.quiet);
+    crate::progress::install_signal_handlers();
     let color = crate::color::for_stderr(cli.color);
     // `check` and `run` have their own exit code (1 when a threshold fails).
     match &cli.command {
@@ -142,6 +163,8 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         Command::Run(args) => return crate::run_cmd::main(args, color),
         _ => {}
     }
+    // Every command that runs simulations (run, explain, sweep, journey, check) turns a stop
+    // into `Error::Interrupted` itself, before it prints or writes anything.
     match execute(cli) {
         Ok(out) => {
             use std::io::Write;

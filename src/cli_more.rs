@@ -55,7 +55,7 @@ pub struct SweepArgs {
 }
 
 fn read(file: &str) -> Result<String, Error> {
-    std::fs::read_to_string(file).map_err(|source| Error::Io { path: file.to_string(), source })
+    crate::load::read_input(file, "scenario")
 }
 
 pub fn compare(a: &CompareArgs) -> Result<String, Error> {
@@ -94,9 +94,16 @@ pub fn sweep(a: &SweepArgs) -> Result<String, Error> {
     let (_, unit) = crate::sweep::parse_value(&a.from).map_err(|e| Error::Usage(format!("--from: {e}")))?;
     crate::sweep::check_key(&text, &a.key, unit).map_err(Error::Usage)?;
     let (values, unit) = crate::sweep::range_values(&range).map_err(Error::Usage)?;
-    let s = crate::sweep::sweep_with(&a.file, &text, &a.key, &values, unit, a.replications, &a.overrides.overrides()?)?;
     if let Some(dir) = &a.out {
-        report::sweep_chart::write_sweep(dir, &s).map_err(|source| Error::Io { path: dir.clone(), source })?;
+        crate::output_file::check_set_target(dir, &|n| report::sweep_chart::FILES.contains(&n))?;
+    }
+    let labels = values.iter().map(|v| crate::sweep::point_label(&a.key, *v)).collect();
+    let progress = crate::progress::Progress::items("sweep", labels, true);
+    let s = crate::sweep::sweep_with(&a.file, &text, &a.key, &values, unit, a.replications, &a.overrides.overrides()?);
+    progress.check_interrupted()?;
+    let s = s?;
+    if let Some(dir) = &a.out {
+        report::sweep_chart::write_sweep(dir, &s)?;
     }
     Ok(match a.format {
         Format::Text => report::sweep_text::render(&s),

@@ -18,7 +18,7 @@ use toml::{Table, Value};
 const TRAFFIC_KEYS: &[&str] = &["load", "requests", "keys", "users", "sizes"];
 const TRAFFIC_SCENARIO_KEYS: &[&str] = &["seed", "duration", "warmup", "window"];
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Design {
     pub file: String,
     pub scenario: String,
@@ -34,7 +34,7 @@ pub struct Design {
     pub bottleneck: Option<Bottleneck>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Difference {
     pub metric: String,
     /// Mean over replications of (this design - the first).
@@ -45,7 +45,7 @@ pub struct Difference {
     pub significant: Option<bool>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Comparison {
     pub replications: u32,
     pub rate_per_s: f64,

@@ -81,17 +81,42 @@ pub enum Error {
     },
     #[error("{0}")]
     Usage(String),
+    /// A file could not be written; the previous one, if any, is left as it was.
+    #[error("cannot write `{path}`: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Stopped by a signal (SIGINT, SIGTERM) before the work was done; `unfinished` lists
+    /// what was left of `total` items (empty when the work is not a list).
+    #[error("{}", interrupted_text(.signal, .unfinished, *.total))]
+    Interrupted { signal: &'static str, exit_code: i32, unfinished: Vec<String>, total: usize },
 }
 
 impl Error {
-    /// The documented process exit code: 2 usage, 3 invalid scenario, 4 I/O.
+    /// The documented process exit code: 2 usage, 3 invalid scenario, 4 I/O, and as shells
+    /// do, 128 + the signal's number when interrupted (130 SIGINT, 143 SIGTERM).
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage(_) => 2,
             Error::Invalid(_) => 3,
-            Error::Io { .. } => 4,
+            Error::Io { .. } | Error::Write { .. } => 4,
+            Error::Interrupted { exit_code, .. } => *exit_code,
         }
     }
+}
+
+fn interrupted_text(signal: &str, unfinished: &[String], total: usize) -> String {
+    let mut out =
+        format!("interrupted by {signal}: no output was written; files from a previous run are left as they were");
+    if !unfinished.is_empty() {
+        out.push_str(&format!("\nnot finished ({} of {total}):", unfinished.len()));
+        for u in unfinished {
+            out.push_str(&format!("\n  {u}"));
+        }
+    }
+    out
 }
 
 fn render_all(diags: &[Diagnostic]) -> String {

@@ -100,7 +100,7 @@
 //!   replacement is modelled). Writes committed on the old primary and not yet visible on the
 //!   promoted replica when it died are the fault's `requests_lost`.
 //!
-//! Adding a fault kind: a `FaultKind` variant (and `name`, `lasts`), its keys in `KEYS` and
+//! Adding a fault kind: a `FaultKind` variant (and `name`, `lasts`), its keys in `FAULT_KEYS` (which the JSON Schema reads too) and
 //! `FaultInput`, its validation in `validate`, the kinds that accept it in
 //! `ComponentSpec::accepts_fault`, and an arm in those kinds' `fault` (every other kind's
 //! `fault` lists it too, as the matches have no catch-all). A kind reports what the fault did
@@ -120,31 +120,38 @@ mod regions;
 /// Faults a scenario may schedule (their index travels in events as `u16`).
 pub const MAX_FAULTS: usize = 10_000;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FaultInput {
-    /// When it starts.
+    /// When it starts, from the start of the run (simulated time).
+    #[schemars(with = "crate::schema::Duration")]
     pub at: String,
+    /// The fault kind; it decides which other keys the fault takes.
     pub kind: String,
     /// The component it strikes.
     pub target: Option<String>,
     /// instance_crash: which instance (from 0; default 0).
     pub instance: Option<u32>,
     /// instance_crash: when the instance serves again (absent: never).
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub restart_after: Option<String>,
     /// component_down, link faults: how long it lasts (absent: to the end of the run).
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub duration: Option<String>,
     /// Link faults: the two components whose calls it affects.
     pub between: Option<[String; 2]>,
     /// link_latency: one-way latency added to each call and reply.
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub latency: Option<String>,
-    /// link_loss: the probability that a call is lost.
+    /// link_loss: the probability (0 to 1) that a call is lost.
     pub loss: Option<f64>,
     /// region_outage: the region that goes down (a name from models/regions.toml).
     pub region: Option<String>,
     /// replica_lag_spike: added to every write's replication lag while it lasts.
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub lag: Option<String>,
     /// primary_failover: from the primary's death until a replica serves writes.
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub promotion: Option<String>,
 }
 
@@ -251,7 +258,7 @@ pub struct FaultStats {
 }
 
 /// Keys each fault kind takes (besides `at` and `kind`).
-const KEYS: &[(&str, &[&str])] = &[
+pub const FAULT_KEYS: &[(&str, &[&str])] = &[
     ("instance_crash", &["target", "instance", "restart_after"]),
     ("component_down", &["target", "duration"]),
     ("link_latency", &["between", "latency", "duration"]),
@@ -295,8 +302,8 @@ pub fn validate(
     for (i, f) in inputs.iter().enumerate() {
         let idx = i.to_string();
         let at = |k: &'static str| ["faults", idx.as_str(), k];
-        let Some((kind, allowed)) = KEYS.iter().find(|(k, _)| *k == f.kind) else {
-            let kinds: Vec<&str> = KEYS.iter().map(|(k, _)| *k).collect();
+        let Some((kind, allowed)) = FAULT_KEYS.iter().find(|(k, _)| *k == f.kind) else {
+            let kinds: Vec<&str> = FAULT_KEYS.iter().map(|(k, _)| *k).collect();
             let help = match did_you_mean(&f.kind, kinds.iter().copied()) {
                 Some(k) => format!("did you mean `{k}`? Fault kinds: {}", kinds.join(", ")),
                 None => format!("fault kinds: {}", kinds.join(", ")),

@@ -1,41 +1,32 @@
-//! The `journey` command: runs a journey with a progress bar and writes its report.
+//! The `journey` command: runs a journey with progress and writes its report.
 
 use crate::diag::Error;
-use crate::journey::{load_journey_with, run::run_journey};
+use crate::journey::load_journey_with;
+use crate::journey::run::{run_journey, Step};
 use crate::overrides::Overrides;
+use crate::progress::Progress;
 use crate::report;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
 
-pub fn journey(
-    file: &str,
-    out: Option<String>,
-    json: bool,
-    quiet: bool,
-    overrides: &Overrides,
-) -> Result<String, Error> {
+/// Runs the journey and replaces the report in `out` (default `reports/<journey folder>/`)
+/// as a whole. A signal stops it with the previous report untouched and says which steps
+/// were not finished.
+pub fn journey(file: &str, out: Option<String>, json: bool, overrides: &Overrides) -> Result<String, Error> {
     let j = load_journey_with(file, overrides)?;
-    crate::check::journey::probe(&j)?;
-    let gates = j.stages.iter().filter(|s| !s.thresholds.is_empty()).count();
-    let points = j.stages.len() * (j.rates.len() + usize::from(j.capacity_search)) + gates;
-    let bar = ProgressBar::new(points as u64);
-    // Silent when stderr is not a terminal (CI logs) or when asked.
-    if quiet || !std::io::stderr().is_terminal() {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
-    }
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} points, {elapsed}")
-            .expect("static template"),
-    );
-    bar.set_message(j.name.clone());
-    let summary = run_journey(&j, &|| bar.inc(1));
-    bar.finish_and_clear();
     let stem = std::path::Path::new(file)
         .parent()
         .and_then(|p| p.file_name())
         .map_or("journey".into(), |s| s.to_string_lossy().into_owned());
     let dir = out.unwrap_or_else(|| format!("reports/{stem}"));
-    report::files::write_journey(&dir, &summary).map_err(|source| Error::Io { path: dir.clone(), source })?;
+    // Refuse an output directory that cannot take the report before the long work.
+    crate::output_file::check_set_target(&dir, &report::files::is_report_file)?;
+    crate::check::journey::probe(&j)?;
+    let steps: Vec<String> = Step::all(&j).iter().map(|s| s.label(&j)).collect();
+    let progress = Progress::items("journey", steps, false);
+    let summary = run_journey(&j, &|| {});
+    // Before anything is written: a stopped journey's numbers are not a report.
+    progress.check_interrupted()?;
+    drop(progress);
+    report::files::write_journey(&dir, &summary)?;
     Ok(if json {
         serde_json::to_string_pretty(&summary).expect("summary serializes") + "\n"
     } else {

@@ -5,6 +5,7 @@
 //! See ARCHITECTURE.md for the codemap and invariants.
 
 pub mod analysis;
+pub mod budget;
 pub mod calls_model;
 pub mod catalog;
 pub mod check;
@@ -15,6 +16,7 @@ pub mod compare;
 pub mod components;
 pub mod diag;
 pub mod dist;
+pub mod docs;
 pub mod engine;
 pub mod explain;
 pub mod faults;
@@ -24,14 +26,17 @@ pub mod journey;
 pub mod journey_cli;
 pub mod load;
 pub mod model;
+pub mod output_file;
 pub mod overrides;
 pub mod periods;
 pub mod prices;
+pub mod progress;
 pub mod regions;
 pub mod report;
 pub mod rng;
 pub mod run_cmd;
 pub mod runner;
+pub mod schema;
 pub mod shell;
 pub mod sizes;
 pub mod stats;

@@ -24,7 +24,7 @@ pub fn load_scenario(path: &str) -> Result<Model, Error> {
 
 /// Reads a scenario file, applies command-line overrides and validates the result.
 pub fn load_scenario_with(path: &str, overrides: &Overrides) -> Result<Model, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_string(), source })?;
+    let text = crate::load::read_input(path, "scenario")?;
     parse_scenario_checked_with(path, &text, overrides).map(|(model, _)| model)
 }
 
@@ -35,7 +35,7 @@ pub fn parse_scenario(file: &str, text: &str) -> Result<Model, Error> {
 
 /// Reads and validates a scenario file and its `[thresholds]`.
 pub fn load_scenario_checked(path: &str) -> Result<(Model, ThresholdSet), Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_string(), source })?;
+    let text = read_input(path, "scenario")?;
     parse_scenario_checked(path, &text)
 }
 
@@ -170,9 +170,13 @@ fn read_traces(doc: &Doc, file: &mut ScenarioFile, root: &Spanned<DeValue>, diag
         key.push("file");
         let csv = dir.join(name);
         let shown = csv.to_string_lossy().into_owned();
-        let text = match std::fs::read_to_string(&csv) {
+        let text = match read_limited(&csv, &shown, MAX_TRACE_BYTES, "CSV trace") {
             Ok(t) => t,
-            Err(e) => {
+            Err(ReadError::Invalid(d)) => {
+                diags.push(*d);
+                continue;
+            }
+            Err(ReadError::Io(e)) => {
                 let p = Problem::at(
                     &key,
                     format!("cannot read trace `{shown}`: {e}"),
@@ -186,6 +190,76 @@ fn read_traces(doc: &Doc, file: &mut ScenarioFile, root: &Spanned<DeValue>, diag
             Ok(t) => shape.trace = Some(t),
             Err(e) => diags.push(diagnostic_at(&shown, &text, e.span, &key.join("."), &e.message, &e.help)),
         }
+    }
+}
+
+/// The largest scenario, journey or baseline file read: far above any real one (the shipped
+/// ones are under 20 KiB), far below what would strain memory.
+pub const MAX_INPUT_BYTES: u64 = 16 << 20;
+/// The largest CSV trace read: room for `MAX_TRACE_ROWS` rows with timestamps.
+pub const MAX_TRACE_BYTES: u64 = 128 << 20;
+
+/// Why an input file could not be turned into text.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The file could not be opened or read (exit 4).
+    Io(std::io::Error),
+    /// It was read but is too large or not UTF-8: a diagnostic in the file (exit 3).
+    Invalid(Box<Diagnostic>),
+}
+
+/// Reads an input file (a scenario, journey or baseline, `what` names it in errors) with the
+/// `MAX_INPUT_BYTES` limit. Every input file stagesim reads goes through here.
+pub fn read_input(path: &str, what: &str) -> Result<String, Error> {
+    read_limited(std::path::Path::new(path), path, MAX_INPUT_BYTES, what).map_err(|e| match e {
+        ReadError::Io(source) => Error::Io { path: path.to_string(), source },
+        ReadError::Invalid(d) => Error::Invalid(vec![*d]),
+    })
+}
+
+/// Reads at most `limit` bytes (one more to tell a file of exactly `limit` from a larger
+/// one), so `/dev/zero` or a huge file fails at once instead of filling memory; checks UTF-8
+/// and points at the first invalid byte. `shown` is the path as errors print it.
+pub fn read_limited(path: &std::path::Path, shown: &str, limit: u64, what: &str) -> Result<String, ReadError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(ReadError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::Invalid(Box::new(Diagnostic {
+            file: shown.to_string(),
+            line: 1,
+            column: 1,
+            key: String::new(),
+            message: format!("the {what} is larger than the {} MiB limit for a {what}", limit >> 20),
+            help: format!("a {what} is text of a few KiB; check that `{shown}` is the file you meant (not a device, a log or a binary){}",
+                if what == "CSV trace" { ", or resample the trace more coarsely" } else { "" }),
+            source_line: String::new(),
+            width: 1,
+        })));
+    }
+    String::from_utf8(bytes).map_err(|e| ReadError::Invalid(Box::new(not_utf8(shown, e, what))))
+}
+
+/// A diagnostic at the first byte that is not UTF-8 (typically a Latin-1 or Windows-1252
+/// accent), with the line shown as far as it is readable.
+fn not_utf8(shown: &str, e: std::string::FromUtf8Error, what: &str) -> Diagnostic {
+    let at = e.utf8_error().valid_up_to();
+    let bytes = e.as_bytes();
+    let prefix = std::str::from_utf8(&bytes[..at]).expect("valid up to here");
+    let (line, column) = crate::diag::line_col(prefix, at);
+    let line_start = prefix.rfind('\n').map_or(0, |i| i + 1);
+    let line_end = bytes[at..].iter().position(|b| *b == b'\n').map_or(bytes.len(), |i| at + i);
+    let source_line = String::from_utf8_lossy(&bytes[line_start..line_end]).trim_end_matches('\r').to_string();
+    Diagnostic {
+        file: shown.to_string(),
+        line,
+        column,
+        key: String::new(),
+        message: format!("byte 0x{:02X} is not valid UTF-8: a {what} must be UTF-8 text", bytes[at]),
+        help: "save the file as UTF-8 (this byte is typical of Latin-1 or Windows-1252: an accent such as `é`)".into(),
+        source_line,
+        width: 1,
     }
 }
 

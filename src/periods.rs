@@ -9,7 +9,7 @@ use crate::traffic::Arrivals;
 use crate::units::ns_to_secs;
 use serde::Serialize;
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Period {
     pub from_s: f64,
     pub to_s: f64,
@@ -60,10 +60,12 @@ pub fn periods(model: &Model, windows: &[Window]) -> Vec<Period> {
                 return None;
             }
             let peak_rate = ws.iter().map(|w| w.arrivals_per_s).fold(0.0, f64::max);
+            // A window where nothing completed has no P99 (null): it cannot be the worst.
             let worst = ws
                 .iter()
                 .filter(|w| w.throughput_per_s > 0.0)
-                .max_by(|a, b| a.latency_s_p99.total_cmp(&b.latency_s_p99));
+                .filter_map(|w| w.latency_s_p99.map(|p| (p, w.t_s)))
+                .max_by(|a, b| a.0.total_cmp(&b.0));
             let (comp, util) = ws
                 .iter()
                 .flat_map(|w| w.utilization.iter())
@@ -74,8 +76,8 @@ pub fn periods(model: &Model, windows: &[Window]) -> Vec<Period> {
                 from_s: ab[0],
                 to_s: ab[1],
                 arrivals_per_s_peak: peak_rate,
-                latency_s_p99_worst: worst.map(|w| w.latency_s_p99),
-                latency_s_p99_worst_at_s: worst.map(|w| w.t_s),
+                latency_s_p99_worst: worst.map(|w| w.0),
+                latency_s_p99_worst_at_s: worst.map(|w| w.1),
                 utilization_peak: util,
                 utilization_peak_component: comp,
             })

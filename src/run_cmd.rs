@@ -45,8 +45,11 @@ pub struct RunOutput {
 
 /// Runs the scenario and judges its thresholds.
 pub fn execute(a: &RunArgs) -> Result<RunOutput, Error> {
+    if let Some(n) = a.replications {
+        crate::runner::check_replications(n, "--replications").map_err(Error::Usage)?;
+    }
     let overrides = a.overrides.overrides()?;
-    let text = std::fs::read_to_string(&a.file).map_err(|source| Error::Io { path: a.file.clone(), source })?;
+    let text = crate::load::read_input(&a.file, "scenario")?;
     let (model, set) = parse_scenario_checked_with(&a.file, &text, &overrides)?;
     let duration_ns = match &a.duration {
         Some(d) => Some(parse_duration(d).map_err(|e| Error::Usage(format!("--duration: {e}")))?),
@@ -56,9 +59,14 @@ pub fn execute(a: &RunArgs) -> Result<RunOutput, Error> {
         return Err(Error::Usage("--duration must be greater than zero".into()));
     }
     let model = apply(&model, &RunOptions { seed: a.seed, duration_ns, replications: a.replications });
-    let (summary, each) = run_and_each(&model);
+    crate::budget::check_override(&model, "--duration")?;
     if let Some(dir) = &a.out {
-        report::run_files::write_run(dir, &summary).map_err(|source| Error::Io { path: dir.clone(), source })?;
+        // Refuse an unsuitable --out before the run, not after it.
+        crate::output_file::check_set_target(dir, &|n| report::run_files::FILES.contains(&n))?;
+    }
+    let (summary, each) = crate::runner::with_progress(&a.file, &model, run_and_each)?;
+    if let Some(dir) = &a.out {
+        report::run_files::write_run(dir, &summary)?;
     }
     let thresholds = evaluate_run(&set.thresholds, &each).map_err(|missing| {
         let diags = missing.iter().map(|m| missing_diag(&a.file, &text, &set.thresholds[m.threshold], m, "")).collect();
@@ -68,9 +76,9 @@ pub fn execute(a: &RunArgs) -> Result<RunOutput, Error> {
         Format::Text => report::text::render(&summary) + &report::gate_text::render(&thresholds, model.replications),
         Format::Json => json(&summary, &thresholds),
     };
-    // Main has no exit code of its own for a run stopped by a limit yet (issue 14 adds one);
-    // when it does, it is passed here and wins over the thresholds.
-    Ok(RunOutput { stdout, exit_code: exit_code(None, &thresholds) })
+    // A run a limit stopped has its own exit code, which wins over the thresholds.
+    let limit = summary.partial.then_some(crate::cli::EXIT_PARTIAL);
+    Ok(RunOutput { stdout, exit_code: exit_code(limit, &thresholds) })
 }
 
 /// The summary's JSON with a `thresholds` array when the scenario has thresholds (a

@@ -15,6 +15,21 @@ pub struct RunOptions {
     pub replications: Option<u32>,
 }
 
+/// The most replications a run, check or journey may ask for: each one is a full simulation,
+/// so more is never needed for an interval and would only hide a typo (or allocate for one).
+pub const MAX_REPLICATIONS: u32 = 10_000;
+
+/// A replication count from the command line or a file: 1 to `MAX_REPLICATIONS`.
+pub fn check_replications(n: u32, what: &str) -> Result<u32, String> {
+    match n {
+        0 => Err(format!("{what} must be at least 1 (0 replications would simulate nothing)")),
+        n if n > MAX_REPLICATIONS => Err(format!(
+            "{what} is {n}, above the maximum of {MAX_REPLICATIONS}: use fewer (10 to 30 give a useful interval)"
+        )),
+        n => Ok(n),
+    }
+}
+
 pub fn apply(model: &Model, opts: &RunOptions) -> Model {
     let mut m = model.clone();
     if let Some(s) = opts.seed {
@@ -32,7 +47,9 @@ pub fn apply(model: &Model, opts: &RunOptions) -> Model {
 
 /// One replication, single-threaded.
 pub fn run_once(model: &Model, replication: u32) -> RunData {
-    Simulation::new(model, replication_seed(model.seed, replication)).run()
+    Simulation::new(model, replication_seed(model.seed, replication))
+        .with_window_hook(crate::progress::window_closed)
+        .run()
 }
 
 /// MSER-5: the truncation point minimising the standard error of the remaining mean,
@@ -92,6 +109,23 @@ pub fn run_and_each(model: &Model) -> (Summary, Vec<Summary>) {
     let runs: Vec<RunData> = (0..model.replications).into_par_iter().map(|r| run_once(model, r)).collect();
     let each = runs.iter().map(|r| Summary::build(model, std::slice::from_ref(r))).collect();
     (Summary::build(model, &runs), each)
+}
+
+/// `run` for the command line: `work` (all replications of `model`) with a progress bar over
+/// their simulated time, and `Error::Interrupted` (no result) when a signal stopped it.
+pub fn with_progress<T>(file: &str, model: &Model, work: impl FnOnce(&Model) -> T) -> Result<T, crate::diag::Error> {
+    use crate::units::human_secs;
+    let pilot = if model.warmup_auto { model.duration } else { 0 };
+    let total = u64::from(model.replications).saturating_mul(model.duration).saturating_add(pilot);
+    let what = format!("{file}: {} replication(s)", model.replications);
+    let progress = crate::progress::Progress::simulated("run", total, &what);
+    let summary = work(model);
+    let done = human_secs(progress.simulated_ns().min(total) as f64 / 1e9);
+    let left = format!("{file}: {done} of {} simulated", human_secs(total as f64 / 1e9));
+    match crate::progress::interrupted(vec![left], 1) {
+        Some(e) => Err(e),
+        None => Ok(summary),
+    }
 }
 
 fn run_fixed(model: &Model) -> Summary {

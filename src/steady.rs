@@ -7,7 +7,7 @@ use crate::summary::{Summary, Window};
 use crate::units::ns_to_secs;
 use serde::Serialize;
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Warning {
     /// `cache_filling`, `queue_growing` or `warmup_not_found`.
     pub kind: String,

@@ -1,7 +1,13 @@
 //! The output contract: a serializable summary in base units (seconds, ratios, USD), built
 //! from the raw data of one or more replications. Renderers only format what is here.
 //!
-//! `schema_version` changes whenever a field is renamed or removed; adding fields keeps it.
+//! `schema_version` changes whenever a field is renamed, removed or changes meaning; adding
+//! fields keeps it. Version 2: `utilization` is the busiest node's (`busiest_node`, `nodes`),
+//! the all-server average is `utilization_mean`, queue figures are per node, and rates and
+//! utilizations cover the measured window only (warm-up end to the duration).
+
+mod nodes;
+pub use nodes::NodeSummary;
 
 use crate::components::{ComponentSpec, KindStats};
 use crate::engine::metrics::{ClassMetrics, Outcomes};
@@ -14,25 +20,32 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 pub const HOURS_PER_MONTH: f64 = 730.0;
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Summary {
     pub schema_version: u32,
     pub stagesim_version: String,
     pub scenario: String,
     pub seed: u64,
     pub replications: u32,
+    /// Simulated time one replication reached (the first; the others reach the same unless
+    /// a limit stopped them).
     pub simulated_s: f64,
+    /// The measured windows (warm-up end to the duration, or to where a limit stopped the
+    /// run), summed over replications: the denominator of every rate.
     pub measured_s: f64,
     /// Discarded start of each replication; `warmup_detected` when MSER-5 chose it.
     pub warmup_s: f64,
     pub warmup_detected: bool,
+    /// `drained`, or the limit that stopped a replication (`event_limit`, `drain_time_limit`).
     pub stop_reason: String,
+    /// A limit stopped at least one replication: every figure covers only what ran.
+    pub partial: bool,
     pub events: u64,
     pub requests: Requests,
-    /// Time-average number of requests in the system over the measured period (Little's L).
+    /// Time-average number of requests in the system over the measured window (Little's L).
     pub requests_in_system_mean: f64,
     pub throughput_per_s: f64,
     pub latency_s: Latency,
@@ -56,7 +69,7 @@ pub struct Summary {
     pub windows: Vec<Window>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct FaultSummary {
     pub kind: String,
     /// A component, or `a-b` for a link.
@@ -80,7 +93,7 @@ pub struct FaultSummary {
     pub backend_reads_extra: u64,
 }
 
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Requests {
     pub arrived: u64,
     pub completed: u64,
@@ -93,7 +106,7 @@ pub struct Requests {
     pub error_ratio: f64,
 }
 
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Latency {
     pub samples: u64,
     pub mean: f64,
@@ -113,22 +126,29 @@ pub struct Latency {
     pub too_few_samples: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct ClassSummary {
     pub share: f64,
     pub requests: Requests,
     pub latency_s: Latency,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct ComponentSummary {
     pub kind: String,
+    /// Servers (cores, workers, connections) of all nodes together.
     pub servers: u32,
+    /// The busiest node's time-average utilization (`busiest_node`).
     pub utilization: f64,
-    pub queue_mean: f64,
-    pub queue_max: u32,
+    pub busiest_node: String,
+    /// Busy servers over all servers of all nodes.
+    pub utilization_mean: f64,
+    /// The longest time-average queue of one node, and the longest queue one node reached.
+    pub node_queue_mean: f64,
+    pub node_queue_max: u32,
     pub wait_s_mean: f64,
-    /// Fraction of calls that waited for a server (a thread, connection or core).
+    /// Fraction of admitted calls that waited for a server (a thread, connection or core),
+    /// each call counted once.
     pub wait_probability: f64,
     pub service_s_mean: f64,
     pub throughput_per_s: f64,
@@ -142,11 +162,13 @@ pub struct ComponentSummary {
     pub egress_bytes: u64,
     /// Bytes and requests billed by use (egress, CDN, object storage), extrapolated to a month.
     pub usage_usd_per_month: f64,
+    /// One entry per node (primary, replica, shard, instance slot, server pool).
+    pub nodes: Vec<NodeSummary>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, f64>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct CostSummary {
     /// Instances plus usage, per hour.
     pub usd_per_hour: f64,
@@ -157,7 +179,7 @@ pub struct CostSummary {
     pub usd_per_million_requests: f64,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct LimitsReport {
     pub max_in_flight: u32,
     pub max_calls: u32,
@@ -168,15 +190,18 @@ pub struct LimitsReport {
     pub stopped_at_drain_end: bool,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Window {
     pub t_s: f64,
     pub arrivals_per_s: f64,
     pub throughput_per_s: f64,
     pub errors_per_s: f64,
-    pub latency_s_p99: f64,
-    pub latency_s_mean: f64,
+    /// Null when nothing completed in the window.
+    pub latency_s_p99: Option<f64>,
+    pub latency_s_mean: Option<f64>,
     pub in_flight: u64,
+    /// Per component, busy over all its servers (the mean over nodes), and the calls waiting
+    /// at all its nodes together.
     pub utilization: BTreeMap<String, f64>,
     pub queue_mean: BTreeMap<String, f64>,
     /// Kind-specific series by name, then component (e.g. `instances`: {"app": 3.5}).
@@ -195,6 +220,18 @@ fn requests(o: &Outcomes, in_flight: u64) -> Requests {
         timed_out: o.timed_out,
         in_flight,
         error_ratio: if resolved == 0 { 0.0 } else { errors as f64 / resolved as f64 },
+    }
+}
+
+impl ComponentSummary {
+    /// How text names this component's busiest node: `db replica 1`, or `db` when the
+    /// component is a single node.
+    pub fn node_label(&self, component: &str) -> String {
+        if self.nodes.len() > 1 {
+            format!("{component} {}", self.busiest_node)
+        } else {
+            component.to_string()
+        }
     }
 }
 
@@ -250,7 +287,7 @@ impl Summary {
     /// thread ran which).
     pub fn build(model: &Model, runs: &[RunData]) -> Summary {
         let first = &runs[0];
-        let measured_s: f64 = runs.iter().map(|r| ns_to_secs(r.end - r.measured_from)).sum();
+        let measured_s: f64 = runs.iter().map(|r| ns_to_secs(r.measured_to - r.measured_from)).sum();
         let in_flight: u64 = runs.iter().map(|r| r.in_flight).sum();
         let (total, hist, reps) = merge(runs.iter().map(|r| &r.total));
         let single = |v: Vec<(f64, f64)>| if runs.len() > 1 { v } else { Vec::new() };
@@ -280,7 +317,11 @@ impl Summary {
             measured_s,
             warmup_s: ns_to_secs(first.measured_from),
             warmup_detected: model.warmup_auto,
-            stop_reason: stop_reason(first.stop).into(),
+            stop_reason: stop_reason(
+                runs.iter().map(|r| r.stop).find(|s| *s != StopReason::Drained).unwrap_or(first.stop),
+            )
+            .into(),
+            partial: runs.iter().any(|r| r.stop != StopReason::Drained),
             events: runs.iter().map(|r| r.events).sum(),
             requests: requests(&total, in_flight),
             requests_in_system_mean: runs.iter().map(|r| r.in_system_ns as f64).sum::<f64>()
@@ -321,6 +362,7 @@ fn stop_reason(s: StopReason) -> &'static str {
         StopReason::Drained => "drained",
         StopReason::TimeLimit => "drain_time_limit",
         StopReason::EventLimit => "event_limit",
+        StopReason::Stopped => "stopped",
     }
 }
 
@@ -328,7 +370,7 @@ fn components(model: &Model, runs: &[RunData], measured_s: f64) -> BTreeMap<Stri
     let reps = runs.len() as f64;
     let mut out = BTreeMap::new();
     for (i, c) in model.components.iter().enumerate() {
-        let stats: Vec<_> = runs.iter().map(|r| r.components[i].stats(r.end - r.measured_from)).collect();
+        let stats: Vec<KindStats> = runs.iter().map(|r| r.stats[i].clone()).collect();
         let avg = |f: &dyn Fn(&crate::components::KindStats) -> f64| stats.iter().map(f).sum::<f64>() / reps;
         let mut h = crate::engine::metrics::new_histogram();
         let mut per_rep = Vec::new();
@@ -336,8 +378,8 @@ fn components(model: &Model, runs: &[RunData], measured_s: f64) -> BTreeMap<Stri
             h.add(&r.comp_metrics[i].latency).expect("same bounds");
             per_rep.push(rep_point(&r.comp_metrics[i].latency));
         }
-        let ok: u64 = runs.iter().map(|r| r.comp_metrics[i].ok).sum();
-        let egress: u64 = runs.iter().map(|r| r.comp_metrics[i].egress_bytes).sum();
+        let ok: u64 = runs.iter().map(|r| r.window_counts[i].ok).sum();
+        let egress: u64 = runs.iter().map(|r| r.window_counts[i].egress_bytes).sum();
         let usage_usd = usage_usd_per_month(i, &c.spec, &stats, runs);
         // Instances that come and go (autoscaling, crashes) cost by their time-average count.
         // (A replication that reports no mean kept its configured count throughout.)
@@ -356,16 +398,22 @@ fn components(model: &Model, runs: &[RunData], measured_s: f64) -> BTreeMap<Stri
                 extra.insert(k.clone(), have.iter().sum::<f64>() / have.len() as f64);
             }
         }
+        let kind = c.spec.kind_name();
+        let nodes = nodes::merge(kind, &stats, measured_s);
+        let busiest = nodes::busiest(&nodes);
+        let (granted, waited) = stats.iter().fold((0, 0), |(g, w), s| (g + s.granted, w + s.waited));
         out.insert(
             c.name.clone(),
             ComponentSummary {
-                kind: c.spec.kind_name().into(),
+                kind: kind.into(),
                 servers: stats[0].servers,
-                utilization: avg(&|s| s.utilization),
-                queue_mean: avg(&|s| s.queue_mean),
-                queue_max: stats.iter().map(|s| s.queue_max).max().unwrap_or(0),
+                utilization: busiest.map_or(0.0, |n| n.utilization),
+                busiest_node: busiest.map_or_else(String::new, |n| n.name.clone()),
+                utilization_mean: avg(&|s| s.utilization),
+                node_queue_mean: nodes.iter().map(|n| n.queue_mean).fold(0.0, f64::max),
+                node_queue_max: nodes.iter().map(|n| n.queue_max).max().unwrap_or(0),
                 wait_s_mean: avg(&|s| s.wait_s_mean),
-                wait_probability: avg(&|s| if s.granted == 0 { 0.0 } else { s.waited as f64 / s.granted as f64 }),
+                wait_probability: if granted == 0 { 0.0 } else { waited as f64 / granted as f64 },
                 service_s_mean: avg(&|s| s.service_s_mean),
                 throughput_per_s: if measured_s > 0.0 { ok as f64 / measured_s } else { 0.0 },
                 received: runs.iter().map(|r| r.comp_metrics[i].received).sum(),
@@ -375,6 +423,7 @@ fn components(model: &Model, runs: &[RunData], measured_s: f64) -> BTreeMap<Stri
                 cost_usd_per_month: usd_per_hour * HOURS_PER_MONTH + usage_usd,
                 egress_bytes: egress,
                 usage_usd_per_month: usage_usd,
+                nodes,
                 extra,
             },
         );
@@ -390,9 +439,9 @@ fn usage_usd_per_month(i: usize, spec: &ComponentSpec, stats: &[KindStats], runs
     for (r, s) in runs.iter().zip(stats) {
         let mut u = s.usage;
         if !spec.bills_own_egress() {
-            u.internet_egress_bytes += r.comp_metrics[i].egress_bytes;
+            u.internet_egress_bytes += r.window_counts[i].egress_bytes;
         }
-        total += u.usd_per_month(&prices, ns_to_secs(r.end - r.measured_from));
+        total += u.usd_per_month(&prices, ns_to_secs(r.measured_to - r.measured_from));
     }
     total / runs.len() as f64
 }
@@ -477,8 +526,8 @@ fn windows(model: &Model, run: &RunData) -> Vec<Window> {
                 arrivals_per_s: w.arrivals as f64 / width,
                 throughput_per_s: w.completed as f64 / width,
                 errors_per_s: w.errors as f64 / width,
-                latency_s_p99: ns_to_secs(w.latency_p99_ns),
-                latency_s_mean: w.latency_mean_ns / 1e9,
+                latency_s_p99: (w.completed > 0).then(|| ns_to_secs(w.latency_p99_ns)),
+                latency_s_mean: (w.completed > 0).then_some(w.latency_mean_ns / 1e9),
                 in_flight: w.in_flight,
                 utilization,
                 queue_mean,

@@ -12,7 +12,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 use toml::{Table, Value};
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+/// The version of the sweep's JSON output; bumped when a field changes meaning or goes away.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct SweepPoint {
     /// In base units: a plain number, requests per second, seconds or bytes (see `unit`).
     pub value: f64,
@@ -26,13 +29,16 @@ pub struct SweepPoint {
     pub throughput_per_s: f64,
     pub throughput_per_s_ci95: Option<Ci>,
     pub cost_usd_per_month: f64,
-    /// The busiest component (and node) and its utilization.
+    /// The busiest node (`db replica 1`, or the component's name when it is one node or
+    /// interchangeable instances) by saturation (cores, threads, connections), and that.
     pub busiest: String,
     pub busiest_utilization: f64,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Sweep {
+    /// The version of this JSON contract (`SCHEMA_VERSION`); models/schema/sweep.schema.json.
+    pub schema_version: u32,
     pub scenario: String,
     pub key: String,
     /// `number`, `rate_per_s`, `seconds` or `bytes`.
@@ -197,7 +203,7 @@ pub fn check_key(text: &str, path: &str, unit: Unit) -> Result<(), String> {
 
 /// The values of a sweep: `from..=to` by `step`.
 pub fn values(from: f64, to: f64, step: f64) -> Result<Vec<f64>, String> {
-    if !(step > 0.0 && to >= from) || (to - from) / step > 200.0 {
+    if !([from, to, step].iter().all(|v| v.is_finite()) && step > 0.0 && to >= from) || (to - from) / step > 200.0 {
         return Err("need from <= to, step > 0 and at most 200 points".into());
     }
     let n = ((to - from) / step + 1e-9).floor() as usize;
@@ -241,18 +247,31 @@ pub fn sweep_with(
         texts.push(shown_value);
     }
     let reps = models.first().map_or(1, |m| m.replications);
-    let jobs: Vec<(usize, u32)> = (0..models.len()).flat_map(|p| (0..reps).map(move |r| (p, r))).collect();
-    let runs: Vec<_> = jobs.par_iter().map(|(p, r)| runner::run_once(&models[*p], *r)).collect();
-    let points = models
-        .iter()
+    // Points in parallel, and each point's replications in parallel inside it, so progress
+    // can report a point as soon as its own runs are done.
+    let points: Vec<SweepPoint> = models
+        .par_iter()
         .enumerate()
         .map(|(i, m)| {
-            let mine = &runs[i * reps as usize..(i + 1) * reps as usize];
-            point(m, mine, values[i], texts[i].clone())
+            let label = point_label(key, values[i]);
+            crate::progress::item_started(&label);
+            let runs: Vec<_> = (0..reps).into_par_iter().map(|r| runner::run_once(m, r)).collect();
+            let p = point(m, &runs, values[i], texts[i].clone());
+            crate::progress::item_done(
+                &label,
+                &format!(
+                    "p99 {}, busiest {} at {:.0}%",
+                    crate::units::human_secs(p.latency_s_p99),
+                    p.busiest,
+                    p.busiest_utilization * 100.0
+                ),
+            );
+            p
         })
         .collect::<Vec<_>>();
     let knee = knee(&points);
     Ok(Sweep {
+        schema_version: SCHEMA_VERSION,
         scenario: models.first().map(|m| m.name.clone()).unwrap_or_default(),
         key: key.into(),
         unit: unit.name().into(),
@@ -260,6 +279,11 @@ pub fn sweep_with(
         points,
         knee,
     })
+}
+
+/// A point as progress names it.
+pub fn point_label(key: &str, value: f64) -> String {
+    format!("{key} = {value}")
 }
 
 fn point(m: &crate::model::Model, runs: &[crate::engine::RunData], value: f64, value_text: String) -> SweepPoint {

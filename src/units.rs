@@ -44,10 +44,20 @@ fn split_number(text: &str) -> Result<(f64, &str), String> {
     Ok((value, rest.trim()))
 }
 
-/// Parses a duration such as `"250ms"`, `"2m"`, `"1.5h"`, `"10us"`, `"1d"`.
-pub fn parse_duration(text: &str) -> Result<Nanos, String> {
-    let (value, unit) = split_number(text)?;
-    let scale = match unit {
+/// The longest duration any key accepts: ten years of simulated time.
+pub const MAX_DURATION_NS: Nanos = 3_650 * 86_400 * 1_000_000_000;
+/// The shortest interval of a periodic timer (health checks, autoscaling, write-behind
+/// flushes, time-series windows): below it, timer events would crowd out requests.
+pub const MIN_TIMER_NS: Nanos = 1_000_000;
+/// The highest request rate any key accepts (100M/s): beyond every real system, and past
+/// it a run could not advance simulated time between arrivals.
+pub const MAX_RATE_PER_S: f64 = 1e8;
+/// The lowest non-zero rate: one request in about 116 days ("1/month" is above it).
+pub const MIN_RATE_PER_S: f64 = 1e-7;
+
+/// Seconds in one duration unit, or `None` for an unknown unit.
+fn duration_unit(unit: &str) -> Option<f64> {
+    Some(match unit {
         "ns" => 1e-9,
         "us" | "µs" => 1e-6,
         "ms" => 1e-3,
@@ -56,57 +66,125 @@ pub fn parse_duration(text: &str) -> Result<Nanos, String> {
         "h" => 3600.0,
         "d" | "day" | "days" => 86_400.0,
         "w" | "week" | "weeks" => 604_800.0,
-        "" => return Err(format!("`{text}` has no unit: write for example \"{value}ms\" or \"{value}s\"")),
-        other => return Err(format!("unknown duration unit `{other}` in `{text}`: use ns, us, ms, s, m, h, d or w")),
-    };
-    if !value.is_finite() || value < 0.0 {
-        return Err(format!("duration `{text}` must be a non-negative number"));
-    }
-    Ok(secs_to_ns(value * scale))
+        _ => return None,
+    })
 }
 
-/// Parses a rate such as `"800/s"`, `"5M/day"`, `"1.2k/min"`; returns events per second.
-pub fn parse_rate(text: &str) -> Result<f64, String> {
-    let Some((count, per)) = text.split_once('/') else {
-        return Err(format!("rate `{text}` needs a time unit: write for example \"{text}/s\""));
+/// Parses a duration such as `"250ms"`, `"2m"`, `"1.5h"`, `"10us"`, `"1d"`, or a compound of
+/// them from the largest unit down, as Go and k6 write them: `"1h30m"`, `"2m30s"`, `"1d 12h"`.
+/// At most `MAX_DURATION_NS` (ten years).
+pub fn parse_duration(text: &str) -> Result<Nanos, String> {
+    let mut rest = text.trim();
+    let mut secs = 0.0;
+    let mut last_scale = f64::INFINITY;
+    loop {
+        let (value, after) = split_number(rest)?;
+        let len = after.find(|c: char| !(c.is_alphabetic() || c == 'µ')).unwrap_or(after.len());
+        let (unit, tail) = after.split_at(len);
+        let Some(scale) = duration_unit(unit) else {
+            return Err(match unit {
+                "" if last_scale.is_infinite() => {
+                    format!("`{text}` has no unit: write for example \"{value}ms\" or \"{value}s\"")
+                }
+                "" => format!("`{value}` in `{text}` has no unit: write for example \"1h30m\" or \"2m30s\""),
+                other => format!("unknown duration unit `{other}` in `{text}`: use ns, us, ms, s, m, h, d or w"),
+            });
+        };
+        if !value.is_finite() || value < 0.0 {
+            return Err(format!("duration `{text}` must be a non-negative number"));
+        }
+        if scale >= last_scale {
+            return Err(format!("`{text}` repeats a unit or goes up: write the largest unit first, e.g. \"1h30m\""));
+        }
+        last_scale = scale;
+        secs += value * scale;
+        rest = tail.trim_start();
+        if rest.is_empty() {
+            break;
+        }
+    }
+    if secs * NS_PER_S > MAX_DURATION_NS as f64 {
+        return Err(format!("duration `{text}` is above the maximum of 3650d (ten years)"));
+    }
+    Ok(secs_to_ns(secs))
+}
+
+/// Requests per second in a rate written `COUNT/PERIOD` (`"800/s"`, `"5M/day"`,
+/// `"1200 req/s"`) or `COUNT rps|qps|rpm|rph` (`"10k rps"`, `"600 rpm"`), whatever its sign.
+fn rate_value(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let spelled = [("rps", 1.0), ("qps", 1.0), ("rpm", 60.0), ("rph", 3600.0)]
+        .into_iter()
+        .find_map(|(suffix, per)| t.strip_suffix(suffix).map(|count| (count, per)));
+    let (count, per_s) = match (spelled, t.split_once('/')) {
+        (Some((count, per)), None) => (count, per),
+        (_, Some((count, per))) => {
+            let per_s = match per.trim() {
+                "s" | "sec" | "second" => 1.0,
+                "m" | "min" | "minute" => 60.0,
+                "h" | "hour" => 3600.0,
+                "d" | "day" => 86_400.0,
+                "mo" | "month" => 30.0 * 86_400.0,
+                other => return Err(format!("unknown rate period `{other}` in `{text}`: use s, min, h, day or month")),
+            };
+            let count = count.trim_end();
+            let count = ["requests", "reqs", "req"].iter().find_map(|w| count.strip_suffix(w)).unwrap_or(count);
+            (count, per_s)
+        }
+        (None, None) => {
+            // Suggest the spelling that works: the number with its multiplier, per second.
+            let example = match split_number(t) {
+                Ok((_, m)) if multiplier(m).is_some() => format!("{}/s", t.split_whitespace().collect::<String>()),
+                _ => "800/s".into(),
+            };
+            return Err(format!(
+                "rate `{text}` needs a time unit: write for example \"{example}\" (or \"10k rps\", \"600 rpm\")"
+            ));
+        }
     };
     let (value, suffix) = split_number(count)?;
-    let mult = match suffix {
+    let Some(mult) = multiplier(suffix) else {
+        return Err(format!("unknown multiplier `{suffix}` in rate `{text}`: use k, M or G"));
+    };
+    Ok(value * mult / per_s)
+}
+
+fn multiplier(suffix: &str) -> Option<f64> {
+    Some(match suffix {
         "" => 1.0,
         "k" | "K" => 1e3,
         "M" => 1e6,
         "G" | "B" => 1e9,
-        other => return Err(format!("unknown multiplier `{other}` in rate `{text}`: use k, M or G")),
-    };
-    let per_s = match per.trim() {
-        "s" | "sec" | "second" => 1.0,
-        "m" | "min" | "minute" => 60.0,
-        "h" | "hour" => 3600.0,
-        "d" | "day" => 86_400.0,
-        "mo" | "month" => 30.0 * 86_400.0,
-        other => return Err(format!("unknown rate period `{other}` in `{text}`: use s, min, h, day or month")),
-    };
-    let rate = value * mult / per_s;
+        _ => return None,
+    })
+}
+
+/// Parses a rate such as `"800/s"`, `"5M/day"`, `"1.2k/min"`, `"10k rps"`, `"600 rpm"`;
+/// returns events per second, between `MIN_RATE_PER_S` and `MAX_RATE_PER_S`.
+pub fn parse_rate(text: &str) -> Result<f64, String> {
+    let rate = rate_value(text)?;
     if !rate.is_finite() || rate <= 0.0 {
         return Err(format!("rate `{text}` must be greater than zero"));
+    }
+    check_rate_range(text, rate)
+}
+
+fn check_rate_range(text: &str, rate: f64) -> Result<f64, String> {
+    if rate > MAX_RATE_PER_S {
+        return Err(format!("rate `{text}` is {rate:.3e}/s, above the maximum of 100M/s"));
+    }
+    if rate < MIN_RATE_PER_S {
+        return Err(format!("rate `{text}` is below the minimum of 1e-7/s (one request in 116 days)"));
     }
     Ok(rate)
 }
 
 /// As `parse_rate`, but also accepts zero ("0/s"): ramps and traces may start from nothing.
 pub fn parse_rate_or_zero(text: &str) -> Result<f64, String> {
-    let err = match parse_rate(text) {
-        Ok(r) => return Ok(r),
-        Err(e) => e,
-    };
-    let zero = text.split_once('/').is_some_and(|(count, per)| {
-        split_number(count).is_ok_and(|(v, rest)| v == 0.0 && rest.is_empty())
-            && parse_rate(&format!("1/{per}")).is_ok()
-    });
-    if zero {
-        Ok(0.0)
-    } else {
-        Err(err.replace("greater than zero", "zero or more"))
+    match rate_value(text)? {
+        0.0 => Ok(0.0),
+        r if r.is_finite() && r > 0.0 => check_rate_range(text, r),
+        _ => Err(format!("rate `{text}` must be zero or more")),
     }
 }
 
@@ -211,6 +289,49 @@ mod tests {
         assert!(parse_growth("10/week").is_err());
         assert!(parse_growth("10%").is_err());
         assert!(parse_growth("-100%/day").is_err());
+    }
+
+    #[test]
+    fn compound_durations() {
+        assert_eq!(parse_duration("1h30m").unwrap(), 5_400_000_000_000);
+        assert_eq!(parse_duration("2m30s").unwrap(), 150_000_000_000);
+        assert_eq!(parse_duration("1d 12h").unwrap(), 129_600_000_000_000);
+        assert_eq!(parse_duration("1s500ms").unwrap(), 1_500_000_000);
+        assert!(parse_duration("30m1h").unwrap_err().contains("largest unit first"));
+        assert!(parse_duration("1m1m").is_err());
+        assert!(parse_duration("1h30").unwrap_err().contains("`30`"));
+        assert!(parse_duration("1h-30m").is_err());
+        assert!(parse_duration("1h30parsecs").unwrap_err().contains("unknown duration unit"));
+    }
+
+    #[test]
+    fn duration_and_rate_bounds() {
+        assert_eq!(parse_duration("3650d").unwrap(), MAX_DURATION_NS);
+        assert!(parse_duration("3651d").unwrap_err().contains("maximum"));
+        assert!(parse_duration("1e9s").unwrap_err().contains("maximum"));
+        assert_eq!(parse_rate("100M/s").unwrap(), MAX_RATE_PER_S);
+        assert!(parse_rate("1.8e19/s").unwrap_err().contains("maximum of 100M/s"));
+        assert!(parse_rate("1/month").is_ok());
+        assert!(parse_rate("1e-9/s").unwrap_err().contains("minimum"));
+        assert!(parse_rate_or_zero("200M/s").is_err());
+    }
+
+    #[test]
+    fn rate_spellings() {
+        assert_eq!(parse_rate("10k rps").unwrap(), 10_000.0);
+        assert_eq!(parse_rate("10krps").unwrap(), 10_000.0);
+        assert_eq!(parse_rate("500 qps").unwrap(), 500.0);
+        assert_eq!(parse_rate("600 rpm").unwrap(), 10.0);
+        assert_eq!(parse_rate("7.2k rph").unwrap(), 2.0);
+        assert_eq!(parse_rate("10k/s").unwrap(), 10_000.0);
+        assert_eq!(parse_rate("1200 req/s").unwrap(), 1200.0);
+        assert_eq!(parse_rate("3 requests/min").unwrap(), 0.05);
+        assert_eq!(parse_rate_or_zero("0 rps").unwrap(), 0.0);
+        // The hint names a spelling that parses, never "10k rps/s".
+        let e = parse_rate("10k").unwrap_err();
+        assert!(e.contains("\"10k/s\""), "{e}");
+        assert!(parse_rate("10k rps/s").is_err());
+        assert!(parse_rate("lots").unwrap_err().contains("\"800/s\""));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::input::calls::{CallsInput, StepInput};
 use crate::input::ScenarioFile;
 use crate::model::{Class, CompId, ComponentModel, Cost, Keys, LatencyMatrix, Limits, Load, Model, Users};
 use crate::regions::{self, PlacementInput};
-use crate::units::{parse_duration, Nanos};
+use crate::units::{parse_duration, Nanos, MIN_TIMER_NS};
 use petgraph::graphmap::DiGraphMap;
 use petgraph::visit::{depth_first_search, Control, DfsEvent};
 
@@ -35,8 +35,31 @@ impl Resolver<'_> {
 
     pub fn duration(&mut self, path: &[&str], text: &str) -> Option<Nanos> {
         parse_duration(text)
-            .map_err(|e| self.problem(path, e, "write a number and a unit, such as \"250ms\" or \"2m\""))
+            .map_err(|e| {
+                let help = if e.contains("maximum") {
+                    "durations range from 0 to 3650d; simulate a shorter span (see README, Input limits)"
+                } else {
+                    "write a number and a unit, such as \"250ms\", \"2m\" or \"1h30m\""
+                };
+                self.problem(path, e, help)
+            })
             .ok()
+    }
+
+    /// The period of a timer (health checks, autoscaling, flushes, windows): a duration of at
+    /// least `MIN_TIMER_NS`, so timer events cannot crowd out the requests.
+    pub fn interval(&mut self, path: &[&str], text: &str) -> Option<Nanos> {
+        let ns = self.duration(path, text)?;
+        if ns < MIN_TIMER_NS {
+            let key = path.last().copied().unwrap_or("interval");
+            self.problem(
+                path,
+                format!("`{key}` = \"{text}\" is below the 1ms minimum for a periodic timer"),
+                "use 1ms or more: real health checks and flushes run every 1 to 30 seconds",
+            );
+            return None;
+        }
+        Some(ns)
     }
 
     pub fn dist(&mut self, path: &[&str], text: &str) -> Option<Dist> {
@@ -230,12 +253,12 @@ pub fn build_model(
             "warm-up is discarded; make it a fraction of the run",
         );
     }
-    let window = s.window.as_deref().and_then(|w| r.duration(&["scenario", "window"], w)).unwrap_or(1_000_000_000);
-    if window == 0 {
-        r.problem(&["scenario", "window"], "`window` must be greater than zero", "for example \"10s\"");
-    }
+    let window = s.window.as_deref().and_then(|w| r.interval(&["scenario", "window"], w)).unwrap_or(1_000_000_000);
     let drain = s.drain.as_deref().and_then(|d| r.duration(&["scenario", "drain"], d)).unwrap_or(60_000_000_000);
     let replications = r.count(&["scenario", "replications"], s.replications, 1);
+    if let Err(e) = crate::runner::check_replications(replications, "`replications`") {
+        r.problem(&["scenario", "replications"], e, "10 to 30 replications give a useful interval");
+    }
     for (name, _) in comps {
         if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
             r.problem(
@@ -279,8 +302,8 @@ pub fn build_model(
         entry_checks(&components, e, &mut r);
     }
     let user_link_ns = entry.map_or_else(Vec::new, |e| user_links(&components, e, &users, &placement));
-    match entry {
-        Some(entry) if r.problems.is_empty() => Ok(Model {
+    let model = match entry {
+        Some(entry) if r.problems.is_empty() => Model {
             name: s.name.clone(),
             description: s.description.clone(),
             seed: s.seed.unwrap_or(1),
@@ -303,9 +326,12 @@ pub fn build_model(
             user_link_ns,
             sizes,
             faults,
-        }),
-        _ => Err(r.problems),
-    }
+        },
+        _ => return Err(r.problems),
+    };
+    // Last, on the whole model: a run that could only stop at `max_events` is refused here.
+    crate::budget::check(&model).map_err(|b| vec![Problem::at(&["scenario", "duration"], b.message(), b.help())])?;
+    Ok(model)
 }
 
 /// Checks a balancer against its backend: a weighted one needs one weight per instance.

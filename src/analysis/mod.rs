@@ -8,7 +8,7 @@ use crate::model::{CompId, Model};
 use crate::summary::{ComponentSummary, Summary};
 use serde::Serialize;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Cause {
     CpuUtilization,
@@ -26,7 +26,7 @@ pub enum Cause {
     NotSaturated,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Bottleneck {
     pub component: String,
     pub kind: String,
@@ -44,26 +44,12 @@ fn extra(c: &ComponentSummary, key: &str) -> f64 {
     c.extra.get(key).copied().unwrap_or(0.0)
 }
 
-/// The busiest node of a component with distinct nodes, and its utilization: a replicated
-/// database's `utilization` averages its servers, so the primary taking every write or the
-/// replica taking the reads counts on its own.
+/// The busiest node of a component with distinct nodes (primary, replicas, shards), and its
+/// utilization, from the summary's per-node statistics. Instance slots of one service are
+/// interchangeable, so naming one would say nothing: they count as the component itself.
 pub fn busiest_node(c: &ComponentSummary) -> Option<(String, f64)> {
-    let mut best: Option<(String, f64)> = None;
-    let mut consider = |name: String, u: f64| {
-        if best.as_ref().is_none_or(|b| u > b.1) {
-            best = Some((name, u));
-        }
-    };
-    for (k, v) in &c.extra {
-        if k == "primary_utilization" {
-            consider("primary".into(), *v);
-        } else if let Some(i) = k.strip_prefix("replica_").and_then(|r| r.strip_suffix("_utilization")) {
-            consider(format!("replica {i}"), *v);
-        } else if k == "shard_utilization_max" {
-            consider("busiest shard".into(), *v);
-        }
-    }
-    best
+    let node = c.nodes.iter().find(|n| n.name == c.busiest_node)?;
+    (c.nodes.len() > 1 && !node.name.starts_with("instance")).then(|| (node.name.clone(), node.utilization))
 }
 
 /// Saturation of a component: its busiest resource or node.
@@ -340,7 +326,7 @@ replicas = 2
 "#;
         let model = crate::load::parse_scenario("test.toml", text).unwrap();
         let s = crate::runner::run(&model);
-        assert!(s.components["db"].utilization < 0.5, "averaged over three servers");
+        assert!(s.components["db"].utilization_mean < 0.5, "averaged over three servers");
         assert!(saturation(&s.components["pgbouncer"]) > 0.95);
         let b = bottleneck(&model, &s).unwrap();
         assert_eq!((b.component.as_str(), b.cause), ("db", Cause::WriteLoad), "{}", b.sentence);

@@ -90,7 +90,7 @@ fn annotations(r: &Report) -> Vec<(&'static str, String)> {
         }
         let Some(b) = &s.baseline else { continue };
         if b.status == BaselineStatus::NoEntry {
-            let m = format!("{} has no entry for {}: nothing was compared", b.file, s.baseline_key());
+            let m = format!("{} has no entry for {}: nothing was compared", b.file, b.key);
             out.push(("warning", command("warning", &s.file, None, "stagesim: no baseline entry", &m)));
         }
         if let Some(d) = b.duration_mismatch_s {

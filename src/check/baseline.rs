@@ -11,14 +11,20 @@ use super::expr::Unit;
 use crate::diag::{Diagnostic, Error};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
-pub const BASELINE_SCHEMA_VERSION: u32 = 1;
+/// Version 2: a component's `utilization` is its busiest node's, rates cover the measured
+/// window only, and keys are paths relative to the baseline file's directory (version 1 keyed
+/// them as given on the command line, so they depended on the working directory); a
+/// version-1 baseline holds other quantities and other keys, and is refused.
+pub const BASELINE_SCHEMA_VERSION: u32 = 2;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Baseline {
     pub schema_version: u32,
-    /// By scenario file, as given to `check` (forward slashes, no leading `./`).
+    /// By scenario file, relative to the baseline file's directory (forward slashes); a
+    /// journey stage as `FILE#INDEX NAME` (see `key`).
     pub scenarios: BTreeMap<String, BaselineEntry>,
 }
 
@@ -28,7 +34,7 @@ impl Default for Baseline {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BaselineEntry {
     pub scenario: String,
@@ -40,10 +46,54 @@ pub struct BaselineEntry {
     pub metrics: BTreeMap<String, MetricEstimate>,
 }
 
-/// Reads a baseline; a missing or unreadable file is an I/O error, a malformed one an
-/// invalid input with its line and column.
+/// The key of a scenario file, or of a journey stage (`FILE#INDEX NAME`: the name too, so that
+/// reordered stages are never compared with each other), in the baseline at `baseline`: the
+/// file's path relative to the baseline's directory, so every working directory gives the
+/// same key.
+pub fn key(baseline: &str, file: &str, stage: Option<(usize, &str)>) -> String {
+    let dir = absolute(Path::new(baseline)).parent().map(Path::to_path_buf).unwrap_or_default();
+    let rel = relative(&dir, &absolute(Path::new(file)));
+    match stage {
+        Some((index, name)) => format!("{rel}#{index} {name}"),
+        None => rel,
+    }
+}
+
+/// An absolute path with symbolic links resolved as far as the path exists (a baseline
+/// about to be created may not).
+fn absolute(p: &Path) -> PathBuf {
+    if let Ok(c) = p.canonicalize() {
+        return c;
+    }
+    match (p.parent(), p.file_name()) {
+        (Some(parent), Some(name)) => {
+            let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
+            absolute(parent).join(name)
+        }
+        _ => std::env::current_dir().unwrap_or_default().join(p),
+    }
+}
+
+/// `to` as seen from the directory `from`, with forward slashes.
+fn relative(from: &Path, to: &Path) -> String {
+    let (a, b): (Vec<_>, Vec<_>) = (from.components().collect(), to.components().collect());
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); a.len() - common];
+    parts.extend(b[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    parts.join("/")
+}
+
+/// Reads a baseline; a missing or unreadable file is an I/O error (a missing one says how to
+/// record it), a malformed one an invalid input with its line and column.
 pub fn read(path: &str) -> Result<Baseline, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_string(), source })?;
+    if !std::path::Path::new(path).exists() {
+        let hint = format!(
+            "no such file; record it with `stagesim check FILE... --baseline {path} --update-baseline` and commit it"
+        );
+        let source = std::io::Error::new(std::io::ErrorKind::NotFound, hint);
+        return Err(Error::Io { path: path.to_string(), source });
+    }
+    let text = crate::load::read_input(path, "baseline")?;
     let invalid = |line: usize, column: usize, message: String| {
         Error::Invalid(vec![Diagnostic {
             file: path.to_string(),
@@ -56,14 +106,38 @@ pub fn read(path: &str) -> Result<Baseline, Error> {
             width: 1,
         }])
     };
-    let b: Baseline = serde_json::from_str(&text)
-        .map_err(|e| invalid(e.line().max(1), e.column().max(1), format!("bad baseline: {e}")))?;
-    if b.schema_version != BASELINE_SCHEMA_VERSION {
-        let m =
-            format!("baseline schema_version {} (this stagesim writes {BASELINE_SCHEMA_VERSION})", b.schema_version);
+    // The version first: another version's entries may not even parse as this one's.
+    let version = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("schema_version").and_then(serde_json::Value::as_u64));
+    if let Some(v) = version.filter(|v| *v != u64::from(BASELINE_SCHEMA_VERSION)) {
+        let m = format!(
+            "baseline schema_version {v}: this stagesim measures other quantities (schema_version \
+             {BASELINE_SCHEMA_VERSION}: `utilization` is the busiest node's, rates cover the measured \
+             window only, and scenarios are keyed relative to the baseline's directory, not the working \
+             directory); re-record it with --update-baseline"
+        );
         return Err(invalid(1, 1, m));
     }
+    let b: Baseline = serde_json::from_str(&text)
+        .map_err(|e| invalid(e.line().max(1), e.column().max(1), format!("bad baseline: {e}")))?;
     Ok(b)
+}
+
+/// The baseline `--update-baseline` starts from: the file's entries, or none when the file
+/// is missing or of another schema version (whose entries cannot be kept beside new ones).
+pub fn read_for_update(path: &str) -> Result<Baseline, Error> {
+    if !std::path::Path::new(path).exists() {
+        return Ok(Baseline::default());
+    }
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_string(), source })?;
+    let version = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("schema_version").and_then(serde_json::Value::as_u64));
+    if version.is_some_and(|v| v != u64::from(BASELINE_SCHEMA_VERSION)) {
+        return Ok(Baseline::default());
+    }
+    read(path)
 }
 
 /// The file's bytes: pretty JSON with sorted keys, so the same estimates give the same file.
@@ -72,14 +146,10 @@ pub fn to_bytes(b: &Baseline) -> String {
 }
 
 pub fn write(path: &str, b: &Baseline) -> Result<(), Error> {
-    let io = |source| Error::Io { path: path.to_string(), source };
-    if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(io)?;
-    }
-    std::fs::write(path, to_bytes(b)).map_err(io)
+    crate::output_file::write(path, to_bytes(b))
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
     Regression,
@@ -88,7 +158,7 @@ pub enum Change {
 }
 
 /// One metric against its baseline.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Comparison {
     pub metric: String,
     pub unit: Unit,
@@ -107,20 +177,24 @@ pub struct Comparison {
     pub message: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BaselineStatus {
     /// Compared with the scenario's entry.
     Compared,
-    /// The baseline has no entry for this scenario: nothing to compare (not a failure).
+    /// The baseline has no entry for this scenario: nothing to compare (a failure with
+    /// `--strict`, a loud warning otherwise).
     NoEntry,
     /// `--update-baseline`: the entry was (re)written, nothing compared.
     Written,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BaselineReport {
     pub file: String,
+    /// The scenario's key in the baseline (relative to the baseline's directory).
+    #[serde(default)]
+    pub key: String,
     pub status: BaselineStatus,
     pub tolerance: f64,
     /// The stagesim version that wrote the entry.
@@ -146,6 +220,7 @@ impl BaselineReport {
 /// Compares current estimates with a baseline entry.
 pub fn compare(
     file: &str,
+    key: &str,
     entry: &BaselineEntry,
     current: &BTreeMap<String, MetricEstimate>,
     duration_s: f64,
@@ -161,6 +236,7 @@ pub fn compare(
     }
     BaselineReport {
         file: file.to_string(),
+        key: key.to_string(),
         status: BaselineStatus::Compared,
         tolerance,
         baseline_version: Some(entry.stagesim_version.clone()),
@@ -255,6 +331,17 @@ mod tests {
         // Lower throughput is the bad direction.
         assert_eq!(change(metric(100.0, 1.0, false), metric(80.0, 1.0, false), 0.05), Change::Regression);
         assert_eq!(change(metric(1.0, 0.01, true), metric(0.5, 0.01, true), 0.05), Change::Improvement);
+    }
+
+    #[test]
+    fn keys_are_relative_to_the_baseline_directory() {
+        let cwd = std::env::current_dir().unwrap();
+        let here = key("reports/baselines/b.json", "scenarios/ci/capacity.toml", None);
+        assert_eq!(here, "../../scenarios/ci/capacity.toml");
+        let abs = cwd.join("reports/baselines/b.json");
+        let from_abs = key(abs.to_str().unwrap(), cwd.join("scenarios/ci/capacity.toml").to_str().unwrap(), None);
+        assert_eq!(from_abs, here, "the same files give the same key however they are named");
+        assert_eq!(key("b.json", "./s.toml", Some((2, "Two"))), "s.toml#2 Two");
     }
 
     #[test]

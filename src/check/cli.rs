@@ -1,7 +1,7 @@
 //! The `stagesim check` command line: options, output files, GitHub Actions integration,
 //! exit code. The environment is read here and nowhere else in `check`.
 
-use super::{annotations, baseline, check, junit, openmetrics, text, CheckOptions};
+use super::{annotations, baseline, junit, openmetrics, text, CheckOptions};
 use crate::cli::Format;
 use crate::diag::Error;
 use crate::units::parse_duration;
@@ -93,18 +93,20 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, Error> {
 }
 
 fn write_file(path: &str, content: &str) -> Result<(), Error> {
-    let io = |source| Error::Io { path: path.to_string(), source };
-    if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(io)?;
-    }
-    std::fs::write(path, content).map_err(io)
+    crate::output_file::write(path, content)
 }
 
 /// Runs the check and writes the requested files; `github` holds `$GITHUB_STEP_SUMMARY`
 /// when running under GitHub Actions (`Some(None)` if the variable is unset).
 pub fn execute_in(args: &CheckArgs, github: Option<Option<String>>) -> Result<Output, Error> {
     let opts = options(args)?;
-    let (report, new_baseline) = check(&args.files, &opts)?;
+    let planned = super::plan::plan(&args.files, &opts.overrides)?;
+    let progress = crate::progress::Progress::items("check", planned.iter().map(|p| p.title()).collect(), false);
+    let checked = super::check_planned(&args.files, &planned, &opts);
+    // A stopped check judged nothing: no file is written.
+    progress.check_interrupted()?;
+    let (report, new_baseline) = checked?;
+    drop(progress);
     if let (Some(path), Some(b)) = (&opts.baseline, &new_baseline) {
         baseline::write(path, b)?;
     }
@@ -114,9 +116,9 @@ pub fn execute_in(args: &CheckArgs, github: Option<Option<String>>) -> Result<Ou
     if let Some(path) = &args.openmetrics {
         write_file(path, &openmetrics::render(&report))?;
     }
-    let mut stderr = String::new();
+    let mut stderr = no_entry_warnings(&report);
     if let Some(summary) = github {
-        stderr = annotations::render(&report);
+        stderr.push_str(&annotations::render(&report));
         if let Some(path) = summary.filter(|p| !p.is_empty()) {
             let io = |source| Error::Io { path: path.clone(), source };
             let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(io)?;
@@ -128,6 +130,25 @@ pub fn execute_in(args: &CheckArgs, github: Option<Option<String>>) -> Result<Ou
         Format::Json => serde_json::to_string_pretty(&report).expect("a report serializes") + "\n",
     };
     Ok(Output { stdout, stderr, exit_code: report.exit_code })
+}
+
+/// A scenario the baseline does not know was not compared: said loudly on stderr, whatever
+/// the format (with `--strict` it also fails the gate).
+fn no_entry_warnings(r: &super::Report) -> String {
+    let mut out = String::new();
+    for s in &r.scenarios {
+        if let Some(b) = s.baseline.as_ref().filter(|b| b.status == baseline::BaselineStatus::NoEntry) {
+            let verdict = if r.strict { "error" } else { "WARNING" };
+            out.push_str(&format!(
+                "{verdict}: baseline `{}` has no entry `{}` for {}: nothing was compared{}; record it with --update-baseline\n",
+                b.file,
+                b.key,
+                s.title(),
+                if r.strict { " and --strict fails the gate" } else { "" }
+            ));
+        }
+    }
+    out
 }
 
 /// Reads the GitHub Actions environment, then runs.

@@ -11,14 +11,14 @@
 
 use super::expr::{Cmp, Unit};
 use super::thresholds::{Measure, MetricKey, Scope, Threshold};
-use crate::stats::{mean_sd, t975};
+use crate::stats::{floor_at_zero, mean_sd, t975};
 use crate::summary::Summary;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
 
 /// A mean over replications and its 95% confidence interval. With fewer than two
 /// replications the interval is unknown (infinite; `null` in JSON).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Estimate {
     #[serde(deserialize_with = "nullable")]
     pub mean: f64,
@@ -49,7 +49,7 @@ impl Estimate {
             return Estimate { mean, ci95_low: f64::NEG_INFINITY, ci95_high: f64::INFINITY, replications: n };
         }
         let half = t975(xs.len() - 1) * sd / (xs.len() as f64).sqrt();
-        Estimate { mean, ci95_low: mean - half, ci95_high: mean + half, replications: n }
+        Estimate { mean, ci95_low: floor_at_zero(xs, mean - half), ci95_high: mean + half, replications: n }
     }
 
     /// One replication judged on its value alone (what `stagesim run` does with one
@@ -58,12 +58,13 @@ impl Estimate {
         Estimate { mean: x, ci95_low: x, ci95_high: x, replications: 1 }
     }
 
+    /// The noise: from the mean to the upper end (the lower end may be cut at zero).
     pub fn half_width(&self) -> f64 {
-        (self.ci95_high - self.ci95_low) / 2.0
+        self.ci95_high - self.mean
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Pass,
@@ -100,7 +101,7 @@ pub fn judge(cmp: Cmp, limit: f64, e: &Estimate) -> Outcome {
 }
 
 /// The verdict on one threshold: serializable, and all a renderer needs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ThresholdVerdict {
     /// `latency p(99) < 200ms`, `components.db utilization < 0.8`.
     pub name: String,
@@ -157,7 +158,13 @@ fn evaluate_by(
     let mut missing = Vec::new();
     for (i, t) in thresholds.iter().enumerate() {
         match values(&t.metric, reps) {
-            Ok(xs) => out.push(verdict(t, estimate(&xs))),
+            Ok(xs) => {
+                let mut v = verdict(t, estimate(&xs));
+                if let Some(node) = busiest_named(&t.metric, reps) {
+                    v.message.push_str(&format!(" (busiest node: {node})"));
+                }
+                out.push(v);
+            }
             Err((message, known)) => missing.push(Missing { threshold: i, message, known }),
         }
     }
@@ -213,8 +220,30 @@ fn message(t: &Threshold, e: &Estimate, outcome: Outcome) -> String {
     m
 }
 
+/// A component's `utilization` is its busiest node's: the node, named as `db replica 1`
+/// (the one most replications found busiest; the first of equals).
+fn busiest_named(m: &MetricKey, reps: &[Summary]) -> Option<String> {
+    let (Scope::Component(c), Measure::Field(f)) = (&m.scope, &m.measure) else { return None };
+    if f != "utilization" {
+        return None;
+    }
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for s in reps {
+        let comp = s.components.get(c).filter(|x| x.nodes.len() > 1)?;
+        match counts.iter_mut().find(|(n, _)| *n == comp.busiest_node) {
+            Some(e) => e.1 += 1,
+            None => counts.push((&comp.busiest_node, 1)),
+        }
+    }
+    let best = counts.iter().fold(None, |b: Option<&(&str, usize)>, e| match b {
+        Some(x) if x.1 >= e.1 => Some(x),
+        _ => Some(e),
+    })?;
+    Some(format!("{c} {}", best.0))
+}
+
 /// A metric's estimate with what it takes to name, show and compare it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MetricEstimate {
     /// `latency`, `errors`, `throughput`, `cost`, or a component field's name.
     pub family: String,

@@ -8,7 +8,7 @@ use std::ops::Range;
 
 /// The comparison of a threshold. Equality is not offered: a mean estimated from
 /// replications is never exactly equal to anything, so `==` could never pass.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum Cmp {
     #[serde(rename = "<")]
     Lt,
@@ -47,7 +47,7 @@ impl Cmp {
 }
 
 /// What a number means, for parsing limits and for showing values to people.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     Seconds,

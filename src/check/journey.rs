@@ -16,7 +16,7 @@ use toml::Spanned;
 /// Whether a file is a journey (it has a `[journey]` table). A file that does not parse is
 /// left to the scenario loader, which reports where.
 pub fn is_journey(file: &str) -> Result<bool, Error> {
-    let text = std::fs::read_to_string(file).map_err(|source| Error::Io { path: file.to_string(), source })?;
+    let text = crate::load::read_input(file, "scenario")?;
     Ok(DeTable::parse(&text).is_ok_and(|t| t.get_ref().contains_key("journey")))
 }
 
@@ -26,7 +26,15 @@ pub fn check_journey(file: &str, opts: &CheckOptions) -> Result<Vec<ScenarioRepo
     if j.check_rate.is_none() {
         return Err(no_check_load(&j.file));
     }
-    (0..j.stages.len()).map(|i| check_stage(&j, i, opts)).collect()
+    (0..j.stages.len())
+        .map(|i| {
+            let title = format!("{} stage {}: {}", scenario_key(&j.file), i + 1, j.stages[i].name);
+            crate::progress::item_started(&title);
+            let s = check_stage(&j, i, opts)?;
+            crate::progress::item_done(&title, &format!("{} ({} replications)", s.status.label(), s.replications));
+            Ok(s)
+        })
+        .collect()
 }
 
 /// Checks one stage at the check load.
@@ -69,7 +77,7 @@ fn missing_fields(j: &Journey, i: usize, missing: Vec<Missing>) -> Error {
         .iter()
         .map(|m| {
             let t = &stage.thresholds[m.threshold];
-            let text = std::fs::read_to_string(&t.file).unwrap_or_default();
+            let text = crate::load::read_input(&t.file, "scenario").unwrap_or_default();
             missing_diag(&t.file, &text, &t.threshold, m, &prefix)
         })
         .collect();
@@ -78,7 +86,7 @@ fn missing_fields(j: &Journey, i: usize, missing: Vec<Missing>) -> Error {
 
 /// The error for a journey without a check load, at its `[load]` section.
 pub fn no_check_load(file: &str) -> Error {
-    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let text = crate::load::read_input(file, "journey").unwrap_or_default();
     let span = DeTable::parse(&text)
         .map(|t| span_of(&Spanned::new(t.span(), DeValue::Table(t.get_ref().clone())), &["load"]))
         .unwrap_or(0..0);

@@ -8,7 +8,8 @@
 //!
 //! Exit codes: 0 every threshold passed and nothing regressed (inconclusive thresholds are
 //! reported but pass unless `strict`), 1 a threshold failed or a metric regressed, 2 usage
-//! error, 3 invalid scenario or baseline, 4 I/O error.
+//! error, 3 invalid scenario or baseline, 4 I/O error, 5 a limit stopped a replication (its
+//! figures are partial: this wins over 1).
 
 pub mod annotations;
 pub mod baseline;
@@ -18,6 +19,7 @@ pub mod expr;
 pub mod journey;
 pub mod junit;
 pub mod openmetrics;
+pub mod plan;
 pub mod text;
 pub mod thresholds;
 
@@ -74,7 +76,7 @@ impl Default for CheckOptions {
 }
 
 /// The verdict of a whole check: what every renderer formats.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     pub schema_version: u32,
     pub stagesim_version: String,
@@ -90,7 +92,7 @@ pub struct Report {
     pub scenarios: Vec<ScenarioReport>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Counts {
     pub thresholds: usize,
     pub passed: usize,
@@ -99,7 +101,7 @@ pub struct Counts {
     pub regressions: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ScenarioReport {
     /// The scenario file as given (forward slashes, no leading `./`); for a journey stage,
     /// the journey file.
@@ -128,10 +130,13 @@ pub struct ScenarioReport {
     /// JSON report (its shape is a contract; the diagram is presentation).
     #[serde(skip)]
     pub mermaid: String,
+    /// A limit stopped at least one replication (`stop_reason`): its figures are partial.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partial: Option<String>,
 }
 
 /// A journey stage, as a check report names it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StageRef {
     /// 1-based, in the journey's order.
     pub index: usize,
@@ -141,8 +146,8 @@ pub struct StageRef {
 }
 
 impl ScenarioReport {
-    /// The key of its baseline entry: the file, and for a journey stage `FILE#INDEX NAME`
-    /// (the name too, so that reordered stages are never compared with each other).
+    /// A unique name: the file as given, and for a journey stage `FILE#INDEX NAME` (JUnit's
+    /// classname). The key in a baseline file is `baseline::key`, relative to that file.
     pub fn baseline_key(&self) -> String {
         match &self.stage {
             Some(st) => format!("{}#{} {}", self.file, st.index, st.name),
@@ -162,26 +167,47 @@ impl ScenarioReport {
 /// Runs a check. Returns the report and, with `update_baseline`, the baseline to write.
 pub fn check(files: &[String], opts: &CheckOptions) -> Result<(Report, Option<Baseline>), Error> {
     validate_options(files, opts)?;
+    check_planned(files, &plan::plan(files, &opts.overrides)?, opts)
+}
+
+/// Runs a check of `files`, whose `plan` is known: refuses first what could only pass by
+/// accident (`plan::nothing_to_judge`, `plan::no_entry_anywhere`).
+pub fn check_planned(
+    files: &[String],
+    planned: &[plan::Planned],
+    opts: &CheckOptions,
+) -> Result<(Report, Option<Baseline>), Error> {
+    validate_options(files, opts)?;
+    plan::nothing_to_judge(planned, opts)?;
     let existing = match &opts.baseline {
-        Some(path) if opts.update_baseline && !std::path::Path::new(path).exists() => Some(Baseline::default()),
+        Some(path) if opts.update_baseline => Some(baseline::read_for_update(path)?),
         Some(path) => Some(baseline::read(path)?),
         None => None,
     };
+    if let (Some(path), Some(b), false) = (&opts.baseline, &existing, opts.update_baseline) {
+        plan::no_entry_anywhere(path, b, planned)?;
+    }
     let mut scenarios = Vec::new();
     for file in files {
         if journey::is_journey(file)? {
             scenarios.extend(journey::check_journey(file, opts)?);
         } else {
-            scenarios.push(check_scenario(file, opts)?);
+            let title = scenario_key(file);
+            crate::progress::item_started(&title);
+            let s = check_scenario(file, opts)?;
+            crate::progress::item_done(&title, &format!("{} ({} replications)", s.status.label(), s.replications));
+            scenarios.push(s);
         }
     }
     let mut written = None;
     if let (Some(path), Some(mut b)) = (&opts.baseline, existing) {
         for s in &mut scenarios {
+            let key = baseline::key(path, &s.file, s.stage.as_ref().map(|st| (st.index, st.name.as_str())));
             let report = if opts.update_baseline {
-                b.scenarios.insert(s.baseline_key(), entry(s));
+                b.scenarios.insert(key.clone(), entry(s));
                 BaselineReport {
                     file: path.clone(),
+                    key,
                     status: BaselineStatus::Written,
                     tolerance: opts.tolerance,
                     baseline_version: Some(env!("CARGO_PKG_VERSION").to_string()),
@@ -191,13 +217,17 @@ pub fn check(files: &[String], opts: &CheckOptions) -> Result<(Report, Option<Ba
                     dropped_metrics: Vec::new(),
                 }
             } else {
-                match b.scenarios.get(&s.baseline_key()) {
-                    Some(e) => baseline::compare(path, e, &s.metrics, s.duration_s, opts.tolerance),
-                    None => no_entry(path, opts.tolerance),
+                match b.scenarios.get(&key) {
+                    Some(e) => baseline::compare(path, &key, e, &s.metrics, s.duration_s, opts.tolerance),
+                    None => no_entry(path, &key, opts.tolerance),
                 }
             };
             s.baseline = Some(report);
             s.status = scenario_status(s);
+            let missing = s.baseline.as_ref().is_some_and(|b| b.status == BaselineStatus::NoEntry);
+            if missing && opts.strict {
+                s.status = Outcome::Fail;
+            }
         }
         if opts.update_baseline {
             written = Some(b);
@@ -214,6 +244,13 @@ fn validate_options(files: &[String], opts: &CheckOptions) -> Result<(), Error> 
         return Err(Error::Usage(
             "--replications must be at least 2: one replication has no confidence interval".into(),
         ));
+    }
+    let max = crate::runner::MAX_REPLICATIONS;
+    if opts.max_replications > max {
+        return Err(Error::Usage(format!(
+            "--max-replications is {}, above the maximum of {max}: 30 is the default and usually enough",
+            opts.max_replications
+        )));
     }
     if opts.max_replications < opts.replications {
         return Err(Error::Usage(format!(
@@ -244,9 +281,10 @@ pub fn scenario_key(file: &str) -> String {
     k
 }
 
-fn no_entry(path: &str, tolerance: f64) -> BaselineReport {
+fn no_entry(path: &str, key: &str, tolerance: f64) -> BaselineReport {
     BaselineReport {
         file: path.to_string(),
+        key: key.to_string(),
         status: BaselineStatus::NoEntry,
         tolerance,
         baseline_version: None,
@@ -269,9 +307,10 @@ fn entry(s: &ScenarioReport) -> BaselineEntry {
 }
 
 fn check_scenario(file: &str, opts: &CheckOptions) -> Result<ScenarioReport, Error> {
-    let text = std::fs::read_to_string(file).map_err(|source| Error::Io { path: file.to_string(), source })?;
+    let text = crate::load::read_input(file, "scenario")?;
     let (model, set) = parse_scenario_checked_with(file, &text, &opts.overrides)?;
     let model = apply(&model, &RunOptions { seed: opts.seed, duration_ns: opts.duration_ns, replications: None });
+    crate::budget::check_override(&model, "--duration")?;
     let missing = |m: Vec<Missing>| missing_fields(file, &text, &set, m);
     judge_model(&scenario_key(file), &model, &set.thresholds, opts, &missing)
 }
@@ -319,6 +358,7 @@ pub fn judge_model(
         metrics,
         components: evaluate::component_fields(&reps),
         mermaid: crate::report::graph::mermaid(model),
+        partial: reps.iter().find(|r| r.partial).map(|r| r.stop_reason.clone()),
     };
     s.status = scenario_status(&s);
     Ok(s)
@@ -401,12 +441,20 @@ fn report(scenarios: Vec<ScenarioReport>, opts: &CheckOptions) -> Report {
     } else {
         Outcome::Pass
     };
-    let failed = status == Outcome::Fail || (status == Outcome::Inconclusive && opts.strict);
+    // `--update-baseline` records; it does not judge.
+    let failed = !opts.update_baseline && (status == Outcome::Fail || (status == Outcome::Inconclusive && opts.strict));
+    let partial = scenarios.iter().any(|s| s.partial.is_some());
     Report {
         schema_version: CHECK_SCHEMA_VERSION,
         stagesim_version: env!("CARGO_PKG_VERSION").to_string(),
         status,
-        exit_code: if failed { EXIT_GATE_FAILED } else { 0 },
+        exit_code: if partial {
+            crate::cli::EXIT_PARTIAL
+        } else if failed {
+            EXIT_GATE_FAILED
+        } else {
+            0
+        },
         strict: opts.strict,
         tolerance: opts.tolerance,
         replications: opts.replications,

@@ -28,6 +28,9 @@ pub fn render(r: &Report) -> String {
             }
         }
         let _ = writeln!(o, "  seed {}  replications {} (batches: {})", s.seed, s.replications, batches.join(" -> "));
+        if let Some(reason) = &s.partial {
+            let _ = writeln!(o, "  PARTIAL: a limit stopped a replication ({reason}): its figures cover only what ran");
+        }
         if s.thresholds.is_empty() {
             let _ = writeln!(o, "  no [thresholds] in this {}", if s.stage.is_some() { "stage" } else { "scenario" });
         }
@@ -41,6 +44,17 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(o);
     }
     let c = &r.counts;
+    let recorded = r.scenarios.iter().all(|s| s.baseline.as_ref().is_some_and(|b| b.status == BaselineStatus::Written));
+    if recorded && !r.scenarios.is_empty() {
+        let file = r.baseline.as_deref().unwrap_or("");
+        let _ = writeln!(
+            o,
+            "RECORDED: baseline {file} written for {} scenario(s); {} threshold(s) shown above, not judged (--update-baseline)",
+            r.scenarios.len(),
+            c.thresholds
+        );
+        return o;
+    }
     let _ = writeln!(
         o,
         "{}: {} threshold(s): {} passed, {} failed, {} inconclusive; {} regression(s){}",
@@ -65,7 +79,16 @@ fn baseline(o: &mut String, s: &ScenarioReport, b: &BaselineReport) {
             let _ = writeln!(o, "  baseline {}: entry written ({} metrics)", b.file, s.metrics.len());
         }
         BaselineStatus::NoEntry => {
-            let _ = writeln!(o, "  baseline {}: no entry for this scenario; add one with --update-baseline", b.file);
+            let fails = if s.status == Outcome::Fail && s.thresholds.iter().all(|t| t.outcome != Outcome::Fail) {
+                " (fails the gate with --strict)"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                o,
+                "  baseline {}: no entry `{}` for this scenario{fails}; add one with --update-baseline",
+                b.file, b.key
+            );
         }
         BaselineStatus::Compared => {
             let version = b.baseline_version.as_deref().unwrap_or("?");

@@ -39,24 +39,32 @@ use crate::units::Nanos;
 use crate::validate::Resolver;
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AutoscaleInput {
     /// "cpu" (default), "queue_depth" or "requests_per_instance".
     pub metric: Option<String>,
+    /// Fewest instances.
     pub min: u32,
+    /// Most instances.
     pub max: u32,
+    /// Metric value above which instances are added (cpu: utilization 0-1).
     pub scale_up_at: f64,
+    /// Metric value below which instances are removed.
     pub scale_down_at: f64,
     /// Default "3m".
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub up_cooldown: Option<String>,
     /// Default "10m".
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub down_cooldown: Option<String>,
     /// Default "2m".
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub warmup: Option<String>,
     /// Instances added at least, and removed, per action (default 1).
     pub step: Option<u32>,
     /// Evaluation period (default "30s").
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub interval: Option<String>,
 }
 
@@ -134,11 +142,10 @@ impl AutoscaleInput {
         let up_cooldown = dur(r, "up_cooldown", &self.up_cooldown, 180_000_000_000);
         let down_cooldown = dur(r, "down_cooldown", &self.down_cooldown, 600_000_000_000);
         let warmup = dur(r, "warmup", &self.warmup, 120_000_000_000);
-        let interval = dur(r, "interval", &self.interval, 30_000_000_000);
-        if interval == Some(0) {
-            r.problem(&at("interval"), "`interval` must be greater than zero", "for example \"30s\"");
-            ok = false;
-        }
+        let interval = match &self.interval {
+            Some(t) => r.interval(&at("interval"), t),
+            None => Some(30_000_000_000),
+        };
         let step = r.count(&at("step"), self.step, 1);
         ok.then_some(AutoscaleSpec {
             metric,

@@ -47,11 +47,53 @@ pub const DEFAULT_FLUSH_INTERVAL: &str = "1s";
 /// Entries a cache may hold: the store preallocates them (about 48 bytes each).
 pub const MAX_ENTRIES: u64 = 10_000_000;
 
+/// What `stagesim docs` says this kind costs beyond its instances and reports in its summary
+/// object; a test fails when a run reports a field missing here.
+pub const DOCS: super::KindDocs = super::KindDocs {
+    usage_prices: &[],
+    metrics: &[&[
+        ("reads", "reads"),
+        ("hits", "reads served from the cache"),
+        ("misses", "reads sent to the backend"),
+        ("hit_ratio", "hits / reads"),
+        ("backend_reads", "reads the backend served for the cache"),
+        ("backend_reads_deflected", "1 - backend reads / reads: the share of reads the backend did not see"),
+        ("writes", "writes"),
+        ("backend_writes", "writes sent to the backend"),
+        ("capacity_keys", "entries the cache holds at most"),
+        ("entries", "entries held at the end"),
+        ("evictions", "entries evicted to make room"),
+        ("expirations", "entries dropped at their `ttl`"),
+        ("stale_hits", "hits on a value older than the backend's"),
+        ("stale_hit_ratio", "stale hits / hits"),
+        ("fills", "entries stored after a miss"),
+        ("fills_refused", "fills refused (the cache was full of entries not yet evictable)"),
+        ("write_behind_pending_mean", "write-behind: writes waiting for their flush, time-average"),
+        ("write_behind_pending_max", "write-behind: most writes waiting at once"),
+        ("write_behind_coalesced", "write-behind: writes merged into a pending one for the same key"),
+        ("write_behind_lost", "write-behind: pending writes lost (a flush of the cache)"),
+        ("write_behind_buffer_full", "write-behind: writes sent at once because the buffer was full"),
+        ("dirty_misses", "write-behind: misses on a key with a write pending"),
+    ]],
+};
+
 /// `capacity = 50_000` (keys) or `capacity = "2GiB"` (bytes, with `value_size`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum CapacityInput {
     Keys(i64),
     Bytes(String),
+}
+
+impl schemars::JsonSchema for CapacityInput {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CacheCapacity".into()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Keys held (an integer), or memory (a size) divided by `value_size`.",
+            "anyOf": [{ "type": "integer", "minimum": 0 }, g.subschema_for::<crate::schema::Size>()]
+        })
+    }
 }
 
 impl<'de> Deserialize<'de> for CapacityInput {
@@ -76,7 +118,7 @@ impl<'de> Deserialize<'de> for CapacityInput {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WritePolicy {
     #[default]
@@ -86,9 +128,11 @@ pub enum WritePolicy {
     WriteAround,
 }
 
-#[derive(Debug, Deserialize)]
+/// A cache in front of a backend (cache-aside): reads hit or miss by key (LRU, LFU or TTL over `capacity`, or a fixed `hit_ratio`); writes invalidate, write through, write behind or write around.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CacheInput {
+    /// The component kind.
     pub kind: String,
     /// The component misses read from and writes go to, e.g. `backend = "db"`.
     pub backend: String,
@@ -96,24 +140,31 @@ pub struct CacheInput {
     /// space. Required unless `hit_ratio` is given.
     pub capacity: Option<CapacityInput>,
     /// Bytes one entry takes, key and overhead included, for a capacity in bytes.
+    #[schemars(with = "Option<crate::schema::Size>")]
     pub value_size: Option<String>,
     /// `"lru"` (default), `"lfu"` or `"ttl"` (entries leave only when they expire).
     pub eviction: Option<Eviction>,
     /// How long an entry lives after it is stored; required by `eviction = "ttl"`.
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub ttl: Option<String>,
     /// `"invalidate"` (default), `"write_through"`, `"write_behind"` or `"write_around"`.
     pub write_policy: Option<WritePolicy>,
     /// Write-behind only: how long after a write its backend write is sent (default 1s).
+    #[schemars(with = "Option<crate::schema::Duration>", extend("default" = DEFAULT_FLUSH_INTERVAL))]
     pub flush_interval: Option<String>,
     /// Fixed probability that a read hits, keeping no keys (instead of `capacity`).
     pub hit_ratio: Option<f64>,
     /// Cache operations served in parallel (default 4).
+    #[schemars(extend("default" = DEFAULT_SERVERS))]
     pub servers: Option<u32>,
     /// Time of one cache operation (default "exp(mean = 0.2ms)").
+    #[schemars(with = "Option<crate::schema::Distribution>", extend("default" = DEFAULT_HIT_TIME))]
     pub hit_time: Option<String>,
     /// Operations waiting for a server; beyond it, calls are rejected.
     pub queue: Option<u32>,
+    /// An instance profile from models/instances.toml: its cores, memory and hourly price (the cost of this component).
     pub instance_type: Option<String>,
+    /// Hourly price of one instance in USD, instead of the instance type's.
     pub usd_per_hour: Option<f64>,
 }
 
@@ -144,8 +195,8 @@ impl CacheInput {
         let mode = self.mode(&base, r);
         let write_policy = self.write_policy.unwrap_or_default();
         let flush_interval = match (&self.flush_interval, write_policy) {
-            (Some(f), WritePolicy::WriteBehind) => r.duration(&at("flush_interval"), f),
-            (None, WritePolicy::WriteBehind) => r.duration(&at("flush_interval"), DEFAULT_FLUSH_INTERVAL),
+            (Some(f), WritePolicy::WriteBehind) => r.interval(&at("flush_interval"), f),
+            (None, WritePolicy::WriteBehind) => r.interval(&at("flush_interval"), DEFAULT_FLUSH_INTERVAL),
             (Some(_), _) => {
                 r.problem(
                     &at("flush_interval"),

@@ -12,6 +12,7 @@
 //! on every miss (`origin_fetch_bytes`, billed at the origin-fetch price).
 
 use super::edge_cache::{Lookup, Lru};
+use super::nodes::NodeStats;
 use super::{op_rule, KindStats, OpRule};
 use crate::dist::Dist;
 use crate::engine::calls::{CallId, Op, Outcome, NO_INSTANCE};
@@ -25,9 +26,30 @@ use crate::units::Nanos;
 use crate::validate::Resolver;
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+/// What `stagesim docs` says this kind costs beyond its instances and reports in its summary
+/// object; a test fails when a run reports a field missing here.
+pub const DOCS: super::KindDocs = super::KindDocs {
+    usage_prices: &["cdn.usd_per_gb", "cdn.usd_per_10k_requests", "cdn.origin_fetch_usd_per_gb"],
+    metrics: &[&[
+        ("edges", "edge locations"),
+        ("requests", "requests the edges answered"),
+        ("hits", "requests served from an edge's cache"),
+        ("misses", "cacheable requests fetched from the origin"),
+        ("stale", "misses on an expired object"),
+        ("pass_through", "requests of classes not cached, sent to the origin"),
+        ("fetch_errors", "origin fetches that failed"),
+        ("hit_ratio", "hits / cacheable requests"),
+        ("edge_egress_bytes", "bytes the edges sent to users"),
+        ("origin_fetch_bytes", "bytes the edges fetched from the origin"),
+        ("cached_objects", "objects held by all edges at the end"),
+    ]],
+};
+
+/// A CDN: an edge in each user region (or in `regions`) caches objects of the cached classes and fetches misses from the origin. Billed by use (models/prices.toml).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CdnInput {
+    /// The component kind.
     pub kind: String,
     /// Regions with an edge (models/regions.toml); default: one edge in each user region.
     pub regions: Option<Vec<String>>,
@@ -40,12 +62,16 @@ pub struct CdnInput {
     /// origin uncached. Default: every class.
     pub cache_classes: Option<Vec<String>>,
     /// Objects each edge's cache holds (least recently used evicted first; default 100000).
+    #[schemars(extend("default" = DEFAULT_CAPACITY))]
     pub capacity: Option<u64>,
     /// How long a cached object stays fresh (default: until evicted).
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub ttl: Option<String>,
     /// An edge's own time per request: lookup and start of the response (default "1ms").
+    #[schemars(with = "Option<crate::schema::Distribution>")]
     pub edge_time: Option<String>,
     /// How long an edge waits for the origin.
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub timeout: Option<String>,
 }
 
@@ -228,6 +254,9 @@ pub struct Cdn {
     classes: usize,
     edge_for_user: Vec<u16>,
     c: Counters,
+    /// Per edge: its name (`edge us-east`) and the requests it received since the reset.
+    edge_names: Vec<String>,
+    edge_requests: Vec<u64>,
 }
 
 impl Cdn {
@@ -251,6 +280,15 @@ impl Cdn {
             classes: spec.origins.len(),
             edge_for_user,
             c: Counters::default(),
+            edge_names: edges
+                .iter()
+                .enumerate()
+                .map(|(i, e)| match e {
+                    Some(r) => format!("edge {}", placement.table.names[*r as usize]),
+                    None => format!("edge {i}"),
+                })
+                .collect(),
+            edge_requests: vec![0; edges.len()],
         }
     }
 
@@ -259,6 +297,7 @@ impl Cdn {
         let edge = self.edge_for_user.get(region as usize).copied().unwrap_or(0);
         ctx.calls.get_mut(id).instance = edge;
         self.c.requests += 1;
+        self.edge_requests[edge as usize] += 1;
         let t = self.spec.edge_time.sample(&mut self.rng);
         ctx.schedule(t, Event::Done(id));
     }
@@ -320,6 +359,7 @@ impl Cdn {
 
     pub fn reset_stats(&mut self, _now: Nanos) {
         self.c = Counters::default();
+        self.edge_requests.iter_mut().for_each(|r| *r = 0);
     }
 
     pub fn stats(&self, _elapsed: Nanos) -> KindStats {
@@ -341,6 +381,13 @@ impl Cdn {
         s.usage.cdn_egress_bytes = c.edge_egress_bytes;
         s.usage.cdn_requests = c.requests;
         s.usage.origin_fetch_bytes = c.origin_fetch_bytes;
+        // Edges have no modelled servers: each is a node by the requests it took.
+        s.nodes = self
+            .edge_names
+            .iter()
+            .zip(&self.edge_requests)
+            .map(|(name, r)| NodeStats { name: name.clone(), served: *r, admitted: *r, ..NodeStats::default() })
+            .collect();
         s
     }
 }

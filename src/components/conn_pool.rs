@@ -15,7 +15,7 @@ use serde::Deserialize;
 use std::collections::VecDeque;
 
 /// `pool = { target = "db", size = 10 }` under a service.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PoolInput {
     /// The component the connections go to; calls to it wait for a connection.
@@ -70,7 +70,8 @@ impl ConnPool {
         ConnPool {
             size,
             in_use: 0,
-            waiters: VecDeque::with_capacity((expected_waiters as usize).min(1 << 16)),
+            // Grows as waiters pile up (a pool per instance: the bound is not reserved).
+            waiters: VecDeque::with_capacity((expected_waiters as usize).min(crate::engine::station::INITIAL_QUEUE)),
             last: 0,
             stats: ConnPoolStats::default(),
             total_in_use_ns: 0,

@@ -36,7 +36,30 @@ use crate::validate::Resolver;
 use rand::RngExt;
 use serde::Deserialize;
 
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+/// What `stagesim docs` says this kind costs beyond its instances and reports in its summary
+/// object; a test fails when a run reports a field missing here.
+pub const DOCS: super::KindDocs = super::KindDocs {
+    usage_prices: &[],
+    metrics: &[
+        super::db_node::METRICS,
+        &[
+            ("primary_utilization", "with replicas: the primary's core utilization"),
+            ("replica_{i}_utilization", "with replicas: replica i's core utilization"),
+            ("replicas_utilization_mean", "with replicas: mean core utilization of the replicas"),
+            ("replica_reads", "reads served by a replica"),
+            ("primary_reads", "with replicas: reads sent to the primary (read-your-writes)"),
+            ("stale_reads", "replica reads that missed a committed write"),
+            ("stale_read_ratio", "stale reads / replica reads"),
+            ("ryw_violations", "with `read_your_writes`: a user's read that missed that user's own write"),
+            ("lag_s_p50", "replication lag, median, in seconds"),
+            ("lag_s_p99", "replication lag, 99th percentile, in seconds"),
+            ("failover_writes_untracked", "writes a failover could not follow to every replica"),
+        ],
+        super::remote_replica::METRICS,
+    ],
+};
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReadPolicy {
     #[default]
@@ -45,20 +68,27 @@ pub enum ReadPolicy {
     LeastConnections,
 }
 
-#[derive(Debug, Deserialize)]
+/// A database server: connections, cores and read/write query times; read replicas with replication lag and read-your-writes; `replica_of` makes it a read replica of a primary in another region. Calls name the operation: `db.read`, `db.write`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseInput {
+    /// The component kind.
     pub kind: String,
+    /// An instance profile from models/instances.toml: its cores, memory and hourly price (the cost of this component).
     pub instance_type: Option<String>,
     /// Concurrent client connections (sessions) each server accepts.
+    #[schemars(extend("default" = super::db_node::DEFAULT_CONNECTIONS))]
     pub connections: Option<u32>,
     /// Queries executed in parallel per server (default: the instance type's cores, else
     /// `connections`).
     pub cores: Option<u32>,
     /// Callers waiting for a connection, per server; beyond it, calls are rejected.
     pub queue: Option<u32>,
+    /// Time of one read query on a core: a distribution.
+    #[schemars(with = "crate::schema::Distribution")]
     pub read_time: String,
     /// Default: the read time.
+    #[schemars(with = "Option<crate::schema::Distribution>")]
     pub write_time: Option<String>,
     /// Read replicas, each a server like the primary (default 0). Priced as instances.
     pub replicas: Option<u32>,
@@ -66,6 +96,7 @@ pub struct DatabaseInput {
     pub read_policy: Option<ReadPolicy>,
     /// Delay before a committed write shows on a replica, per write and replica (default
     /// "exp(mean = 50ms)").
+    #[schemars(with = "Option<crate::schema::Distribution>", extend("default" = DEFAULT_REPLICATION_LAG))]
     pub replication_lag: Option<String>,
     /// A replica with queries waiting applies writes later by the time it needs to clear them.
     pub lag_growth: Option<bool>,
@@ -73,12 +104,14 @@ pub struct DatabaseInput {
     pub read_your_writes: Option<ReadYourWrites>,
     /// With `read_your_writes = "primary_window"`: how long after a user's write that user's
     /// reads go to the primary (default "5s").
+    #[schemars(with = "Option<crate::schema::Duration>", extend("default" = DEFAULT_PRIMARY_WINDOW))]
     pub primary_window: Option<String>,
     /// Makes this database a read replica of the named primary database, in another region
     /// (set `region`): it serves reads, writes go to the primary, and each write shows here
     /// one way (primary region to this one) plus `replication_lag` (default: the
     /// primary's) after it commits. `read_your_writes` forwards reads to the primary.
     pub replica_of: Option<String>,
+    /// Hourly price of one instance in USD, instead of the instance type's.
     pub usd_per_hour: Option<f64>,
 }
 
@@ -506,7 +539,9 @@ impl Database {
     }
 
     pub fn stats(&self, elapsed: Nanos) -> KindStats {
-        let mut s = node_stats(&self.nodes, elapsed);
+        // A read replica in another region (`replica_of`) is one server: not a primary.
+        let first = if self.remote.is_some() { "replica" } else { "primary" };
+        let mut s = node_stats(&self.nodes, elapsed, |i| if i == 0 { first.into() } else { format!("replica {i}") });
         if let Some(remote) = &self.remote {
             remote.stats(&mut s);
         }

@@ -2,6 +2,7 @@
 //! wait for a connection, and queries that occupy one of its cores for a read or write time.
 //! The `database` and `shards` kinds are made of these.
 
+use super::nodes::NodeStats;
 use super::pool::{Admit, Pool};
 use super::KindStats;
 use crate::dist::Dist;
@@ -15,6 +16,13 @@ use crate::units::Nanos;
 use crate::validate::Resolver;
 
 pub const DEFAULT_CONNECTIONS: u32 = 100;
+
+/// Summary fields this part adds to its kind's (see the kinds' `DOCS`).
+pub const METRICS: &[(&str, &str)] = &[
+    ("connections_utilization", "busy connections / connections"),
+    ("reads", "reads executed"),
+    ("writes", "writes executed"),
+];
 
 /// What one server is, as validated from a component's keys.
 #[derive(Clone, Debug)]
@@ -151,18 +159,22 @@ impl DbNode {
 }
 
 /// The statistics of identical nodes together: cores and connections, with connection waits
-/// and rejections counted as the component's.
-pub fn node_stats(nodes: &[DbNode], elapsed: Nanos) -> KindStats {
+/// and rejections counted as the component's; `name` names node `i`.
+pub fn node_stats(nodes: &[DbNode], elapsed: Nanos, name: impl Fn(usize) -> String) -> KindStats {
     let cores: Vec<StationStats> = nodes.iter().map(|n| n.pool.cores.stats).collect();
     let conns: Vec<StationStats> = nodes.iter().map(|n| n.pool.threads.stats).collect();
     let (per_cores, per_conns) = nodes.first().map_or((0, 0), |n| (n.pool.cores.servers, n.pool.threads.servers));
     let mut s = KindStats::from_stations(&cores, per_cores, elapsed);
     let c = KindStats::from_stations(&conns, per_conns, elapsed);
     s.queue_mean += c.queue_mean;
-    s.queue_max = s.queue_max.max(c.queue_max);
     s.wait_s_mean += c.wait_s_mean;
     s.rejected = c.rejected;
-    s.waited += c.waited;
+    // A query waits for a connection, a core or both: counted once per admitted query.
+    s.granted = nodes.iter().map(|n| n.pool.admitted).sum();
+    s.waited = nodes.iter().map(|n| n.pool.waited).sum();
+    let cap = elapsed as f64 * f64::from(per_cores);
+    s.nodes = nodes.iter().enumerate().map(|(i, n)| NodeStats::of_pool(name(i), &n.pool, cap, elapsed)).collect();
+    s.queue_max = s.nodes.iter().map(|n| n.queue_max).max().unwrap_or(0);
     let (reads, writes): (u64, u64) = (nodes.iter().map(|n| n.reads).sum(), nodes.iter().map(|n| n.writes).sum());
     let work: u128 = nodes.iter().map(|n| n.work_ns).sum();
     let queries = reads + writes;

@@ -23,8 +23,23 @@ pub struct Fleet {
     pub instance_ns_total: u128,
     pub capacity_ns: u128,
     pub instance_ns: u128,
+    /// Cores that could run work (see `runs_work`): utilization's denominator.
+    pub running_ns_total: u128,
+    pub running_ns: u128,
     /// Most instances provisioned at once since measurement started.
     pub peak: u32,
+    /// Per instance: since when it is in its state, and its time able to run work since
+    /// measurement started (see `runs_work`).
+    entered: Vec<Nanos>,
+    run_ns: Vec<u128>,
+    measured_from: Nanos,
+}
+
+/// States in which an instance's cores count as capacity: serving, draining, and crashed (a
+/// dead process still runs out the calls it held: counting its cores keeps utilization a
+/// fraction of what was there).
+fn runs_work(s: InstState) -> bool {
+    matches!(s, InstState::Up | InstState::Draining | InstState::Down)
 }
 
 fn slot(s: InstState) -> usize {
@@ -59,7 +74,12 @@ impl Fleet {
             instance_ns_total: 0,
             capacity_ns: 0,
             instance_ns: 0,
+            running_ns_total: 0,
+            running_ns: 0,
             peak: up,
+            entered: vec![0; slots as usize],
+            run_ns: vec![0; slots as usize],
+            measured_from: 0,
         }
     }
 
@@ -81,6 +101,9 @@ impl Fleet {
     pub fn advance(&mut self, now: Nanos) {
         let dt = u128::from(now.saturating_sub(self.since));
         let cap = dt * u128::from(self.serving() * self.cores);
+        let running = dt * u128::from((self.serving() + self.count(InstState::Down)) * self.cores);
+        self.running_ns_total += running;
+        self.running_ns += running;
         let inst = dt * u128::from(self.provisioned());
         self.capacity_ns_total += cap;
         self.instance_ns_total += inst;
@@ -93,7 +116,21 @@ impl Fleet {
         self.advance(now);
         self.capacity_ns = 0;
         self.instance_ns = 0;
+        self.running_ns = 0;
         self.peak = self.provisioned();
+        self.measured_from = now;
+        self.run_ns.iter_mut().for_each(|r| *r = 0);
+    }
+
+    /// Instance `i`'s time able to run work since measurement started, up to the last
+    /// `advance`.
+    pub fn run_ns(&self, i: usize) -> u128 {
+        let open = if runs_work(self.state[i]) {
+            u128::from(self.since.saturating_sub(self.entered[i].max(self.measured_from)))
+        } else {
+            0
+        };
+        self.run_ns[i] + open
     }
 
     /// Moves instance `i` to `to`, here and in the shared table.
@@ -103,6 +140,10 @@ impl Fleet {
             return;
         }
         self.advance(ctx.now);
+        if runs_work(from) {
+            self.run_ns[i] += u128::from(ctx.now.saturating_sub(self.entered[i].max(self.measured_from)));
+        }
+        self.entered[i] = ctx.now;
         self.counts[slot(from)] -= 1;
         self.counts[slot(to)] += 1;
         self.state[i] = to;

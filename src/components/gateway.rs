@@ -23,30 +23,53 @@ use crate::units::{parse_rate, secs_to_ns, Nanos};
 use crate::validate::Resolver;
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+/// What `stagesim docs` says this kind costs beyond its instances and reports in its summary
+/// object; a test fails when a run reports a field missing here.
+pub const DOCS: super::KindDocs = super::KindDocs {
+    usage_prices: &[],
+    metrics: &[&[
+        ("admitted", "requests let through"),
+        ("rejected_rate_limited", "requests refused by a rate limit (global or per client)"),
+        ("rejected_global_limit", "requests refused by `rate_limit`"),
+        ("rejected_client_limit", "requests refused by `per_client_limit`"),
+        ("rejected_auth_queue", "requests refused because the authentication queue was full"),
+    ]],
+};
+
+/// An API gateway: token-bucket rate limits (global and per client) and authentication work before the backend.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GatewayInput {
+    /// The component kind.
     pub kind: String,
     /// The component admitted requests go to.
     pub backends: String,
     /// Requests per second the gateway admits in all, e.g. "1000/s" (default: no limit).
+    #[schemars(with = "Option<crate::schema::Rate>")]
     pub rate_limit: Option<String>,
     /// Requests the global bucket lets through at once (default: one second of `rate_limit`).
     pub burst: Option<u32>,
     /// Requests per second one client may send, e.g. "20/s" (default: no limit).
+    #[schemars(with = "Option<crate::schema::Rate>")]
     pub per_client_limit: Option<String>,
     /// Requests a client may send at once (default: one second of `per_client_limit`).
     pub per_client_burst: Option<u32>,
     /// Authentication work per admitted request, e.g. "exp(mean = 0.5ms)" (default: none).
+    #[schemars(with = "Option<crate::schema::Distribution>")]
     pub auth_time: Option<String>,
     /// Servers authenticating in parallel (default 1), and the requests that may wait for
     /// one (default: the scenario's `max_queue`); beyond, requests are rejected.
     pub servers: Option<u32>,
+    /// Requests that may wait; beyond it, they are rejected (default: `[limits] max_queue`).
     pub queue: Option<u32>,
     /// How long the gateway waits for the backend.
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub timeout: Option<String>,
+    /// An instance profile from models/instances.toml: its cores, memory and hourly price (the cost of this component).
     pub instance_type: Option<String>,
+    /// Identical instances (default 1), each priced at the instance type's or `usd_per_hour`'s hourly rate.
     pub instances: Option<u32>,
+    /// Hourly price of one instance in USD, instead of the instance type's.
     pub usd_per_hour: Option<f64>,
 }
 

@@ -28,9 +28,22 @@ use crate::units::Nanos;
 use crate::validate::Resolver;
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+/// What `stagesim docs` says this kind costs beyond its instances and reports in its summary
+/// object; a test fails when a run reports a field missing here.
+pub const DOCS: super::KindDocs = super::KindDocs {
+    usage_prices: &[],
+    metrics: &[&[
+        ("routed_to_{target}", "requests sent to that target"),
+        ("targets_up", "targets in rotation at the end"),
+        ("no_target_up", "requests that found no target in rotation"),
+    ]],
+};
+
+/// Geo-DNS: sends each user to the target in the user's region (or the nearest one up), and routes around a region whose health checks fail.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GeoDnsInput {
+    /// The component kind.
     pub kind: String,
     /// The entry of each region's stack (`["lb_us", "lb_eu"]`), each placed with `region`.
     pub targets: Vec<String>,

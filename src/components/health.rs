@@ -19,10 +19,11 @@ use crate::faults::FaultStats;
 use crate::units::Nanos;
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HealthCheckInput {
     /// Time between two checks of an instance.
+    #[schemars(with = "crate::schema::Duration")]
     pub interval: String,
     /// Consecutive failed checks before an instance leaves the rotation (default 3).
     pub failures: Option<u32>,
@@ -60,11 +61,7 @@ impl HealthCheckInput {
     /// Validates the keys under `base` (the `health_check` table's key path).
     pub fn validate(&self, base: &[&str; 3], r: &mut crate::validate::Resolver) -> Option<HealthCheckSpec> {
         let at = |k: &'static str| [base[0], base[1], base[2], k];
-        let interval = r.duration(&at("interval"), &self.interval)?;
-        if interval == 0 {
-            r.problem(&at("interval"), "`interval` must be greater than zero", "for example \"10s\"");
-            return None;
-        }
+        let interval = r.interval(&at("interval"), &self.interval)?;
         let failures = r.count(&at("failures"), self.failures, 3);
         Some(HealthCheckSpec { interval, failures })
     }

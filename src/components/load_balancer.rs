@@ -20,7 +20,19 @@ use crate::validate::Resolver;
 use rand::RngExt;
 use serde::Deserialize;
 
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+/// What `stagesim docs` says this kind costs beyond its instances and reports in its summary
+/// object; a test fails when a run reports a field missing here.
+pub const DOCS: super::KindDocs = super::KindDocs {
+    usage_prices: &[],
+    metrics: &[&[
+        ("backend_instances", "instances of the backend in rotation at the end of the run"),
+        ("no_backend_rejected", "requests rejected because no backend instance was in rotation"),
+        ("logouts", "sticky sessions: users whose session was lost when their instance left"),
+        ("detect_s_max", "health checks: longest time from an instance's death to its removal, in seconds"),
+    ]],
+};
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Policy {
     #[default]
@@ -29,27 +41,36 @@ pub enum Policy {
     LeastConnections,
     PowerOfTwo,
     Weighted,
-    /// Pins each user to an instance (see `components::sessions`).
+    /// Pins each user to an instance.
     Sticky,
 }
 
-#[derive(Debug, Deserialize)]
+/// A load balancer: spreads requests over the instances of its backend by `policy`; with `service_time` it is itself a station (servers and a queue).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoadBalancerInput {
+    /// The component kind.
     pub kind: String,
+    /// How a backend instance is chosen (default "round_robin").
     #[serde(default)]
     pub policy: Policy,
+    /// The component requests are forwarded to (its instances share the load).
     pub backends: String,
     /// One weight per backend instance, for `policy = "weighted"`.
     pub weights: Option<Vec<f64>>,
     /// Requests processed at once; with `service_time`, the balancer is itself a station.
     pub servers: Option<u32>,
+    /// Time one request takes on a core, without waiting: a distribution, e.g. "lognormal(mean = 6ms, cv = 1.0)".
+    #[schemars(with = "Option<crate::schema::Distribution>")]
     pub service_time: Option<String>,
+    /// Requests that may wait; beyond it, they are rejected (default: `[limits] max_queue`).
     pub queue: Option<u32>,
+    /// An instance profile from models/instances.toml: its cores, memory and hourly price (the cost of this component).
     pub instance_type: Option<String>,
+    /// Hourly price of one instance in USD, instead of the instance type's.
     pub usd_per_hour: Option<f64>,
-    /// `{ interval = "5s", failures = 3 }`: how soon a dead instance leaves the rotation
-    /// (see `components::health`); without it, at once.
+    /// `{ interval = "5s", failures = 3 }`: how soon a dead instance leaves the rotation;
+    /// without it, at once.
     pub health_check: Option<HealthCheckInput>,
 }
 
@@ -109,11 +130,7 @@ impl LoadBalancerInput {
         };
         let health = self.health_check.as_ref().and_then(|h| {
             let at = |k: &'static str| [base[0], base[1], "health_check", k];
-            let interval = r.duration(&at("interval"), &h.interval)?;
-            if interval == 0 {
-                r.problem(&at("interval"), "`interval` must be greater than zero", "for example \"5s\"");
-                return None;
-            }
+            let interval = r.interval(&at("interval"), &h.interval)?;
             let failures = r.count(&at("failures"), h.failures, 3);
             Some(HealthCheckSpec { interval, failures })
         });

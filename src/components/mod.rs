@@ -16,6 +16,7 @@ pub mod gateway;
 pub mod geo_dns;
 pub mod health;
 pub mod load_balancer;
+pub mod nodes;
 pub mod object_storage;
 pub mod pool;
 pub mod pooler;
@@ -97,6 +98,50 @@ pub fn parse_component<'de, D: serde::Deserializer<'de>>(kind: &str, d: D) -> Re
         "pooler" => ComponentInput::Pooler(PoolerInput::deserialize(d)?),
         other => return Err(serde::de::Error::custom(format!("unknown component kind `{other}`"))),
     })
+}
+
+/// Each kind's name and the JSON Schema of its input (a reference into the generator's
+/// definitions), in `KINDS` order; `schema` builds the tagged union of components from it.
+pub fn input_schemas(g: &mut schemars::SchemaGenerator) -> Vec<(&'static str, schemars::Schema)> {
+    vec![
+        ("load_balancer", g.subschema_for::<LoadBalancerInput>()),
+        ("service", g.subschema_for::<ServiceInput>()),
+        ("database", g.subschema_for::<DatabaseInput>()),
+        ("queue", g.subschema_for::<QueueInput>()),
+        ("cdn", g.subschema_for::<CdnInput>()),
+        ("object_storage", g.subschema_for::<ObjectStorageInput>()),
+        ("geo_dns", g.subschema_for::<GeoDnsInput>()),
+        ("gateway", g.subschema_for::<GatewayInput>()),
+        ("cache", g.subschema_for::<CacheInput>()),
+        ("shards", g.subschema_for::<ShardsInput>()),
+        ("pooler", g.subschema_for::<PoolerInput>()),
+    ]
+}
+
+/// What `stagesim docs` says about a kind beyond its keys, held beside the kind's code.
+pub struct KindDocs {
+    /// The prices of models/prices.toml its usage is billed at, as `section.key`.
+    pub usage_prices: &'static [&'static str],
+    /// The fields its summary object has beyond every component's, in groups (shared parts
+    /// such as `resilience` keep their own), with `{i}` or `{target}` for a numbered family.
+    pub metrics: &'static [&'static [(&'static str, &'static str)]],
+}
+
+/// Every kind's docs, in `KINDS` order.
+pub fn kind_docs() -> Vec<(&'static str, &'static KindDocs)> {
+    vec![
+        ("load_balancer", &load_balancer::DOCS),
+        ("service", &service::DOCS),
+        ("database", &database::DOCS),
+        ("queue", &queue::DOCS),
+        ("cdn", &cdn::DOCS),
+        ("object_storage", &object_storage::DOCS),
+        ("geo_dns", &geo_dns::DOCS),
+        ("gateway", &gateway::DOCS),
+        ("cache", &cache::DOCS),
+        ("shards", &shards::DOCS),
+        ("pooler", &pooler::DOCS),
+    ]
 }
 
 /// Whether calls to a kind name an operation (`db.read`) or not (`app`).
@@ -711,6 +756,24 @@ impl Component {
         }
     }
 
+    /// When the run ends, after `stats` was taken at the end of the measured window: counts
+    /// that follow the window's work through the drain (a queue's messages).
+    pub fn settle(&self, s: &mut KindStats) {
+        match self {
+            Component::Queue(c) => c.settle(s),
+            Component::LoadBalancer(_)
+            | Component::Service(_)
+            | Component::Database(_)
+            | Component::Cdn(_)
+            | Component::ObjectStorage(_)
+            | Component::GeoDns(_)
+            | Component::Gateway(_)
+            | Component::Cache(_)
+            | Component::Shards(_)
+            | Component::Pooler(_) => {}
+        }
+    }
+
     pub fn stats(&self, elapsed: Nanos) -> KindStats {
         match self {
             Component::LoadBalancer(c) => c.stats(elapsed),
@@ -751,6 +814,9 @@ pub struct KindStats {
     /// Time-average instances over the measured period, when that count changes (autoscaling,
     /// crashes): the summary's cost uses it instead of the configured count.
     pub instances_mean: Option<f64>,
+    /// Per node, for kinds made of several (instances, primary and replicas, shards); empty
+    /// for a kind that is one node (the summary makes that node from the figures above).
+    pub nodes: Vec<nodes::NodeStats>,
 }
 
 impl KindStats {
@@ -775,6 +841,7 @@ impl KindStats {
             extra: BTreeMap::new(),
             usage: crate::prices::Usage::default(),
             instances_mean: None,
+            nodes: Vec::new(),
         }
     }
 }

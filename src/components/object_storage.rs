@@ -16,18 +16,42 @@ use crate::units::{parse_size, secs_to_ns, Nanos};
 use crate::validate::Resolver;
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+/// What `stagesim docs` says this kind costs beyond its instances and reports in its summary
+/// object; a test fails when a run reports a field missing here.
+pub const DOCS: super::KindDocs = super::KindDocs {
+    usage_prices: &[
+        "object_storage.usd_per_gb_month",
+        "object_storage.get_usd_per_1000",
+        "object_storage.put_usd_per_1000",
+    ],
+    metrics: &[&[
+        ("gets", "GET requests"),
+        ("puts", "PUT requests"),
+        ("bytes_read", "bytes read"),
+        ("bytes_written", "bytes written"),
+        ("concurrency_mean", "transfers in progress, time-average"),
+        ("stored_bytes", "bytes stored (billed per GB-month)"),
+    ]],
+};
+
+/// Object storage (S3-style): time to first byte, then a transfer at `throughput`; billed per GB stored and per request (models/prices.toml). Calls name the operation: `photos.read`, `photos.write`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ObjectStorageInput {
+    /// The component kind.
     pub kind: String,
     /// Time to the first byte of a GET, e.g. "lognormal(mean = 20ms, cv = 0.5)".
+    #[schemars(with = "crate::schema::Distribution")]
     pub first_byte_time: String,
     /// Time until a PUT starts streaming (default: `first_byte_time`).
+    #[schemars(with = "Option<crate::schema::Distribution>")]
     pub write_time: Option<String>,
     /// Bytes per second of one object's transfer (default "90MB/s", about what one
     /// connection to S3 sustains).
+    #[schemars(with = "Option<crate::schema::Throughput>")]
     pub throughput: Option<String>,
     /// Data held in the bucket, billed per GB-month (default "0B").
+    #[schemars(with = "Option<crate::schema::Size>")]
     pub stored: Option<String>,
 }
 

@@ -19,28 +19,58 @@ pub enum Admit {
 pub struct Pool {
     pub threads: Station,
     pub cores: Station,
+    /// Since the last reset: calls admitted (not rejected), those of them that had to wait
+    /// (for a thread, a core or both: counted once, so `waited <= admitted`), and the most
+    /// calls waiting at once for either (the node's queue, on the same basis as the time
+    /// average of `threads` plus `cores` queues).
+    pub admitted: u64,
+    pub waited: u64,
+    pub waiting_max: u32,
 }
 
 impl Pool {
     pub fn new(threads: u32, accept_queue: u32, cores: u32) -> Self {
         // Only thread holders wait for a core, so that queue is bounded by the threads.
-        Pool { threads: Station::new(threads, accept_queue), cores: Station::new(cores, threads) }
+        Pool {
+            threads: Station::new(threads, accept_queue),
+            cores: Station::new(cores, threads),
+            admitted: 0,
+            waited: 0,
+            waiting_max: 0,
+        }
+    }
+
+    /// Calls waiting for a thread or a core now.
+    #[inline]
+    pub fn waiting(&self) -> u32 {
+        (self.threads.queue_len() + self.cores.queue_len()) as u32
     }
 
     #[inline]
     pub fn admit(&mut self, now: Nanos, call: CallId) -> Admit {
-        match self.threads.acquire(now, call) {
+        let admit = match self.threads.acquire(now, call) {
             Acquire::Granted => self.want_core(now, call),
-            Acquire::Queued => Admit::Wait,
-            Acquire::Rejected => Admit::Rejected,
+            Acquire::Queued => {
+                self.waiting_max = self.waiting_max.max(self.waiting());
+                Admit::Wait
+            }
+            Acquire::Rejected => return Admit::Rejected,
+        };
+        self.admitted += 1;
+        if matches!(admit, Admit::Wait) {
+            self.waited += 1;
         }
+        admit
     }
 
     #[inline]
     fn want_core(&mut self, now: Nanos, call: CallId) -> Admit {
         match self.cores.acquire(now, call) {
             Acquire::Granted => Admit::Run,
-            Acquire::Queued => Admit::Wait,
+            Acquire::Queued => {
+                self.waiting_max = self.waiting_max.max(self.waiting());
+                Admit::Wait
+            }
             Acquire::Rejected => unreachable!("core wait list holds every thread holder"),
         }
     }
@@ -88,6 +118,7 @@ impl Pool {
     pub fn reset_stats(&mut self, now: Nanos) {
         self.threads.reset_stats(now);
         self.cores.reset_stats(now);
+        (self.admitted, self.waited, self.waiting_max) = (0, 0, self.waiting());
     }
 }
 
@@ -105,5 +136,7 @@ mod tests {
         assert_eq!(p.work_done(5), Some(2)); // call 1 now waits downstream, 2 runs
         assert_eq!(p.leave(6), None); // call 1 leaves; 3 gets a thread but the core is busy
         assert_eq!(p.work_done(7), Some(3));
+        // Calls 2 and 3 waited (3 twice: a thread, then a core), counted once each.
+        assert_eq!((p.admitted, p.waited, p.waiting_max), (3, 2, 2));
     }
 }

@@ -19,9 +19,23 @@ use crate::units::Nanos;
 use crate::validate::Resolver;
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+/// What `stagesim docs` says this kind costs beyond its instances and reports in its summary
+/// object; a test fails when a run reports a field missing here.
+pub const DOCS: super::KindDocs = super::KindDocs {
+    usage_prices: &[],
+    metrics: &[&[
+        ("server_connections_utilization", "busy server connections / `server_connections`"),
+        ("client_wait_s_mean", "a client's mean wait for a server connection, in seconds"),
+        ("clients_max", "most client connections at once"),
+        ("clients_refused", "calls refused at `max_client_connections`"),
+    ]],
+};
+
+/// A connection pooler (PgBouncer-style) in front of a database: many client connections share `server_connections`. Calls name the operation.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PoolerInput {
+    /// The component kind.
     pub kind: String,
     /// The database the server connections go to.
     pub backend: String,
@@ -30,8 +44,11 @@ pub struct PoolerInput {
     pub server_connections: u32,
     /// Client connections accepted at once; beyond, calls are refused (PgBouncer's
     /// `max_client_conn`, 100 by default there; 1,000 here).
+    #[schemars(extend("default" = DEFAULT_MAX_CLIENT_CONNECTIONS))]
     pub max_client_connections: Option<u32>,
+    /// An instance profile from models/instances.toml: its cores, memory and hourly price (the cost of this component).
     pub instance_type: Option<String>,
+    /// Hourly price of one instance in USD, instead of the instance type's.
     pub usd_per_hour: Option<f64>,
 }
 

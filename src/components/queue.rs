@@ -30,12 +30,41 @@ use serde::Deserialize;
 use std::collections::VecDeque;
 use std::fmt;
 
-#[derive(Debug, Deserialize)]
+/// What `stagesim docs` says this kind costs beyond its instances and reports in its summary
+/// object; a test fails when a run reports a field missing here.
+pub const DOCS: super::KindDocs = super::KindDocs {
+    usage_prices: &[],
+    metrics: &[&[
+        ("workers", "consumers"),
+        ("worker_utilization", "busy consumers / consumers"),
+        ("work_s_mean", "a consumer's mean work per attempt, in seconds"),
+        ("attempts_per_s", "processing attempts per second"),
+        ("enqueued", "messages accepted"),
+        ("processed", "messages processed successfully"),
+        ("failed_attempts", "attempts that failed"),
+        ("retries", "attempts that were retries"),
+        ("dead_lettered", "messages moved to the dead-letter queue after `max_retries`"),
+        ("dropped_full", "messages refused because the queue was at `capacity`"),
+        ("dropped_at_hard_limit", "messages refused at the hard limit of an unbounded queue"),
+        ("start_refused", "attempts that could not start (a limit was hit)"),
+        ("depth_max", "most messages held at once"),
+        ("depth_at_end", "messages held at the end of the run"),
+        ("consumer_lag_s_p99", "time from enqueue to the start of processing, 99th percentile, in seconds"),
+        ("consumer_lag_s_max", "longest time from enqueue to the start of processing, in seconds"),
+        ("end_to_end_async_s_mean", "time from enqueue to successful processing, mean, in seconds"),
+        ("end_to_end_async_s_p99", "time from enqueue to successful processing, 99th percentile, in seconds"),
+    ]],
+};
+
+/// A message queue with its consumers: the producer waits only for the acknowledgement; workers process messages in the background, with retries and a dead-letter queue.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueueInput {
+    /// The component kind.
     pub kind: String,
     /// Time until the producer has its acknowledgement: the broker's durable write
     /// (default "1ms").
+    #[schemars(with = "Option<crate::schema::Distribution>")]
     pub ack_time: Option<String>,
     /// Messages the queue holds (waiting or in backoff): a count, or "unbounded" (default),
     /// which still stops at `HARD_LIMIT` messages and reports it.
@@ -43,21 +72,28 @@ pub struct QueueInput {
     /// Consumers processing messages in parallel (default 1).
     pub workers: Option<u32>,
     /// A consumer's own work per message.
+    #[schemars(with = "crate::schema::Distribution")]
     pub work_time: String,
     /// What a consumer calls for each message after its work, like a service's `calls`.
     pub calls: Option<CallsInput>,
     /// How long a consumer waits for each downstream call.
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub timeout: Option<String>,
     /// Times a failed message is tried again before it goes to the dead-letter queue
     /// (default 3).
     pub max_retries: Option<u32>,
     /// Delay before a failed message is visible again; doubles with each failure (default
     /// "100ms"), up to `backoff_max` (default "1m").
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub backoff: Option<String>,
+    /// Cap of the exponential backoff.
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub backoff_max: Option<String>,
     /// Hosts of the broker and consumers, for cost.
     pub instance_type: Option<String>,
+    /// Identical instances (default 1), each priced at the instance type's or `usd_per_hour`'s hourly rate.
     pub instances: Option<u32>,
+    /// Hourly price of one instance in USD, instead of the instance type's.
     pub usd_per_hour: Option<f64>,
 }
 
@@ -66,6 +102,18 @@ pub struct QueueInput {
 pub enum Capacity {
     Count(u64),
     Unbounded,
+}
+
+impl schemars::JsonSchema for Capacity {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "QueueCapacity".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Messages held: a count, or \"unbounded\".",
+            "anyOf": [{ "type": "integer", "minimum": 0 }, { "const": "unbounded" }]
+        })
+    }
 }
 
 impl<'de> Deserialize<'de> for Capacity {
@@ -223,7 +271,8 @@ pub struct Queue {
 
 impl Queue {
     pub fn new(spec: &QueueSpec, name: &str, id: CompId, seed: u64) -> Self {
-        let prealloc = (spec.capacity as usize).min(1 << 16);
+        // Grows as messages pile up; the bound is enforced on `len`, not reserved.
+        let prealloc = (spec.capacity as usize).min(1 << 10);
         Queue {
             spec: spec.clone(),
             id,
@@ -480,6 +529,29 @@ impl Queue {
         );
         e.insert("end_to_end_async_s_p99".into(), q(&self.end_to_end, 0.99));
         s
+    }
+
+    /// When the run ends: what became of the messages, counted to the end like requests
+    /// (a message of the measured window counts when it is processed during the drain).
+    /// Rates and utilizations stay those of the measured window.
+    pub fn settle(&self, s: &mut KindStats) {
+        let c = &self.c;
+        let e = &mut s.extra;
+        for (k, v) in [
+            ("enqueued", c.enqueued),
+            ("processed", c.processed),
+            ("failed_attempts", c.failed_attempts),
+            ("retries", c.retries),
+            ("dead_lettered", c.dead_lettered),
+            ("dropped_full", c.dropped_full),
+            ("dropped_at_hard_limit", c.dropped_at_hard_limit),
+            ("start_refused", c.start_refused),
+            ("depth_max", c.depth_max),
+            ("depth_at_end", self.depth_at_end),
+        ] {
+            e.insert(k.into(), v as f64);
+        }
+        e.insert("consumer_lag_s_max".into(), ns_to_secs(self.lag_max));
     }
 
     pub fn downstream(spec: &QueueSpec) -> Vec<CompId> {

@@ -33,6 +33,15 @@ use crate::rng::SimRng;
 use crate::units::Nanos;
 use crate::validate::Resolver;
 
+/// Summary fields a cross-region replica adds to its database's (see `database::DOCS`); it
+/// also reports the replica fields `database::DOCS` lists.
+pub const METRICS: &[(&str, &str)] = &[
+    ("forwarded_reads", "replica_of: reads forwarded to the primary (read-your-writes)"),
+    ("forwarded_read_ratio", "replica_of: forwarded reads / reads"),
+    ("forwarded_writes", "replica_of: writes forwarded to the primary"),
+    ("lag_floor_s", "replica_of: the one-way latency from the primary's region, the lag's floor, in seconds"),
+];
+
 /// A remote replica's validated keys.
 #[derive(Clone, Debug)]
 pub struct RemoteSpec {

@@ -24,8 +24,17 @@ use crate::validate::Resolver;
 use rand::RngExt;
 use serde::Deserialize;
 
+/// Summary fields this part adds to its kind's (see the kinds' `DOCS`).
+pub const METRICS: &[(&str, &str)] = &[
+    ("retries", "downstream calls sent again after a failure"),
+    ("breaker_rejections", "calls failed fast by an open circuit breaker"),
+    ("breaker_opens", "times a circuit breaker opened"),
+    ("breaker_open_s", "time breakers spent open, summed over targets and instances, in seconds"),
+    ("bulkhead_rejections", "calls failed fast by the bulkhead"),
+];
+
 /// `breaker = { failure_ratio = 0.5, window = 20, reset_timeout = "5s" }`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BreakerInput {
     /// Share of failed calls in the window that opens the breaker (default 0.5).
@@ -35,6 +44,7 @@ pub struct BreakerInput {
     /// Calls it must have seen before it may open (default: the window).
     pub min_calls: Option<u32>,
     /// How long it stays open before letting probes through (default "5s").
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub reset_timeout: Option<String>,
     /// Probes let through when half open (default 1).
     pub half_open_calls: Option<u32>,

@@ -5,6 +5,7 @@
 use super::autoscale::{AutoscaleInput, AutoscaleSpec, Autoscaler};
 use super::conn_pool::{pool_figures, ConnPool, PoolInput};
 use super::fleet::Fleet;
+use super::nodes::NodeStats;
 use super::pool::{Admit, Pool};
 use super::resilience::{self, BreakerInput, Resilience, ResilienceKeys, ResilienceSpec};
 use super::KindStats;
@@ -25,41 +26,78 @@ use serde::Deserialize;
 
 mod faults;
 
-#[derive(Debug, Deserialize)]
+/// What `stagesim docs` says this kind costs beyond its instances and reports in its summary
+/// object; a test fails when a run reports a field missing here.
+pub const DOCS: super::KindDocs = super::KindDocs {
+    usage_prices: &[],
+    metrics: &[
+        &[
+            ("threads_utilization", "busy worker threads / threads offered (`max_in_flight` per instance)"),
+            ("instances", "instances (time-average when the count changes: autoscaling, crashes)"),
+            ("servers_mean", "cores offered by serving instances, time-average"),
+            ("instances_peak", "most instances at once"),
+            ("scale_ups", "autoscaling actions that added instances"),
+            ("scale_downs", "autoscaling actions that removed instances"),
+            ("pool_size", "connections of the `pool` per instance"),
+            ("pool_utilization", "busy pool connections / pool connections"),
+            ("pool_wait_s_mean", "mean wait for a pool connection, in seconds"),
+            ("pool_exhausted", "calls that had to wait for a pool connection"),
+            ("pool_waiting_max", "most calls waiting for a pool connection at once"),
+        ],
+        super::resilience::METRICS,
+    ],
+};
+
+/// A pool of identical instances (an app server): each serves requests on its cores with worker threads held while it waits on downstream calls, and an accept queue; retries, circuit breakers, bulkheads, connection pools and autoscaling are optional.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceInput {
+    /// The component kind.
     pub kind: String,
+    /// An instance profile from models/instances.toml: its cores, memory and hourly price (the cost of this component).
     pub instance_type: Option<String>,
+    /// Identical instances (default 1), each priced at the instance type's or `usd_per_hour`'s hourly rate.
     pub instances: Option<u32>,
     /// Requests served in parallel per instance (default: the instance type's cores, or 1).
     pub cores: Option<u32>,
     /// Worker threads per instance, held while waiting on downstream calls.
+    #[schemars(extend("default" = DEFAULT_MAX_IN_FLIGHT))]
     pub max_in_flight: Option<u32>,
     /// Accept queue per instance; beyond it, requests are rejected.
+    #[schemars(extend("default" = DEFAULT_QUEUE))]
     pub queue: Option<u32>,
+    /// Time one request takes on a core, without waiting: a distribution, e.g. "lognormal(mean = 6ms, cv = 1.0)".
+    #[schemars(with = "crate::schema::Distribution")]
     pub service_time: String,
+    /// Downstream calls, in sequence, per request class (`{ browse = ["cache", "db.read"] }`) or for every class (`["db.read"]`); an inner array runs in parallel. Reads and writes name the operation: `db.read`, `db.write`.
     pub calls: Option<CallsInput>,
     /// How long the handler waits for each downstream call.
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub timeout: Option<String>,
     /// A connection pool per instance towards one target, `pool = { target = "db", size = 10 }`:
     /// each call to the target waits for a free connection (holding its worker thread) and
     /// holds it until the call answers.
     pub pool: Option<PoolInput>,
+    /// Hourly price of one instance in USD, instead of the instance type's.
     pub usd_per_hour: Option<f64>,
-    /// Times a failed downstream call is sent again (default 0; see `resilience`), after a
+    /// Times a failed downstream call is sent again (default 0), after a
     /// jittered exponential `backoff` (default "50ms") capped at `backoff_max` (default "1s").
     pub retries: Option<u32>,
+    /// Delay before the first retry (default "50ms"), doubling with each.
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub backoff: Option<String>,
+    /// Cap of the exponential backoff (default "1s").
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub backoff_max: Option<String>,
     /// A circuit breaker per downstream target and instance.
     pub breaker: Option<BreakerInput>,
     /// Calls one instance may have outstanding to one target; beyond, calls fail fast.
     pub bulkhead: Option<u32>,
-    /// Add and remove instances by a metric (see `components::autoscale`); `instances` is
+    /// Add and remove instances by a metric; `instances` is
     /// then the count at the start (default `min`).
     pub autoscale: Option<AutoscaleInput>,
     /// A component holding user sessions (a cache or database), read first on every request;
-    /// without it, sessions live in the instances' memory (see `components::sessions`).
+    /// without it, sessions live in the instances' memory.
     pub session_store: Option<String>,
 }
 
@@ -513,7 +551,7 @@ impl Service {
     pub fn totals(&mut self, now: Nanos) -> Totals {
         self.fleet.advance(now);
         let serving = self.fleet.serving() * self.spec.cores;
-        let mut t = Totals { servers: serving, capacity_ns: self.fleet.capacity_ns_total, ..Totals::default() };
+        let mut t = Totals { servers: serving, capacity_ns: self.fleet.running_ns_total, ..Totals::default() };
         for p in &mut self.pools {
             p.sync(now);
             t.busy_ns += p.cores.total_busy_ns;
@@ -566,14 +604,15 @@ impl Service {
         let th = KindStats::from_stations(&threads, self.spec.max_in_flight, elapsed);
         // The accept queue is part of what a request waits in front of this service.
         s.queue_mean += th.queue_mean;
-        s.queue_max = s.queue_max.max(th.queue_max);
-        s.wait_s_mean += th.wait_s_mean;
         s.rejected = th.rejected;
-        s.waited += th.waited;
         s.service_s_mean = if s.granted == 0 { 0.0 } else { self.work_ns as f64 / 1e9 / s.granted as f64 };
-        // Capacity is what the serving instances offered over time, not the slots.
+        // A call waits for a thread, a core or both: counted once per admitted call.
+        s.granted = self.pools.iter().map(|p| p.admitted).sum();
+        s.waited = self.pools.iter().map(|p| p.waited).sum();
+        s.wait_s_mean += th.wait_s_mean;
+        // Capacity is what the instances able to run work offered over time, not the slots.
         let el = elapsed.max(1) as f64;
-        let cap = self.fleet.capacity_ns as f64;
+        let cap = self.fleet.running_ns as f64;
         let busy: u128 = cores.iter().map(|c| c.busy_ns).sum();
         let thread_busy: u128 = threads.iter().map(|t| t.busy_ns).sum();
         let servers_mean = cap / el;
@@ -582,6 +621,8 @@ impl Service {
         let thread_cap = cap / f64::from(self.spec.cores) * f64::from(self.spec.max_in_flight);
         let threads_utilization = if thread_cap > 0.0 { thread_busy as f64 / thread_cap } else { 0.0 };
         s.extra.insert("threads_utilization".into(), threads_utilization);
+        s.nodes = self.instance_nodes(elapsed);
+        s.queue_max = s.nodes.iter().map(|n| n.queue_max).max().unwrap_or(0);
         // Only a pool whose size can change (autoscaling, or a crash aimed at it) reports a
         // time-average count; a static pool's count is its configuration.
         if self.dynamic {
@@ -609,6 +650,23 @@ impl Service {
             s.extra.insert("pool_waiting_max".into(), f64::from(waiting_max));
         }
         s
+    }
+
+    /// One node per instance slot that could run work during the window (spare slots of an
+    /// autoscaled pool that never started are left out).
+    fn instance_nodes(&self, elapsed: Nanos) -> Vec<NodeStats> {
+        let cores = f64::from(self.spec.cores);
+        let mut nodes = Vec::new();
+        for (i, p) in self.pools.iter().enumerate() {
+            let run = self.fleet.run_ns(i) as f64;
+            let never_started = self.fleet.state[i] == InstState::Off || elapsed > 0;
+            if run == 0.0 && never_started && p.cores.stats.busy_ns == 0 && p.threads.stats.granted == 0 {
+                continue;
+            }
+            let cap = if run > 0.0 { run * cores } else { elapsed as f64 * cores };
+            nodes.push(NodeStats::of_pool(format!("instance {i}"), p, cap, elapsed));
+        }
+        nodes
     }
 
     pub fn spec(&self) -> &ServiceSpec {

@@ -28,7 +28,23 @@ use crate::validate::Resolver;
 use hdrhistogram::Histogram;
 use serde::Deserialize;
 
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+/// What `stagesim docs` says this kind costs beyond its instances and reports in its summary
+/// object; a test fails when a run reports a field missing here.
+pub const DOCS: super::KindDocs = super::KindDocs {
+    usage_prices: &[],
+    metrics: &[
+        super::db_node::METRICS,
+        &[
+            ("shard_{i}_utilization", "core utilization of shard i"),
+            ("shard_{i}_latency_s_p99", "99th percentile latency of shard i, in seconds"),
+            ("shard_utilization_max", "the busiest shard's utilization"),
+            ("shard_imbalance", "the busiest shard's utilization / the mean shard's"),
+            ("keys_moved_ratio_on_add", "share of keys that would move to another shard if one were added"),
+        ],
+    ],
+};
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Strategy {
     #[default]
@@ -37,24 +53,35 @@ pub enum Strategy {
     ConsistentHash,
 }
 
-#[derive(Debug, Deserialize)]
+/// A sharded database: keys are split over `shards` database servers by hash modulo, range or consistent hashing. Calls name the operation.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ShardsInput {
+    /// The component kind.
     pub kind: String,
     /// Number of shards, each a database server (priced as one instance each).
     pub shards: u32,
     /// `"hash_modulo"` (default), `"range"` or `"consistent_hash"`.
     pub strategy: Option<Strategy>,
     /// Points per shard on the ring, for `consistent_hash` (default 100).
+    #[schemars(extend("default" = DEFAULT_VIRTUAL_NODES))]
     pub virtual_nodes: Option<u32>,
+    /// An instance profile from models/instances.toml: its cores, memory and hourly price (the cost of this component).
     pub instance_type: Option<String>,
     /// Per shard, as for a database: connections, cores, connection wait queue.
+    #[schemars(extend("default" = super::db_node::DEFAULT_CONNECTIONS))]
     pub connections: Option<u32>,
+    /// Requests processed in parallel per instance (default: the instance type's cores, or 1).
     pub cores: Option<u32>,
+    /// Requests that may wait; beyond it, they are rejected (default: `[limits] max_queue`).
     pub queue: Option<u32>,
+    /// Time of one read query on a core: a distribution.
+    #[schemars(with = "crate::schema::Distribution")]
     pub read_time: String,
     /// Default: the read time.
+    #[schemars(with = "Option<crate::schema::Distribution>")]
     pub write_time: Option<String>,
+    /// Hourly price of one instance in USD, instead of the instance type's.
     pub usd_per_hour: Option<f64>,
 }
 
@@ -230,7 +257,7 @@ impl Shards {
     }
 
     pub fn stats(&self, elapsed: Nanos) -> KindStats {
-        let mut s = node_stats(&self.nodes, elapsed);
+        let mut s = node_stats(&self.nodes, elapsed, |i| format!("shard {i}"));
         let util: Vec<f64> = self.nodes.iter().map(|n| n.utilization(elapsed)).collect();
         let max = util.iter().copied().fold(0.0, f64::max);
         let mean = util.iter().sum::<f64>() / util.len() as f64;

@@ -81,13 +81,14 @@ pub struct Slab<T> {
     items: Vec<T>,
     free: Vec<u32>,
     live: usize,
+    peak: usize,
     limit: usize,
 }
 
 impl<T: Copy> Slab<T> {
     pub fn with_limit(limit: usize) -> Self {
         let initial = limit.min(4096);
-        Slab { items: Vec::with_capacity(initial), free: Vec::with_capacity(initial), live: 0, limit }
+        Slab { items: Vec::with_capacity(initial), free: Vec::with_capacity(initial), live: 0, peak: 0, limit }
     }
 
     /// Stores `item`, or returns `None` when the slab is at its limit.
@@ -97,6 +98,7 @@ impl<T: Copy> Slab<T> {
             return None;
         }
         self.live += 1;
+        self.peak = self.peak.max(self.live);
         if let Some(id) = self.free.pop() {
             self.items[id as usize] = item;
             Some(id)
@@ -124,6 +126,11 @@ impl<T: Copy> Slab<T> {
 
     pub fn live(&self) -> usize {
         self.live
+    }
+
+    /// The most items ever live at once.
+    pub fn peak(&self) -> usize {
+        self.peak
     }
 
     /// Every slot, free ones included (their contents are stale): for rare scans such as

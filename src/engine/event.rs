@@ -13,8 +13,11 @@ pub enum Event {
     Done(CallId),
     /// A call's reply reaches its caller (after the link latency).
     Reply(CallId),
-    /// A caller's patience for a call runs out; the stamp tells a recycled slot apart.
+    /// A caller's patience for a call runs out; the stamp tells a recycled slot apart (a
+    /// timeout kept in the heap: a duration no deadline FIFO takes).
     Timeout(CallId, u32),
+    /// A call's deadline from its FIFO (`deadlines`) is due: the call is live, never stale.
+    Deadline(CallId),
     /// A timer a component set for itself (a retry backoff, a delayed reply); the token is
     /// the component's own (an index into its slab of pending work).
     Wake(u16, u32),

@@ -46,6 +46,26 @@ impl<E: Copy> EventHeap<E> {
         self.sift_up(self.items.len() - 1);
     }
 
+    /// Hands out the next sequence number without pushing: for an event kept outside the heap
+    /// (a call's deadline) that must order against the heap's events as if it were in it.
+    #[inline]
+    pub fn take_seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq - 1
+    }
+
+    #[cfg(test)]
+    pub fn push_seq(&mut self, time: Nanos, seq: u64, event: E) {
+        self.items.push(Entry { time, seq, event });
+        self.sift_up(self.items.len() - 1);
+    }
+
+    /// The first entry's (time, sequence).
+    #[inline]
+    pub fn peek_key(&self) -> Option<(Nanos, u64)> {
+        self.items.first().map(|e| (e.time, e.seq))
+    }
+
     #[inline]
     pub fn peek_time(&self) -> Option<Nanos> {
         self.items.first().map(|e| e.time)

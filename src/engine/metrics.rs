@@ -73,6 +73,15 @@ impl Default for ClassMetrics {
 }
 
 /// What every component sees regardless of kind: calls in, replies out and their latency.
+/// A component's counts over the measured window (taken when it closes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WindowCounts {
+    pub received: u64,
+    pub ok: u64,
+    pub errors: u64,
+    pub egress_bytes: u64,
+}
+
 pub struct CompMetrics {
     pub received: u64,
     pub ok: u64,
@@ -85,6 +94,10 @@ pub struct CompMetrics {
 }
 
 impl CompMetrics {
+    pub fn window_counts(&self) -> WindowCounts {
+        WindowCounts { received: self.received, ok: self.ok, errors: self.errors, egress_bytes: self.egress_bytes }
+    }
+
     pub fn new() -> Self {
         CompMetrics {
             received: 0,

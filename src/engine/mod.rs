@@ -4,6 +4,7 @@
 //! beyond dispatching to the closed `Component` enum. It never reads files or the clock.
 
 pub mod calls;
+mod deadlines;
 pub mod event;
 mod flow;
 pub mod heap;
@@ -21,6 +22,7 @@ use crate::model::{CompId, LatencyMatrix, Model};
 use crate::traffic::Source;
 use crate::units::Nanos;
 use calls::{Call, CallId, Op, Outcome, ReqId, Request, Slab, NO_INSTANCE, NO_PARENT};
+use deadlines::Deadlines;
 use event::Event;
 use heap::EventHeap;
 use metrics::{ClassMetrics, CompMetrics, LimitsHit};
@@ -35,6 +37,13 @@ pub struct Ctx {
     /// before them, so taking the heap's first keeps the global (time, sequence) order while
     /// sparing most hops a heap push and pop.
     due_now: VecDeque<Event>,
+    /// Calls' timeouts, out of the heap (see `deadlines`): a call that ends unlinks its own.
+    deadlines: Deadlines,
+    /// Timeouts that went to the heap or the zero-delay FIFO instead (a duration no deadline
+    /// FIFO takes), pending; they may go stale.
+    queued_timeouts: u32,
+    /// The most timeouts ever pending at once (both kinds).
+    peak_timeouts: u32,
     pub calls: Slab<Call>,
     pub requests: Slab<Request>,
     latency: LatencyMatrix,
@@ -112,19 +121,59 @@ impl Ctx {
     #[inline]
     fn next_time(&self) -> Option<Nanos> {
         if self.due_now.is_empty() {
-            self.heap.peek_time()
+            self.first_timed().map(|(t, _)| t)
         } else {
             Some(self.now)
         }
     }
 
+    /// The first of the heap and the deadlines by (time, sequence): they act as one heap.
+    #[inline]
+    fn first_timed(&self) -> Option<(Nanos, bool)> {
+        let Some(d) = self.deadlines.first_key() else {
+            return self.heap.peek_time().map(|t| (t, false));
+        };
+        match self.heap.peek_key() {
+            Some(h) if h < d => Some((h.0, false)),
+            _ => Some((d.0, true)),
+        }
+    }
+
     #[inline]
     fn pop(&mut self) -> Option<(Nanos, Event)> {
-        if self.heap.peek_time() == Some(self.now) || self.due_now.is_empty() {
+        let first = self.first_timed();
+        if first.is_some_and(|(t, _)| t == self.now) || self.due_now.is_empty() {
+            let (t, deadline) = first?;
+            if deadline {
+                let (_, _, id) = self.deadlines.first().expect("peeked");
+                self.deadlines.disarm(id);
+                return Some((t, Event::Deadline(id)));
+            }
             self.heap.pop()
         } else {
             self.due_now.pop_front().map(|e| (self.now, e))
         }
+    }
+
+    /// Starts a call's timeout: in its duration's deadline FIFO, with the sequence number the
+    /// heap would have given it, or (a duration no FIFO takes) in the heap as an event that
+    /// goes stale if the call ends first.
+    #[inline]
+    fn arm_timeout(&mut self, id: CallId, delay: Nanos) {
+        let fifo = if delay > 0 { self.deadlines.fifo_for(delay) } else { None };
+        match fifo {
+            Some(f) => {
+                let seq = self.heap.take_seq();
+                self.deadlines.arm(f, id, self.now, seq);
+            }
+            None => {
+                self.queued_timeouts += 1;
+                let stamp = self.calls.get(id).stamp;
+                self.schedule(delay, Event::Timeout(id, stamp));
+            }
+        }
+        let pending = self.deadlines.len() as u32 + self.queued_timeouts;
+        self.peak_timeouts = self.peak_timeouts.max(pending);
     }
 
     /// Sends a call from `parent` to `target`; `None` when the call arena is full (counted).
@@ -166,8 +215,7 @@ impl Ctx {
         }
         self.schedule(delay, Event::Deliver(id));
         if let Some(t) = timeout {
-            let stamp = self.calls.get(id).stamp;
-            self.schedule(t.saturating_add(after), Event::Timeout(id, stamp));
+            self.arm_timeout(id, t.saturating_add(after));
         }
         Some(id)
     }
@@ -235,9 +283,11 @@ impl Ctx {
         self.schedule(delay.saturating_add(after), Event::Reply(id));
     }
 
-    /// Frees a call's slot; clearing the stamp makes any timeout still pending for it stale.
+    /// Frees a call's slot and unlinks its deadline; clearing the stamp makes a timeout still
+    /// pending in the heap for it stale.
     #[inline]
     fn free_call(&mut self, id: CallId) {
+        self.deadlines.disarm(id);
         self.calls.get_mut(id).stamp = 0;
         self.calls.remove(id);
     }
@@ -246,6 +296,13 @@ impl Ctx {
     pub fn class_of(&self, call: CallId) -> u8 {
         self.requests.get(self.calls.get(call).req).class
     }
+}
+
+/// What the components measured when the measured window closed.
+struct Frozen {
+    at: Nanos,
+    stats: Vec<crate::components::KindStats>,
+    counts: Vec<metrics::WindowCounts>,
 }
 
 /// Why a run ended.
@@ -257,13 +314,24 @@ pub enum StopReason {
     TimeLimit,
     /// `max_events` was reached.
     EventLimit,
+    /// The window hook asked to stop (a signal): the run's numbers are not to be shown.
+    Stopped,
 }
 
 /// Everything a run measured, before it is summarised.
 pub struct RunData {
     pub seed: u64,
+    /// The simulated time the run reached (before the scenario's duration when a limit
+    /// stopped it).
     pub end: Nanos,
     pub measured_from: Nanos,
+    /// The end of the measured window: the scenario's duration, or `end` when the run stopped
+    /// before it. Rates and utilizations cover `measured_from..measured_to`.
+    pub measured_to: Nanos,
+    /// Each component's statistics and counts over the measured window (its latency
+    /// histogram in `comp_metrics` also has the calls that ended during the drain).
+    pub stats: Vec<crate::components::KindStats>,
+    pub window_counts: Vec<metrics::WindowCounts>,
     pub events: u64,
     pub stop: StopReason,
     pub total: ClassMetrics,
@@ -280,6 +348,10 @@ pub struct RunData {
     pub window_width: Nanos,
     /// Per user region, when users come from more than one (else empty).
     pub regions: Vec<ClassMetrics>,
+    /// The most call timeouts pending at once, and the most live calls: the first never
+    /// exceeds the second (a call that ends takes its timeout with it). Not in the summary.
+    pub peak_timeouts: u64,
+    pub peak_calls: u64,
 }
 
 pub struct Simulation<'m> {
@@ -304,6 +376,11 @@ pub struct Simulation<'m> {
     closed: bool,
     /// Faults started and not yet over (their errors are counted).
     active_faults: Vec<u16>,
+    /// The components' statistics, taken when the measured window closed.
+    frozen: Option<Frozen>,
+    /// Called with the window's width at each window boundary; `true` stops the run.
+    window_hook: fn(Nanos) -> bool,
+    stop_asked: bool,
 }
 
 impl<'m> Simulation<'m> {
@@ -327,6 +404,9 @@ impl<'m> Simulation<'m> {
                 requests: Slab::with_limit(model.limits.max_in_flight as usize),
                 latency: model.latency.clone(),
                 stamp: 0,
+                deadlines: Deadlines::new(),
+                queued_timeouts: 0,
+                peak_timeouts: 0,
                 limits_hit: LimitsHit::default(),
                 timers: 0,
                 comp_metrics: (0..n).map(|_| CompMetrics::new()).collect(),
@@ -372,7 +452,18 @@ impl<'m> Simulation<'m> {
             seed,
             closed: matches!(model.load.arrivals, crate::traffic::Arrivals::Closed { .. }),
             active_faults: Vec::new(),
+            frozen: None,
+            window_hook: |_| false,
+            stop_asked: false,
         }
+    }
+
+    /// Sets the hook called at each window boundary (progress, and a stop on a signal). It
+    /// runs at most once per window, never per event, and its answer can only end the run:
+    /// the caller must then discard the run's numbers.
+    pub fn with_window_hook(mut self, hook: fn(Nanos) -> bool) -> Self {
+        self.window_hook = hook;
+        self
     }
 
     /// Runs to the end and returns what was measured.
@@ -390,6 +481,9 @@ impl<'m> Simulation<'m> {
             if self.arrivals_over && self.ctx.calls.live() == 0 && self.ctx.timers == 0 {
                 break StopReason::Drained;
             }
+            if self.stop_asked {
+                break StopReason::Stopped;
+            }
             let Some(t) = self.ctx.next_time() else { break StopReason::Drained };
             if t > horizon {
                 self.ctx.limits_hit.sim_time = true;
@@ -405,26 +499,56 @@ impl<'m> Simulation<'m> {
             self.events += 1;
             self.dispatch(event);
         };
-        let end = if stop == StopReason::Drained {
-            self.ctx.now.max(self.model.duration)
-        } else {
-            horizon.min(self.ctx.now.max(self.model.duration))
+        // The time actually reached: a run stopped by the event limit ends where it stopped.
+        let end = match stop {
+            StopReason::Drained => self.ctx.now.max(self.model.duration),
+            StopReason::TimeLimit => horizon,
+            StopReason::EventLimit | StopReason::Stopped => self.ctx.now,
         };
         self.finish(end, stop)
     }
 
     /// Closes the windows and starts measurement that fall before `t`.
     fn advance_clock_to(&mut self, t: Nanos) {
+        let duration = self.model.duration;
         while self.windows.due(t) {
             let end = self.windows.next_end();
             if !self.measuring && self.model.warmup <= end {
                 self.start_measuring(self.model.warmup);
             }
+            // Before a window past the duration brings the stations' integrals beyond it.
+            if self.frozen.is_none() && end > duration {
+                self.freeze(duration);
+            }
             self.close_window(end);
+            self.stop_asked |= (self.window_hook)(self.windows.width);
         }
         if !self.measuring && t >= self.model.warmup {
             self.start_measuring(self.model.warmup);
         }
+        if self.frozen.is_none() && t > duration {
+            self.freeze(duration);
+        }
+    }
+
+    /// Closes the measured window at `at`: each component's statistics from the end of
+    /// warm-up to `at`, so that the drain after the duration dilutes no rate or utilization.
+    fn freeze(&mut self, at: Nanos) {
+        if !self.measuring {
+            self.start_measuring(self.model.warmup.min(at));
+        }
+        for c in &mut self.comps {
+            c.sync(at);
+        }
+        if let Some(log) = self.ctx.remote_repl.as_deref() {
+            log.hand_over(&mut self.comps);
+        }
+        let elapsed = at.saturating_sub(self.model.warmup.min(at));
+        self.frozen = Some(Frozen {
+            at,
+            stats: self.comps.iter().map(|c| c.stats(elapsed)).collect(),
+            counts: self.ctx.comp_metrics.iter().map(CompMetrics::window_counts).collect(),
+        });
     }
 
     fn close_window(&mut self, end: Nanos) {
@@ -444,7 +568,9 @@ impl<'m> Simulation<'m> {
     #[inline]
     fn in_system_change(&mut self, now: Nanos, up: bool) {
         if self.measuring {
-            self.in_system_ns += u128::from(now - self.in_system_since) * u128::from(self.in_system);
+            // Only the measured window counts (it ends at the duration).
+            let upto = now.min(self.model.duration);
+            self.in_system_ns += u128::from(upto.saturating_sub(self.in_system_since)) * u128::from(self.in_system);
         }
         self.in_system_since = now;
         if up {
@@ -482,7 +608,11 @@ impl<'m> Simulation<'m> {
                 self.comps[comp].done(&mut self.ctx, id);
             }
             Event::Reply(id) => self.on_reply(id),
-            Event::Timeout(id, stamp) => self.on_timeout(id, stamp),
+            Event::Timeout(id, stamp) => {
+                self.ctx.queued_timeouts -= 1;
+                self.on_timeout(id, stamp)
+            }
+            Event::Deadline(id) => self.on_timeout(id, self.ctx.calls.get(id).stamp),
             Event::Wake(comp, token) => {
                 self.ctx.timers -= 1;
                 self.comps[comp as usize].wake(&mut self.ctx, token)
@@ -555,8 +685,7 @@ impl<'m> Simulation<'m> {
             link => self.ctx.schedule(link, Event::Deliver(root)),
         }
         if let Some(t) = self.model.load.timeout {
-            let stamp = self.ctx.calls.get(root).stamp;
-            self.ctx.schedule(t, Event::Timeout(root, stamp));
+            self.ctx.arm_timeout(root, t);
         }
     }
 
@@ -618,6 +747,8 @@ impl<'m> Simulation<'m> {
             return;
         }
         self.ctx.calls.get_mut(id).abandoned = true;
+        // Its caller has stopped waiting: its timeout, if still pending, has nothing to do.
+        self.ctx.deadlines.disarm(id);
         self.ctx.orphaned(call.req);
         if call.parent == NO_PARENT {
             let req = *self.ctx.requests.get(call.req);
@@ -662,9 +793,10 @@ impl<'m> Simulation<'m> {
     }
 
     fn finish(mut self, end: Nanos, stop: StopReason) -> RunData {
-        if !self.measuring {
-            self.start_measuring(self.model.warmup.min(end));
+        if self.frozen.is_none() {
+            self.freeze(end.min(self.model.duration));
         }
+        let Frozen { at: measured_to, mut stats, counts: window_counts } = self.frozen.take().expect("frozen above");
         while self.windows.next_end() <= end {
             let e = self.windows.next_end();
             self.close_window(e);
@@ -672,11 +804,9 @@ impl<'m> Simulation<'m> {
         if self.windows.rows.last().is_none_or(|r| r.start + r.width < end) {
             self.close_window(end);
         }
-        for c in &mut self.comps {
+        for (c, s) in self.comps.iter_mut().zip(&mut stats) {
             c.sync(end);
-        }
-        if let Some(log) = self.ctx.remote_repl.as_deref() {
-            log.hand_over(&mut self.comps);
+            c.settle(s);
         }
         if end > self.in_system_since {
             self.in_system_change(end, true);
@@ -692,7 +822,10 @@ impl<'m> Simulation<'m> {
         RunData {
             seed: self.seed,
             end,
-            measured_from: self.model.warmup.min(end),
+            measured_from: self.model.warmup.min(measured_to),
+            measured_to,
+            stats,
+            window_counts,
             events: self.events,
             stop,
             total,
@@ -706,6 +839,8 @@ impl<'m> Simulation<'m> {
             in_system_ns: self.in_system_ns,
             regions: self.regions,
             faults: self.ctx.faults,
+            peak_timeouts: u64::from(self.ctx.peak_timeouts),
+            peak_calls: self.ctx.calls.peak() as u64,
         }
     }
 }

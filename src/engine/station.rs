@@ -32,6 +32,9 @@ pub struct StationStats {
     pub since: Nanos,
 }
 
+/// Wait-list slots reserved per station before it fills.
+pub const INITIAL_QUEUE: usize = 64;
+
 pub struct Station {
     pub servers: u32,
     pub busy: u32,
@@ -49,8 +52,10 @@ impl Station {
         Station {
             servers,
             busy: 0,
-            // Pre-size the wait list so steady state does not grow it.
-            queue: VecDeque::with_capacity((queue_cap as usize).min(1 << 16)),
+            // A modest start that grows as the wait list fills (doubling, so only while a
+            // run warms up): reserving the bound up front costs 16 bytes x `queue` per
+            // instance of address space (10,000 instances with `queue = 100000`: 16 GB).
+            queue: VecDeque::with_capacity((queue_cap as usize).min(INITIAL_QUEUE)),
             queue_cap,
             last: 0,
             stats: StationStats::default(),
@@ -141,7 +146,8 @@ impl Station {
     /// Starts a fresh measurement period at `now` (end of warm-up).
     pub fn reset_stats(&mut self, now: Nanos) {
         self.advance(now);
-        self.stats = StationStats { since: now, ..StationStats::default() };
+        // What already waits is part of the measured period: its maximum starts there.
+        self.stats = StationStats { since: now, queue_max: self.queue.len() as u32, ..StationStats::default() };
     }
 }
 

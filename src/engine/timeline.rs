@@ -138,14 +138,13 @@ impl Ctx {
     #[cold]
     #[inline(never)]
     pub(super) fn lost(&mut self, id: CallId, delay: Nanos, timeout: Option<Nanos>) -> CallId {
-        let stamp = self.calls.get(id).stamp;
         let call = self.calls.get_mut(id);
         call.replied = true;
         call.outcome = Outcome::Failed;
         match timeout {
             Some(t) => {
                 // The timeout fires first and abandons the call; the reply then frees it.
-                self.schedule(t, Event::Timeout(id, stamp));
+                self.arm_timeout(id, t);
                 self.schedule(t, Event::Reply(id));
             }
             None => self.schedule(delay, Event::Reply(id)),

@@ -14,10 +14,15 @@ use crate::model::{CompId, Model};
 use crate::summary::Summary;
 use serde::Serialize;
 
+/// The version of explain's JSON output; bumped when a field changes meaning or goes away.
+/// 2: `utilization_predicted`/`utilization_measured` became `predicted_utilization`/
+/// `measured_utilization` (the busiest resource), `busiest_node_measured` became `measured_node`.
+pub const SCHEMA_VERSION: u32 = 2;
+
 /// Estimate and simulation differing by more than this (in utilization) get a note.
 pub const AGREEMENT: f64 = 0.15;
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Row {
     pub component: String,
     pub kind: String,
@@ -30,17 +35,23 @@ pub struct Row {
     /// waits on (services, queues, poolers).
     pub hold_s: f64,
     /// Calls per second it could take with its busiest resource at 100%.
+    /// Infinite, written as null, for a component with no work.
+    #[schemars(with = "Option<f64>")]
     pub ceiling_per_s: f64,
     /// The busiest resource's predicted utilization (offered load: above 1 is saturated).
     pub predicted_utilization: f64,
     /// Which resource or node: "cores", "threads", "workers", "replica 1", ...
     pub predicted_resource: String,
     /// The user request rate at which this component reaches 100%.
+    /// Infinite, written as null, for a component with no work.
+    #[schemars(with = "Option<f64>")]
     pub saturates_at_rate_per_s: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub predicted_hit_ratio: Option<f64>,
     /// The simulation's busiest resource (cores, threads, connections, busiest node).
     pub measured_utilization: Option<f64>,
+    /// The simulation's busiest node of this component (`replica 1`; null for a component
+    /// that is one node or interchangeable instances).
     pub measured_node: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub measured_hit_ratio: Option<f64>,
@@ -49,8 +60,10 @@ pub struct Row {
     pub note: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Explanation {
+    /// The version of this JSON contract (`SCHEMA_VERSION`); models/schema/explain.schema.json.
+    pub schema_version: u32,
     pub scenario: String,
     pub rate_per_s: f64,
     pub rows: Vec<Row>,
@@ -58,6 +71,8 @@ pub struct Explanation {
     pub first_to_saturate: Option<String>,
     /// By the simulation: the bottleneck `run` names, else the busiest component.
     pub first_to_saturate_measured: Option<String>,
+    /// Infinite, written as null, when no component has work.
+    #[schemars(with = "Option<f64>")]
     pub predicted_capacity_per_s: f64,
     pub measured_latency_s_p99: Option<f64>,
     /// Why the measurements may not be a steady state (the run's own warnings).
@@ -106,6 +121,7 @@ pub fn explain(model: &Model, measured: Option<&Summary>) -> Explanation {
         .map(|(_, r)| r)
         .min_by(|a, b| a.saturates_at_rate_per_s.total_cmp(&b.saturates_at_rate_per_s));
     Explanation {
+        schema_version: SCHEMA_VERSION,
         scenario: model.name.clone(),
         rate_per_s: rate,
         first_to_saturate: first.map(|r| r.component.clone()),

@@ -27,6 +27,21 @@ pub enum CallsInput {
     PerClass(BTreeMap<String, Vec<StepInput>>),
 }
 
+impl schemars::JsonSchema for CallsInput {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Calls".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let call = serde_json::json!({ "type": "string", "description": "A component, or `name.read` / `name.write` for a kind with operations." });
+        let step = serde_json::json!({ "anyOf": [call, { "type": "array", "items": call, "description": "Calls made in parallel." }] });
+        let steps = serde_json::json!({ "type": "array", "items": step });
+        schemars::json_schema!({
+            "description": "Downstream calls in sequence: for every class (an array), or per request class (a table of arrays). An inner array is a parallel group.",
+            "anyOf": [steps, { "type": "object", "additionalProperties": steps }]
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for StepInput {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;

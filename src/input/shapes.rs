@@ -53,56 +53,72 @@
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ShapeInput {
+    /// The shape's kind; each takes the keys marked with its name.
+    #[schemars(extend("enum" = ["constant", "stages", "diurnal", "spike", "growth", "replay"]))]
     pub kind: String,
     /// constant: a rate.
+    #[schemars(with = "Option<crate::schema::Rate>")]
     pub rate: Option<String>,
     /// constant: a factor.
     pub factor: Option<f64>,
     /// stages: the rate before the first stage (default "0/s").
+    #[schemars(with = "Option<crate::schema::RateOrZero>", extend("default" = "0/s"))]
     pub from: Option<String>,
-    /// stages: ramps and holds.
+    /// stages: ramps and holds, k6 style: each a straight ramp from the previous target to
+    /// its own over its duration.
     pub stages: Option<Vec<StageInput>>,
-    /// diurnal: local hour of the peak.
+    /// diurnal: local hour of the peak (0-24).
     pub peak_hour: Option<f64>,
-    /// diurnal: peak rate / trough rate.
+    /// diurnal: peak rate / trough rate (>= 1).
     pub peak_to_trough: Option<f64>,
     /// diurnal: 24 hourly levels instead of peak_hour and peak_to_trough.
     pub weights: Option<Vec<f64>>,
-    /// diurnal: UTC hour of day at simulated time zero.
+    /// diurnal: UTC hour of day at simulated time zero (default 0).
+    #[schemars(extend("default" = 0.0))]
     pub start_hour: Option<f64>,
     /// diurnal: UTC offset in hours per user region.
     pub utc_offsets: Option<BTreeMap<String, f64>>,
     /// spike: when the ramp starts.
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub start: Option<String>,
     /// spike: how long the ramp to the peak takes.
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub ramp_up: Option<String>,
     /// spike: peak rate / rate without the spike.
     pub multiplier: Option<f64>,
     /// spike: how long the peak lasts.
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub hold: Option<String>,
-    /// spike: half-life of the extra traffic after the peak.
+    /// spike: half-life of the extra traffic after the peak ("0s": it stops at once).
+    #[schemars(with = "Option<crate::schema::Duration>")]
     pub decay: Option<String>,
-    /// growth: "10%/week".
+    /// growth: compounding from 1 at time zero, "10%/week".
+    #[schemars(with = "Option<crate::schema::Growth>")]
     pub growth: Option<String>,
-    /// replay: CSV of time,rate.
+    /// replay: a CSV of `time,rate` lines, relative to the scenario file.
     pub file: Option<String>,
     /// replay: multiplies every rate of the trace.
     pub scale: Option<f64>,
     /// replay: "linear" (default) or "step".
+    #[schemars(extend("enum" = ["linear", "step"], "default" = "linear"))]
     pub interpolate: Option<String>,
-    /// The request class shares of the traffic this shape adds.
+    /// The request class shares of the traffic this shape adds (default: `[requests]`).
     pub mix: Option<BTreeMap<String, f64>>,
     /// replay: the trace as (seconds, requests per second), filled in by the loader.
     #[serde(skip)]
     pub trace: Option<Vec<(f64, f64)>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StageInput {
+    /// How long the ramp to `target` takes.
+    #[schemars(with = "crate::schema::Duration")]
     pub duration: String,
+    /// The rate at the end of the ramp.
+    #[schemars(with = "crate::schema::RateOrZero")]
     pub target: String,
 }

@@ -55,7 +55,7 @@ pub struct Claim {
 }
 
 /// What the run said about a claim.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Verdict {
     pub stage: usize,
     pub says: String,

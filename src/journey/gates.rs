@@ -95,7 +95,7 @@ pub(super) fn apply(cx: &mut Ctx, table: &DeTable, stages: &mut [Stage], criteri
         if let Some(f) = t.get("file").and_then(|v| v.get_ref().as_str()) {
             let path = lexical(&dir.join(f));
             // Unreadable or malformed files were reported when the stage was built.
-            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let text = crate::load::read_input(&path, "scenario").unwrap_or_default();
             if let Ok(doc) = DeTable::parse(&text) {
                 if let Some(section) = doc.get_ref().get("thresholds") {
                     if let Some(set) = section_thresholds(cx, &path, &text, section, &["thresholds"]) {
@@ -256,7 +256,7 @@ pub fn thresholds_hold(stage: &Stage, s: &Summary) -> bool {
 }
 
 /// A stage's thresholds judged at the check load, for the journey report.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct StageGate {
     pub rate_per_s: f64,
     pub replications: u32,

@@ -20,81 +20,119 @@ use serde::Deserialize;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::{Spanned, Table};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct JourneyFile {
+    /// The journey: its name, simulated time per load point, seed.
     journey: JourneySection,
+    /// The loads every stage is run at.
     load: LoadSection,
+    /// What a stage must keep at a load for that load to count towards its capacity.
     #[serde(default)]
     capacity: CapacitySection,
+    /// The articles' claims, judged by the numbers in the report.
     #[serde(default)]
     claims: Vec<ClaimInput>,
-    /// Thresholds for every stage, read from the spanned tree (see `gates`).
+    /// Thresholds for every stage; a stage's file and `[stages.thresholds]` replace them key
+    /// by key.
+    // Read from the spanned tree (see `gates`).
     #[serde(rename = "thresholds")]
+    #[schemars(with = "Option<crate::schema::Thresholds>")]
     _thresholds: Option<serde::de::IgnoredAny>,
-    /// Read per stage from the spanned tree (see `stages`), so errors keep their positions.
+    /// The stages, in order: each a scenario file or the previous stage with changes.
+    // Read per stage from the spanned tree (see `stages`), so errors keep their positions.
     #[serde(rename = "stages")]
+    #[schemars(with = "Vec<crate::schema::Stage>")]
     _stages: Vec<serde::de::IgnoredAny>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct JourneySection {
+    /// The journey's name in the report.
     name: String,
+    /// What the journey shows, in the report.
     #[serde(default)]
     description: String,
+    /// Seed of every stage's traffic (default: the first stage's).
     seed: Option<u64>,
     /// Simulated time per load point (default "1m").
+    #[schemars(with = "Option<crate::schema::Duration>", extend("default" = "1m"))]
     duration: Option<String>,
+    /// Time at the start of each load point left out of the statistics (default: a sixth of
+    /// `duration`).
+    #[schemars(with = "Option<crate::schema::Duration>")]
     warmup: Option<String>,
     /// Replications per load point (default 2).
+    #[schemars(extend("default" = 2))]
     replications: Option<u32>,
 }
 
 /// The journey's traffic: one rate, a list, a log-spaced ladder, and/or a capacity search.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct LoadSection {
+    /// One load for every stage.
+    #[schemars(with = "Option<crate::schema::Rate>")]
     rate: Option<String>,
+    /// Several loads for every stage.
+    #[schemars(with = "Option<Vec<crate::schema::Rate>>")]
     rates: Option<Vec<String>>,
+    /// Log-spaced loads from `from` to `to` in `steps` points.
     ladder: Option<LadderSection>,
     /// Find each stage's highest rate that meets `[capacity]`, by bisection.
     #[serde(default)]
     capacity_search: bool,
     /// Converts rates to users: users = rate * 86400 / requests_per_user_per_day / peak_to_average.
     requests_per_user_per_day: Option<f64>,
+    /// Peak rate / mean rate over a day, for the conversion to users.
     peak_to_average: Option<f64>,
     /// The load `stagesim check` runs every stage at, and the journey report judges
-    /// thresholds at; defaults to `rate` (see `gates`).
+    /// thresholds at; defaults to `rate`.
+    #[schemars(with = "Option<crate::schema::Rate>")]
     check_rate: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct LadderSection {
+    /// The lowest load.
+    #[schemars(with = "crate::schema::Rate")]
     from: String,
+    /// The highest load.
+    #[schemars(with = "crate::schema::Rate")]
     to: String,
+    /// Loads in the ladder, log-spaced and rounded to two figures.
     steps: u32,
 }
 
 /// What "meets its thresholds" means for capacity.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CapacitySection {
+    /// Highest acceptable P99 latency (default "1s").
+    #[schemars(with = "Option<crate::schema::Duration>", extend("default" = "1s"))]
     p99: Option<String>,
-    /// Largest acceptable error ratio, e.g. 0.01.
+    /// Largest acceptable error ratio, e.g. 0.01 (default 0.01).
+    #[schemars(extend("default" = 0.01))]
     errors: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ClaimInput {
     /// 1-based stage number.
     stage: usize,
+    /// What the article says, quoted or paraphrased.
     says: String,
+    /// Where it says it.
     source: String,
+    /// The claim as a comparison of the stage's numbers: `capacity`, `cost`, `p99@RATE`,
+    /// `p50@RATE`, `errors@RATE`, `throughput@RATE` or `COMPONENT.FIELD@RATE` against a number
+    /// or `previous` (times a factor), e.g. "cache.hit_ratio@1000/s > 0.8".
     check: String,
     /// "holds" (default) or "disagrees": a known disagreement with the article.
+    #[schemars(extend("enum" = ["holds", "disagrees"], "default" = "holds"))]
     expect: Option<String>,
     /// Why the simulation disagrees, shown in the report.
     #[serde(default)]
@@ -193,7 +231,7 @@ pub fn load_journey(path: &str) -> Result<Journey, Error> {
 /// by that one rate (also its check load); each `--set` applies to every stage that has the
 /// key's table, and is an error when no stage has it.
 pub fn load_journey_with(path: &str, overrides: &Overrides) -> Result<Journey, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_string(), source })?;
+    let text = crate::load::read_input(path, "journey")?;
     let mut table = DeTable::parse(&text).map_err(|e| Error::Invalid(vec![toml_diag(path, &text, &e)]))?;
     if let (Some(rate), Some(DeValue::Table(load))) =
         (overrides.load_value(text.len() + 1), table.get_mut().get_mut("load").map(|v| v.get_mut()))
@@ -321,7 +359,7 @@ fn build(cx: &mut Ctx, f: &JourneyFile, table: &DeTable) -> Option<Journey> {
         seed: j.seed.unwrap_or(1),
         duration,
         warmup,
-        replications: j.replications.unwrap_or(2).max(1),
+        replications: journey_replications(cx, j.replications),
         rates,
         capacity_search: f.load.capacity_search,
         criteria,
@@ -329,6 +367,16 @@ fn build(cx: &mut Ctx, f: &JourneyFile, table: &DeTable) -> Option<Journey> {
         stages: stages?,
         check_rate,
     })
+}
+
+fn journey_replications(cx: &mut Ctx, n: Option<u32>) -> u32 {
+    match crate::runner::check_replications(n.unwrap_or(2), "`replications`") {
+        Ok(n) => n,
+        Err(e) => {
+            cx.problem(&["journey", "replications"], &e, "2 to 30 replications give the report its intervals");
+            1
+        }
+    }
 }
 
 fn rates(cx: &mut Ctx, load: &LoadSection) -> Vec<f64> {
@@ -358,10 +406,21 @@ fn rates(cx: &mut Ctx, load: &LoadSection) -> Vec<f64> {
     out
 }
 
+/// The journey file's JSON Schema, without the stages' scenario sections (`schema::inputs`
+/// adds them from the scenario's).
+pub fn file_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    g.root_schema_for::<JourneyFile>()
+}
+
+/// `[capacity]` and `[stages.capacity]`.
+pub fn capacity_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    g.subschema_for::<CapacitySection>()
+}
+
 const STAGE_KEYS: &[&str] = &["name", "description", "file", "extends", "remove", "thresholds", "capacity"];
 /// Sections a stage may add or override; arrays (links, faults) replace the previous stage's
 /// whole, so `faults = []` clears the faults a later stage should not inherit.
-const MERGEABLE: &[&str] =
+pub const MERGEABLE: &[&str] =
     &["components", "links", "requests", "keys", "users", "limits", "load", "scenario", "sizes", "faults"];
 
 fn stages(cx: &mut Ctx, table: &DeTable) -> Option<Vec<Stage>> {
@@ -456,13 +515,16 @@ fn stage_doc(
     let (mut doc, origin, file) = match raw.get("file").and_then(|v| v.as_str()) {
         Some(f) => {
             let path = dir.join(f).to_string_lossy().into_owned();
-            let Ok(text) = std::fs::read_to_string(&path) else {
-                cx.problem(
-                    &["stages", idx, "file"],
-                    &format!("cannot read `{path}`"),
-                    "the path is relative to the journey file",
-                );
-                return None;
+            let text = match crate::load::read_input(&path, "scenario") {
+                Ok(text) => text,
+                Err(Error::Invalid(d)) => {
+                    cx.diags.extend(d);
+                    return None;
+                }
+                Err(e) => {
+                    cx.problem(&["stages", idx, "file"], &e.to_string(), "the path is relative to the journey file");
+                    return None;
+                }
             };
             let Ok(t) = toml::from_str::<Table>(&text) else {
                 // Let the scenario loader report the syntax error with its position.

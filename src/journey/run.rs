@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 pub const JOURNEY_SCHEMA_VERSION: u32 = 1;
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct JourneySummary {
     pub schema_version: u32,
     pub journey: String,
@@ -30,13 +30,13 @@ pub struct JourneySummary {
     pub claims: Vec<super::claims::Verdict>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct CriteriaSummary {
     pub latency_s_p99_max: f64,
     pub error_ratio_max: f64,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct TimeSeries {
     pub stage: String,
     pub rate_per_s: f64,
@@ -44,7 +44,7 @@ pub struct TimeSeries {
     pub windows: Vec<Window>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct StageSummary {
     pub name: String,
     pub description: String,
@@ -71,7 +71,7 @@ pub struct StageSummary {
     pub mermaid: String,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Point {
     pub rate_per_s: f64,
     pub users: Option<f64>,
@@ -82,13 +82,17 @@ pub struct Point {
     pub latency_s_p99: f64,
     pub latency_s_p999: f64,
     pub latency_s_p99_ci95: Option<crate::stats::Ci>,
+    /// The busiest node's utilization per component, and that node's name where a component
+    /// has several (`replica 1`).
     pub utilization: BTreeMap<String, f64>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub busiest_node: BTreeMap<String, String>,
     /// Every numeric field of every component's summary at this load (for claims and charts).
     pub components: BTreeMap<String, BTreeMap<String, f64>>,
 }
 
 /// The difference from the previous stage.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Change {
     pub from_stage: String,
     pub capacity_ratio: Option<f64>,
@@ -134,6 +138,12 @@ fn point(j: &Journey, stage: &Stage, s: &Summary, rate: f64) -> Point {
         latency_s_p999: s.latency_s.p999,
         latency_s_p99_ci95: s.latency_s.p99_ci95,
         utilization: s.components.iter().map(|(k, c)| (k.clone(), c.utilization)).collect(),
+        busiest_node: s
+            .components
+            .iter()
+            .filter(|(_, c)| c.nodes.len() > 1)
+            .map(|(k, c)| (k.clone(), c.busiest_node.clone()))
+            .collect(),
         components: s.components.iter().map(|(k, c)| (k.clone(), numeric_fields(c))).collect(),
     }
 }
@@ -171,7 +181,8 @@ fn capacity(j: &Journey, stage: &Stage, ladder: &[(f64, bool)]) -> (Option<f64>,
     let mut best: Option<Summary> = None;
     let mut probe = lo.or(hi).unwrap_or(100.0);
     for _ in 0..40 {
-        if lo.is_some() && hi.is_some() {
+        // A stopped search is discarded: no need to go on.
+        if (lo.is_some() && hi.is_some()) || crate::progress::stop_requested() {
             break;
         }
         let (ok, s) = eval(probe);
@@ -188,7 +199,7 @@ fn capacity(j: &Journey, stage: &Stage, ladder: &[(f64, bool)]) -> (Option<f64>,
         }
     }
     let (Some(mut l), Some(mut h)) = (lo, hi) else { return (lo, best) };
-    while h / l > 1.015 {
+    while h / l > 1.015 && !crate::progress::stop_requested() {
         let mid = (l * h).sqrt();
         let (ok, s) = eval(mid);
         if ok {
@@ -201,13 +212,54 @@ fn capacity(j: &Journey, stage: &Stage, ladder: &[(f64, bool)]) -> (Option<f64>,
     (Some(l), best)
 }
 
+/// What a journey runs, as progress names it: each stage at each load, its capacity search,
+/// its thresholds at the check load.
+pub enum Step {
+    Load(usize, f64),
+    Capacity(usize),
+    Gate(usize),
+}
+
+impl Step {
+    pub fn label(&self, j: &Journey) -> String {
+        let stage = |i: usize| format!("stage {} `{}`", i + 1, j.stages[i].name);
+        match *self {
+            Step::Load(i, r) => format!("{} at {r}/s", stage(i)),
+            Step::Capacity(i) => format!("{}: capacity search", stage(i)),
+            Step::Gate(i) => format!("{}: thresholds at the check load", stage(i)),
+        }
+    }
+
+    /// Every step of a journey, in order.
+    pub fn all(j: &Journey) -> Vec<Step> {
+        let mut out: Vec<Step> =
+            (0..j.stages.len()).flat_map(|s| j.rates.iter().map(move |r| Step::Load(s, *r))).collect();
+        if j.capacity_search {
+            out.extend((0..j.stages.len()).map(Step::Capacity));
+        }
+        out.extend((0..j.stages.len()).filter(|s| !j.stages[*s].thresholds.is_empty()).map(Step::Gate));
+        out
+    }
+
+    fn started(&self, j: &Journey) {
+        crate::progress::item_started(&self.label(j));
+    }
+
+    fn done(&self, j: &Journey, detail: &str) {
+        crate::progress::item_done(&self.label(j), detail);
+    }
+}
+
 /// Runs the whole journey. `progress` is told each time a load point finishes.
 pub fn run_journey(j: &Journey, progress: &(dyn Fn() + Sync)) -> JourneySummary {
     let jobs: Vec<(usize, f64)> = (0..j.stages.len()).flat_map(|s| j.rates.iter().map(move |r| (s, *r))).collect();
     let results: Vec<Summary> = jobs
         .par_iter()
         .map(|(s, r)| {
+            Step::Load(*s, *r).started(j);
             let out = runner::run(&at_rate(j, &j.stages[*s].model, *r));
+            let detail = format!("p99 {}", crate::units::human_secs(out.latency_s.p99));
+            Step::Load(*s, *r).done(j, &detail);
             progress();
             out
         })
@@ -222,7 +274,9 @@ pub fn run_journey(j: &Journey, progress: &(dyn Fn() + Sync)) -> JourneySummary 
             }
             let ladder: Vec<(f64, bool)> =
                 j.rates.iter().zip(&per_stage[s]).map(|(r, x)| (*r, meets_stage(j, &j.stages[s], x))).collect();
+            Step::Capacity(s).started(j);
             let out = capacity(j, &j.stages[s], &ladder);
+            Step::Capacity(s).done(j, &out.0.map_or("none found".into(), |c| format!("{c:.0}/s")));
             progress();
             out
         })
@@ -230,8 +284,12 @@ pub fn run_journey(j: &Journey, progress: &(dyn Fn() + Sync)) -> JourneySummary 
     let mut stages: Vec<StageSummary> = Vec::new();
     for (i, stage) in j.stages.iter().enumerate() {
         let mut summary = stage_summary(j, stage, &per_stage[i], &searched[i], stages.last());
+        if !stage.thresholds.is_empty() {
+            Step::Gate(i).started(j);
+        }
         summary.check = super::gates::judge(j, i);
-        if summary.check.is_some() {
+        if let Some(g) = &summary.check {
+            Step::Gate(i).done(j, g.status.label());
             progress();
         }
         stages.push(summary);

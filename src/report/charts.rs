@@ -183,7 +183,10 @@ fn draw_utilization(j: &JourneySummary, svg: &mut String) -> DrawResult {
             // Viridis runs from dark to light: dark text on the light end keeps its contrast.
             let ink = if heat < 0.6 { WHITE } else { BLACK };
             chart.draw_series([Text::new(
-                format!("{:.0}%", u * 100.0),
+                match p.busiest_node.get(*c) {
+                    Some(node) => format!("{:.0}% {node}", u * 100.0),
+                    None => format!("{:.0}%", u * 100.0),
+                },
                 (x + 0.3, y + 0.65),
                 ("sans-serif", 11).into_font().color(&ink),
             )])?;
@@ -204,7 +207,8 @@ pub fn window_charts(windows: &[crate::summary::Window]) -> Vec<(String, String)
     let t: Vec<f64> = windows.iter().map(|w| w.t_s).collect();
     let mut series: Vec<(String, Vec<f64>)> = vec![
         ("arrival rate (req/s)".into(), windows.iter().map(|w| w.arrivals_per_s).collect()),
-        ("p99 latency (ms)".into(), windows.iter().map(|w| w.latency_s_p99 * 1e3).collect()),
+        // A window where nothing completed has no P99: a gap in the line, not a zero.
+        ("p99 latency (ms)".into(), windows.iter().map(|w| w.latency_s_p99.map_or(f64::NAN, |p| p * 1e3)).collect()),
         ("errors (per s)".into(), windows.iter().map(|w| w.errors_per_s).collect()),
     ];
     let comps: Vec<String> = windows.first().map(|w| w.utilization.keys().cloned().collect()).unwrap_or_default();
@@ -234,7 +238,8 @@ fn draw_series(name: &str, t: &[f64], ys: &[f64], svg: &mut String) -> DrawResul
         .y_label_area_size(56)
         .build_cartesian_2d(0f64..tmax, 0f64..ymax)?;
     chart.configure_mesh().x_desc("time (s)").draw()?;
-    chart.draw_series(LineSeries::new(t.iter().copied().zip(ys.iter().copied()), palette(0).stroke_width(2)))?;
+    let points = t.iter().copied().zip(ys.iter().copied()).filter(|(_, y)| y.is_finite());
+    chart.draw_series(LineSeries::new(points, palette(0).stroke_width(2)))?;
     root.present()?;
     Ok(())
 }

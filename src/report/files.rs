@@ -6,15 +6,26 @@ use crate::check::evaluate::Outcome;
 use crate::journey::run::{JourneySummary, StageSummary};
 use crate::units::human_secs;
 use std::fmt::Write;
-use std::path::Path;
 
-pub fn write_journey(dir: &str, j: &JourneySummary) -> std::io::Result<()> {
-    let dir = Path::new(dir);
-    std::fs::create_dir_all(dir)?;
-    std::fs::write(dir.join("summary.json"), serde_json::to_string_pretty(j).expect("serializes") + "\n")?;
-    std::fs::write(dir.join("report.md"), markdown(j))?;
-    std::fs::write(dir.join("report.html"), html(j))?;
-    Ok(())
+/// The report's files, by name.
+pub fn journey_files(j: &JourneySummary) -> Vec<(String, Vec<u8>)> {
+    vec![
+        ("summary.json".into(), (serde_json::to_string_pretty(j).expect("serializes") + "\n").into_bytes()),
+        ("report.md".into(), markdown(j).into_bytes()),
+        ("report.html".into(), html(j).into_bytes()),
+    ]
+}
+
+/// Whether a file in a report directory is one a journey report writes (or wrote in an
+/// earlier version): only such a directory is replaced.
+pub fn is_report_file(name: &str) -> bool {
+    matches!(name, "summary.json" | "report.md" | "report.html") || name.ends_with(".svg")
+}
+
+/// Writes the report into `dir`, replacing a previous report there as a whole
+/// (`output_file::write_set`): a reader never sees files of two runs side by side.
+pub fn write_journey(dir: &str, j: &JourneySummary) -> Result<(), crate::diag::Error> {
+    crate::output_file::write_set(dir, &journey_files(j), &is_report_file)
 }
 
 fn cap(s: &StageSummary) -> String {

@@ -3,17 +3,22 @@
 
 use super::charts;
 use super::files::escape;
+use crate::diag::Error;
 use crate::summary::Summary;
 use std::fmt::Write;
-use std::path::Path;
 
-pub fn write_run(dir: &str, s: &Summary) -> std::io::Result<()> {
-    let dir = Path::new(dir);
-    std::fs::create_dir_all(dir)?;
-    std::fs::write(dir.join("summary.json"), serde_json::to_string_pretty(s).expect("serializes") + "\n")?;
-    std::fs::write(dir.join("summary.txt"), super::text::render(s))?;
-    std::fs::write(dir.join("report.html"), html(s))?;
-    Ok(())
+/// The files `run --out` writes: a directory holding only these may be replaced.
+pub const FILES: &[&str] = &["summary.json", "summary.txt", "report.html"];
+
+/// Writes the set as a whole (`output_file::write_set`): a reader sees the previous run's
+/// files or this one's, never a mix.
+pub fn write_run(dir: &str, s: &Summary) -> Result<(), Error> {
+    let files = vec![
+        (FILES[0].to_string(), (serde_json::to_string_pretty(s).expect("serializes") + "\n").into_bytes()),
+        (FILES[1].to_string(), super::text::render(s).into_bytes()),
+        (FILES[2].to_string(), html(s).into_bytes()),
+    ];
+    crate::output_file::write_set(dir, &files, &|name| FILES.contains(&name))
 }
 
 pub fn html(s: &Summary) -> String {

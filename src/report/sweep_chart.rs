@@ -2,19 +2,19 @@
 //! P99 with its interval, and errors, against the swept value) and a page showing both.
 
 use super::files::escape;
+use crate::diag::Error;
 use crate::sweep::Sweep;
 use plotters::prelude::*;
 use std::fmt::Write;
-use std::path::Path;
 
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
-pub fn write_sweep(dir: &str, s: &Sweep) -> std::io::Result<()> {
-    let dir = Path::new(dir);
-    std::fs::create_dir_all(dir)?;
+/// The files `sweep --out` writes: a directory holding only these may be replaced.
+pub const FILES: &[&str] = &["sweep.json", "hockey-stick.svg", "report.html"];
+
+/// Writes the set as a whole (`output_file::write_set`).
+pub fn write_sweep(dir: &str, s: &Sweep) -> Result<(), Error> {
     let svg = hockey_stick(s);
-    std::fs::write(dir.join("sweep.json"), serde_json::to_string_pretty(s).expect("serializes") + "\n")?;
-    std::fs::write(dir.join("hockey-stick.svg"), &svg)?;
     let mut html = String::new();
     let _ = write!(
         html,
@@ -23,7 +23,12 @@ pub fn write_sweep(dir: &str, s: &Sweep) -> std::io::Result<()> {
         escape(&s.key),
         escape(&super::sweep_text::render(s))
     );
-    std::fs::write(dir.join("report.html"), html)
+    let files = vec![
+        (FILES[0].to_string(), (serde_json::to_string_pretty(s).expect("serializes") + "\n").into_bytes()),
+        (FILES[1].to_string(), svg.into_bytes()),
+        (FILES[2].to_string(), html.into_bytes()),
+    ];
+    crate::output_file::write_set(dir, &files, &|name| FILES.contains(&name))
 }
 
 /// P99 (log scale, with its 95% interval when replicated) and the error ratio versus the value.

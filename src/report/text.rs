@@ -33,16 +33,17 @@ pub fn render(s: &Summary) -> String {
     let mut o = String::new();
     let r = &s.requests;
     let _ = writeln!(o, "{}", s.scenario);
-    let _ = writeln!(
-        o,
-        "seed {}  replications {}  simulated {}  measured {}  events {}  ended: {}",
-        s.seed,
-        s.replications,
-        human_secs(s.simulated_s),
-        human_secs(s.measured_s),
-        s.events,
-        s.stop_reason
-    );
+    let _ = writeln!(o, "{}", header(s));
+    if s.partial {
+        let _ = writeln!(
+            o,
+            "PARTIAL: a limit stopped the run ({}) at {} simulated: every figure below covers only the {} measured{}",
+            s.stop_reason,
+            human_secs(s.simulated_s),
+            human_secs(s.measured_s),
+            if s.measured_s == 0.0 { " (it stopped during warm-up: nothing was measured)" } else { "" }
+        );
+    }
     let _ = writeln!(o);
     let _ = writeln!(
         o,
@@ -71,29 +72,7 @@ pub fn render(s: &Summary) -> String {
             let _ = writeln!(o, "{:<w$} {:>5.2}  {:>9}  {}", name, c.share, c.requests.completed, lat(&c.latency_s));
         }
     }
-    let w = name_width(14, s.components.keys().map(String::as_str));
-    let k = name_width(14, s.components.values().map(|c| c.kind.as_str()));
-    let _ = writeln!(
-        o,
-        "\n{:<w$} {:<k$} {:>7} {:>6} {:>9} {:>9} {:>9} {:>10} {:>9} {:>10}",
-        "component", "kind", "servers", "util", "queue", "queue max", "wait", "rate/s", "p99", "usd/month"
-    );
-    for (name, c) in &s.components {
-        let _ = writeln!(
-            o,
-            "{:<w$} {:<k$} {:>7} {:>5.1}% {:>9.2} {:>9} {:>9} {:>10.1} {:>9} {:>10.2}",
-            name,
-            c.kind,
-            c.servers,
-            c.utilization * 100.0,
-            c.queue_mean,
-            c.queue_max,
-            human_secs(c.wait_s_mean),
-            c.throughput_per_s,
-            human_secs(c.latency_s.p99),
-            c.cost_usd_per_month
-        );
-    }
+    components(&mut o, s);
     let by_use = if s.cost.usage_usd_per_month > 0.0 {
         format!(" ({:.2} by use)", s.cost.usage_usd_per_month)
     } else {
@@ -129,23 +108,7 @@ pub fn render(s: &Summary) -> String {
             );
         }
     }
-    let l = &s.limits;
-    let mut hit = Vec::new();
-    if l.rejected_at_max_in_flight > 0 {
-        hit.push(format!("{} arrivals rejected at max_in_flight = {}", l.rejected_at_max_in_flight, l.max_in_flight));
-    }
-    if l.refused_at_max_calls > 0 {
-        hit.push(format!("{} calls refused at max_calls = {}", l.refused_at_max_calls, l.max_calls));
-    }
-    if l.stopped_at_max_events {
-        hit.push(format!("stopped at max_events = {}", l.max_events));
-    }
-    if l.stopped_at_drain_end {
-        hit.push("stopped at the end of the drain with work pending".to_string());
-    }
-    if !hit.is_empty() {
-        let _ = writeln!(o, "LIMITS HIT: {}", hit.join("; "));
-    }
+    limits(&mut o, s);
     render_periods(&mut o, s);
     if let Some(b) = &s.bottleneck {
         let _ = writeln!(o, "\nbottleneck {} Relieved by {}.", b.sentence, b.relieved_by);
@@ -156,6 +119,7 @@ pub fn render(s: &Summary) -> String {
     o
 }
 
+/// One row per stage (shaped traffic) or hour: peak rate, worst P99 and when, peak utilization.
 fn render_periods(o: &mut String, s: &Summary) {
     if s.periods.is_empty() {
         return;
@@ -177,5 +141,99 @@ fn render_periods(o: &mut String, s: &Summary) {
             p.utilization_peak * 100.0,
             p.utilization_peak_component
         );
+    }
+}
+
+/// What was simulated and measured, said per replication when there are several.
+fn header(s: &Summary) -> String {
+    let time = if s.replications > 1 {
+        let each = s.measured_s / f64::from(s.replications);
+        format!(
+            "simulated {} per replication  measured {} per replication ({} in all)",
+            human_secs(s.simulated_s),
+            human_secs(each),
+            human_secs(s.measured_s)
+        )
+    } else {
+        format!("simulated {}  measured {}", human_secs(s.simulated_s), human_secs(s.measured_s))
+    };
+    format!("seed {}  replications {}  {time}  events {}  ended: {}", s.seed, s.replications, s.events, s.stop_reason)
+}
+
+/// The component table: utilization is the busiest node's, named when there are several;
+/// queues are per node.
+fn components(o: &mut String, s: &Summary) {
+    let w = name_width(14, s.components.keys().map(String::as_str));
+    let k = name_width(14, s.components.values().map(|c| c.kind.as_str()));
+    let b = name_width(14, s.components.values().filter(|c| c.nodes.len() > 1).map(|c| c.busiest_node.as_str()));
+    let _ = writeln!(
+        o,
+        "\n{:<w$} {:<k$} {:>7} {:>6} {:<b$} {:>6} {:>10} {:>10} {:>9} {:>10} {:>9} {:>10}",
+        "component",
+        "kind",
+        "servers",
+        "util",
+        "busiest node",
+        "mean",
+        "node queue",
+        "queue max",
+        "wait",
+        "rate/s",
+        "p99",
+        "usd/month"
+    );
+    for (name, c) in &s.components {
+        let busiest = if c.nodes.len() > 1 { c.busiest_node.as_str() } else { "" };
+        let _ = writeln!(
+            o,
+            "{:<w$} {:<k$} {:>7} {:>5.1}% {:<b$} {:>5.1}% {:>10.2} {:>10} {:>9} {:>10.1} {:>9} {:>10.2}",
+            name,
+            c.kind,
+            c.servers,
+            c.utilization * 100.0,
+            busiest,
+            c.utilization_mean * 100.0,
+            c.node_queue_mean,
+            c.node_queue_max,
+            human_secs(c.wait_s_mean),
+            c.throughput_per_s,
+            human_secs(c.latency_s.p99),
+            c.cost_usd_per_month
+        );
+    }
+    // A node far busier than its component's average: sticky or weighted balancing, a hot
+    // shard, a replica taking the reads.
+    for (name, c) in &s.components {
+        if c.nodes.len() > 1 && c.utilization >= 0.8 && c.utilization > 1.2 * c.utilization_mean {
+            let _ = writeln!(
+                o,
+                "hot spot: {name} {}: {:.1}% while its {} nodes average {:.1}%",
+                c.busiest_node,
+                c.utilization * 100.0,
+                c.nodes.len(),
+                c.utilization_mean * 100.0
+            );
+        }
+    }
+}
+
+/// The limits that were hit, and only those.
+fn limits(o: &mut String, s: &Summary) {
+    let l = &s.limits;
+    let mut hit = Vec::new();
+    if l.rejected_at_max_in_flight > 0 {
+        hit.push(format!("{} arrivals rejected at max_in_flight = {}", l.rejected_at_max_in_flight, l.max_in_flight));
+    }
+    if l.refused_at_max_calls > 0 {
+        hit.push(format!("{} calls refused at max_calls = {}", l.refused_at_max_calls, l.max_calls));
+    }
+    if l.stopped_at_max_events {
+        hit.push(format!("stopped at max_events = {}", l.max_events));
+    }
+    if l.stopped_at_drain_end {
+        hit.push("stopped at the end of the drain with requests in flight".to_string());
+    }
+    if !hit.is_empty() {
+        let _ = writeln!(o, "LIMITS HIT: {}", hit.join("; "));
     }
 }

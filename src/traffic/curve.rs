@@ -99,9 +99,14 @@ impl Curve {
     }
 
     /// The integral of the rate over `[a, b]` seconds: expected arrivals (Simpson's rule on
-    /// one-second steps, far finer than any shape's features).
+    /// one-second steps, far finer than any shape's features). Beyond `MAX_INTEGRAL_STEPS`
+    /// seconds the steps widen so validation costs the same whatever the duration: at a
+    /// million steps, a day-long cycle still gets thousands of them per period.
     pub fn integral(&self, a: f64, b: f64) -> f64 {
-        let n = (((b - a) / 1.0).ceil() as usize).max(1) * 2;
+        if b.partial_cmp(&a) != Some(std::cmp::Ordering::Greater) {
+            return 0.0;
+        }
+        let n = ((b - a).ceil().min(MAX_INTEGRAL_STEPS) as usize).max(1) * 2;
         let h = (b - a) / n as f64;
         let mut s = self.rate(a) + self.rate(b);
         for i in 1..n {
@@ -110,6 +115,9 @@ impl Curve {
         s * h / 3.0
     }
 }
+
+/// Most Simpson steps of `Curve::integral`: one-second steps up to 11.6 days.
+const MAX_INTEGRAL_STEPS: f64 = 1e6;
 
 /// Thinning state: the envelope of the current segment.
 #[derive(Clone, Debug)]
@@ -188,6 +196,17 @@ mod tests {
             // Poisson: 5 standard deviations, fixed seed.
             assert!((*c as f64 - expect).abs() < 5.0 * expect.sqrt(), "window {i}: {c} vs {expect}");
         }
+    }
+
+    #[test]
+    fn long_integrals_stay_bounded_and_close() {
+        use crate::traffic::shape::Piecewise;
+        // A ramp from 0 to 100/s over 1e9 s: exactly 5e10 arrivals, in at most 2M evaluations.
+        let ramp = Piecewise { t: vec![0.0, 1e9], v: vec![0.0, 100.0], step: false };
+        let part = Part { scale: 1.0, factors: vec![(Factor::Piecewise(ramp), false)], mix: None, regional: None };
+        let c = Curve::new(vec![part]);
+        assert!((c.integral(0.0, 1e9) / 5e10 - 1.0).abs() < 1e-9);
+        assert_eq!(c.integral(5.0, 5.0), 0.0);
     }
 
     #[test]

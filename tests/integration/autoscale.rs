@@ -57,7 +57,7 @@ fn capacity_follows_a_tenfold_spike() {
 #[test]
 fn p99_recovers_once_new_instances_are_warm() {
     let s = summary();
-    let p99 = |from: f64, to: f64| between(s, from, to).map(|w| w.latency_s_p99).fold(0.0, f64::max);
+    let p99 = |from: f64, to: f64| between(s, from, to).map(|w| w.latency_s_p99.unwrap_or(0.0)).fold(0.0, f64::max);
     let errors = |from: f64, to: f64| between(s, from, to).map(|w| w.errors_per_s).sum::<f64>();
     // While CPU-driven scaling catches up (about 3 minutes per step plus 2 of warm-up) the
     // pool saturates: queues fill, P99 reaches seconds and the accept queues overflow.

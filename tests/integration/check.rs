@@ -256,8 +256,9 @@ fn same_inputs_give_byte_identical_json_junit_and_openmetrics() {
     let file = dir.write("capacity.toml", &variant("instances = 3", "instances = 2"));
     let baseline = dir.path("base.json");
     expect_exit(&check(&[MODEL, "--baseline", &baseline, "--update-baseline"], None), 0);
-    // The baseline is keyed by file: copy the shipped entry under the variant's name.
-    let b = dir.read("base.json").replace(MODEL, &file);
+    // The baseline is keyed by file, relative to its directory: copy the shipped entry under
+    // the variant's name.
+    let b = dir.read("base.json").replace(&stagesim::check::baseline::key(&baseline, MODEL, None), "capacity.toml");
     std::fs::write(&baseline, b).unwrap();
     let run = |threads: &str, tag: &str| {
         let (j, m) = (dir.path(&format!("junit-{tag}.xml")), dir.path(&format!("om-{tag}.txt")));
@@ -290,9 +291,16 @@ fn usage_io_and_input_errors_have_their_exit_codes() {
     assert!(stderr.contains("nope.toml"), "{stderr}");
     let (_, stderr) = expect_exit(&check(&[MODEL, "--baseline", &dir.path("none.json")], None), 4);
     assert!(stderr.contains("none.json"), "{stderr}");
-    let bad = dir.write("bad.json", "{\n  \"schema_version\": 1,\n  \"scenarios\": 3\n}\n");
+    let bad = dir.write("bad.json", "{\n  \"schema_version\": 2,\n  \"scenarios\": 3\n}\n");
     let (_, stderr) = expect_exit(&check(&[MODEL, "--baseline", &bad], None), 3);
     assert!(stderr.contains(&format!("{bad}:3:")), "{stderr}");
+    // A version-1 baseline measured other quantities (`utilization` was the all-server
+    // average): refused, not compared; `--update-baseline` re-records it.
+    let old = dir.write("old.json", "{\n  \"schema_version\": 1,\n  \"scenarios\": {}\n}\n");
+    let (_, stderr) = expect_exit(&check(&[MODEL, "--baseline", &old], None), 3);
+    assert!(stderr.contains("re-record it with --update-baseline"), "{stderr}");
+    expect_exit(&check(&[MODEL, "--baseline", &old, "--update-baseline"], None), 0);
+    assert!(std::fs::read_to_string(&old).unwrap().contains("\"schema_version\": 2"));
 
     // A misspelt component field is caught by the probe, with the fields that exist.
     let text = variant("connections_utilization = \"< 0.5\"", "conections_utilization = \"< 0.5\"");

@@ -127,8 +127,11 @@ fn the_shipped_journey_passes_with_a_suite_per_stage_and_a_baseline_per_stage() 
     assert!(dir.read("summary.md").contains(&format!("### `{JOURNEY} stage 2: {}`", STAGES[1])));
 
     let b = dir.read("base.json");
+    // Keyed by the journey's path from the baseline's directory.
+    let key = stagesim::check::baseline::key(&baseline, JOURNEY, None);
+    assert!(key.ends_with(JOURNEY) && key.starts_with("../"), "{key}");
     for (i, name) in STAGES.iter().enumerate() {
-        assert!(b.contains(&format!("\"{JOURNEY}#{} {name}\"", i + 1)), "{b}");
+        assert!(b.contains(&format!("\"{key}#{} {name}\"", i + 1)), "{b}");
     }
     let (stdout, _) = expect_exit(&check(&[JOURNEY, "--baseline", &baseline, "--format", "json"], None, None), 0);
     let r = report(&stdout);

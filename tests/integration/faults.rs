@@ -108,8 +108,12 @@ fn link_faults_add_latency_then_lose_calls() {
     assert_eq!((lat.kind.as_str(), lat.target.as_str(), lat.requests_failed), ("link_latency", "app-db", 0));
     // 50 ms more each way: the median request takes 100 ms longer during the fault.
     let p99 = |from: f64, to: f64| {
-        let ws: Vec<f64> =
-            s.windows.iter().filter(|w| w.t_s >= from && w.t_s + s.window_s <= to).map(|w| w.latency_s_p99).collect();
+        let ws: Vec<f64> = s
+            .windows
+            .iter()
+            .filter(|w| w.t_s >= from && w.t_s + s.window_s <= to)
+            .map(|w| w.latency_s_p99.unwrap_or(0.0))
+            .collect();
         ws.iter().sum::<f64>() / ws.len() as f64
     };
     let (before, during) = (p99(30.0, 120.0), p99(125.0, 180.0));

@@ -18,7 +18,7 @@ fn windows(s: &Summary, from: f64, to: f64) -> Vec<&Window> {
 }
 
 fn mean_latency(ws: &[&Window]) -> f64 {
-    ws.iter().map(|w| w.latency_s_mean).sum::<f64>() / ws.len() as f64
+    ws.iter().map(|w| w.latency_s_mean.unwrap_or(0.0)).sum::<f64>() / ws.len() as f64
 }
 
 #[test]

@@ -38,7 +38,7 @@ fn worker_pool_matches_erlang_c() {
     };
     check("P(wait)", runs.iter().map(|s| s.components["jobs"].wait_probability).collect(), pw);
     check("mean wait", runs.iter().map(|s| s.components["jobs"].wait_s_mean).collect(), wq);
-    check("mean depth (Lq)", runs.iter().map(|s| s.components["jobs"].queue_mean).collect(), lambda * wq);
+    check("mean depth (Lq)", runs.iter().map(|s| s.components["jobs"].node_queue_mean).collect(), lambda * wq);
     check("worker utilization", runs.iter().map(|s| extra(s, "jobs", "worker_utilization")).collect(), 0.8);
     for s in &runs {
         let q = &s.components["jobs"];

@@ -19,7 +19,8 @@ fn journeys() -> Vec<String> {
 }
 
 /// One test per shipped journey, so cargo runs them side by side; a new journey directory must
-/// be added here (checked below), so none goes untested.
+/// be added here (checked below), so none goes untested. The shipped journeys take minutes of
+/// CPU, so they run in the slow tier (`cargo test --release -- --ignored slow_`).
 const SHIPPED: &[&str] = &["algomaster", "blog", "practitioner", "recipeshare"];
 
 #[test]
@@ -32,22 +33,26 @@ fn every_journey_directory_is_tested() {
 }
 
 #[test]
-fn algomaster_journey() {
+#[ignore = "slow tier"]
+fn slow_algomaster_journey() {
     journey_runs_and_its_claims_hold("algomaster");
 }
 
 #[test]
-fn blog_journey() {
+#[ignore = "slow tier"]
+fn slow_blog_journey() {
     journey_runs_and_its_claims_hold("blog");
 }
 
 #[test]
-fn practitioner_journey() {
+#[ignore = "slow tier"]
+fn slow_practitioner_journey() {
     journey_runs_and_its_claims_hold("practitioner");
 }
 
 #[test]
-fn recipeshare_journey() {
+#[ignore = "slow tier"]
+fn slow_recipeshare_journey() {
     journey_runs_and_its_claims_hold("recipeshare");
 }
 

@@ -5,6 +5,7 @@
 
 mod answers;
 mod autoscale;
+mod bounds;
 mod cache;
 mod capped;
 mod check;
@@ -24,22 +25,28 @@ mod flow_regions;
 mod flow_resilience;
 mod flow_support;
 mod golden;
+mod inputs;
 mod invariants;
 mod journeys;
 mod k6;
 mod limits;
 mod memory;
+mod mutation;
 mod orphans;
 mod pooling;
 mod queueing;
 mod replicas;
 mod report;
 mod scale_validation;
+mod schema;
 mod sessions;
 mod shards;
+mod swarm;
 mod time_validation;
+mod timers;
 mod traffic;
 mod validation;
+mod writes;
 mod xregion;
 
 use stagesim::runner::{apply, run, RunOptions};

@@ -293,8 +293,8 @@ fn health_check_with_zero_interval() {
         "health_check",
         29,
         "components.lb.health_check.interval",
-        "greater than zero",
-        "5s",
+        "below the 1ms minimum",
+        "1ms or more",
     );
 }
 
