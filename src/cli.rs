@@ -45,6 +45,8 @@ pub enum GraphFormat {
 pub enum Command {
     /// Run a scenario, print its summary and judge its [thresholds] (exit 1 if one fails).
     Run(crate::run_cmd::RunArgs),
+    /// Run designs on the same traffic and compare them, each against the first.
+    Compare(crate::cli_more::CompareArgs),
     /// Run every stage of a journey on the same traffic; print the stage table and write the report.
     Journey {
         file: String,
@@ -65,23 +67,8 @@ pub enum Command {
         #[command(flatten)]
         overrides: OverrideArgs,
     },
-    /// Vary one numeric key over a range (in parallel) and report the curve and its knee.
-    Sweep {
-        file: String,
-        /// A dotted key, e.g. components.app.instances.
-        #[arg(long)]
-        key: String,
-        #[arg(long)]
-        from: f64,
-        #[arg(long)]
-        to: f64,
-        #[arg(long, default_value_t = 1.0)]
-        step: f64,
-        #[arg(long, value_enum, default_value = "text")]
-        format: Format,
-        #[command(flatten)]
-        overrides: OverrideArgs,
-    },
+    /// Vary one key over a range (in parallel) and report the curve and its knee.
+    Sweep(crate::cli_more::SweepArgs),
     /// Check scenarios and journeys without running them: every problem of every file.
     Validate {
         #[arg(required = true)]
@@ -135,19 +122,8 @@ pub fn execute(cli: Cli) -> Result<String, Error> {
                 Format::Json => serde_json::to_string_pretty(&e).expect("serializes") + "\n",
             })
         }
-        Command::Sweep { file, key, from, to, step, format, overrides } => {
-            let values = crate::sweep::values(from, to, step).map_err(Error::Usage)?;
-            let text = crate::load::read_input(&file, "scenario")?;
-            let labels = values.iter().map(|v| crate::sweep::point_label(&key, *v)).collect();
-            let progress = crate::progress::Progress::items("sweep", labels, true);
-            let s = crate::sweep::sweep_with(&file, &text, &key, &values, &overrides.overrides()?);
-            progress.check_interrupted()?;
-            let s = s?;
-            Ok(match format {
-                Format::Text => report::sweep_text::render(&s),
-                Format::Json => serde_json::to_string_pretty(&s).expect("serializes") + "\n",
-            })
-        }
+        Command::Sweep(args) => crate::cli_more::sweep(&args),
+        Command::Compare(args) => crate::cli_more::compare(&args),
         Command::Validate { files } => crate::validate_cmd::validate_files(&files),
         Command::Check(args) => crate::check::cli::execute(&args).map(|out| out.stdout),
         Command::Init(args) => crate::init::execute(&args),

@@ -4,12 +4,15 @@
 //! types) -> `engine` (one run) -> `summary::Summary` (serializable) -> `report` (renderers).
 //! See ARCHITECTURE.md for the codemap and invariants.
 
+pub mod analysis;
 pub mod budget;
 pub mod calls_model;
 pub mod catalog;
 pub mod check;
 pub mod cli;
+pub mod cli_more;
 pub mod color;
+pub mod compare;
 pub mod components;
 pub mod diag;
 pub mod dist;
@@ -25,6 +28,7 @@ pub mod load;
 pub mod model;
 pub mod output_file;
 pub mod overrides;
+pub mod periods;
 pub mod prices;
 pub mod progress;
 pub mod regions;
@@ -36,6 +40,7 @@ pub mod schema;
 pub mod shell;
 pub mod sizes;
 pub mod stats;
+pub mod steady;
 pub mod summary;
 pub mod sweep;
 pub mod traffic;

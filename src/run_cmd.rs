@@ -32,6 +32,9 @@ pub struct RunArgs {
     pub format: Format,
     #[command(flatten)]
     pub overrides: OverrideArgs,
+    /// Also write the summary and its time series (JSON, HTML with SVG charts) here.
+    #[arg(long)]
+    pub out: Option<String>,
 }
 
 /// What `run` prints and its exit code.
@@ -57,7 +60,14 @@ pub fn execute(a: &RunArgs) -> Result<RunOutput, Error> {
     }
     let model = apply(&model, &RunOptions { seed: a.seed, duration_ns, replications: a.replications });
     crate::budget::check_override(&model, "--duration")?;
+    if let Some(dir) = &a.out {
+        // Refuse an unsuitable --out before the run, not after it.
+        crate::output_file::check_set_target(dir, &|n| report::run_files::FILES.contains(&n))?;
+    }
     let (summary, each) = crate::runner::with_progress(&a.file, &model, run_and_each)?;
+    if let Some(dir) = &a.out {
+        report::run_files::write_run(dir, &summary)?;
+    }
     let thresholds = evaluate_run(&set.thresholds, &each).map_err(|missing| {
         let diags = missing.iter().map(|m| missing_diag(&a.file, &text, &set.thresholds[m.threshold], m, "")).collect();
         Error::Invalid(diags)

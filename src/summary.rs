@@ -58,6 +58,13 @@ pub struct Summary {
     pub limits: LimitsReport,
     /// Each scheduled fault and what it did (first replication, like `windows`).
     pub faults: Vec<FaultSummary>,
+    /// What limits the run, when something is wrong: errors, or a node above 80%.
+    pub bottleneck: Option<crate::analysis::Bottleneck>,
+    /// Why the measurements may not be those of a steady state (see `steady.rs`).
+    pub warnings: Vec<crate::steady::Warning>,
+    /// Shaped traffic, period by period (see `periods.rs`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub periods: Vec<crate::periods::Period>,
     pub window_s: f64,
     pub windows: Vec<Window>,
 }
@@ -300,7 +307,7 @@ impl Summary {
         let usage_usd_per_month: f64 = components.values().map(|c| c.usage_usd_per_month).sum();
         // Per component cost already counts time-average instances and usage.
         let usd_per_hour: f64 = components.values().map(|c| c.cost_usd_per_month).sum::<f64>() / HOURS_PER_MONTH;
-        Summary {
+        let mut s = Summary {
             schema_version: SCHEMA_VERSION,
             stagesim_version: env!("CARGO_PKG_VERSION").to_string(),
             scenario: model.name.clone(),
@@ -337,9 +344,16 @@ impl Summary {
             },
             limits: limits(model, runs),
             faults: faults(model, first),
+            bottleneck: None,
+            warnings: Vec::new(),
+            periods: Vec::new(),
             window_s: ns_to_secs(first.window_width),
             windows: windows(model, first),
-        }
+        };
+        s.bottleneck = crate::analysis::run_bottleneck(model, &s);
+        s.warnings = crate::steady::warnings(model, &s);
+        s.periods = crate::periods::periods(model, &s.windows);
+        s
     }
 }
 

@@ -4,7 +4,7 @@
 //! stage with components added (`[stages.components.X]`), overridden (same syntax, merged key
 //! by key) or removed (`remove = ["x"]`). Every stage is validated as a full scenario.
 
-pub mod analysis;
+pub use crate::analysis;
 pub mod claims;
 pub mod gates;
 pub mod merge;

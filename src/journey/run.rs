@@ -354,7 +354,13 @@ fn stage_summary(
         capacity_per_s: capacity,
         capacity_users: capacity.and_then(|c| j.users_at(c)),
         points,
-        bottleneck: diagnosed.and_then(|s| bottleneck(&stage.model, s)),
+        bottleneck: diagnosed.and_then(|s| bottleneck(&stage.model, s)).map(|mut b| {
+            // No load met the criteria: say so first, then why.
+            if capacity == Some(0.0) {
+                b.sentence = format!("Capacity is 0: no load tried meets the criteria. {}", b.sentence);
+            }
+            b
+        }),
         cost_usd_per_month: cost,
         cost_usd_per_million_requests: at_capacity.map(|s| s.cost.usd_per_million_requests),
         change,

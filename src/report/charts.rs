@@ -199,17 +199,22 @@ fn draw_utilization(j: &JourneySummary, svg: &mut String) -> DrawResult {
 /// Time series of the chosen run: one small chart per series.
 pub fn timeseries(j: &JourneySummary) -> Vec<(String, String)> {
     let Some(ts) = &j.timeseries else { return Vec::new() };
-    let t: Vec<f64> = ts.windows.iter().map(|w| w.t_s).collect();
+    window_charts(&ts.windows)
+}
+
+/// One small chart per series of a run's windows (a journey's chosen run, or `run --out`).
+pub fn window_charts(windows: &[crate::summary::Window]) -> Vec<(String, String)> {
+    let t: Vec<f64> = windows.iter().map(|w| w.t_s).collect();
     let mut series: Vec<(String, Vec<f64>)> = vec![
-        ("arrival rate (req/s)".into(), ts.windows.iter().map(|w| w.arrivals_per_s).collect()),
+        ("arrival rate (req/s)".into(), windows.iter().map(|w| w.arrivals_per_s).collect()),
         // A window where nothing completed has no P99: a gap in the line, not a zero.
-        ("p99 latency (ms)".into(), ts.windows.iter().map(|w| w.latency_s_p99.map_or(f64::NAN, |p| p * 1e3)).collect()),
-        ("errors (per s)".into(), ts.windows.iter().map(|w| w.errors_per_s).collect()),
+        ("p99 latency (ms)".into(), windows.iter().map(|w| w.latency_s_p99.map_or(f64::NAN, |p| p * 1e3)).collect()),
+        ("errors (per s)".into(), windows.iter().map(|w| w.errors_per_s).collect()),
     ];
-    let comps: Vec<String> = ts.windows.first().map(|w| w.utilization.keys().cloned().collect()).unwrap_or_default();
+    let comps: Vec<String> = windows.first().map(|w| w.utilization.keys().cloned().collect()).unwrap_or_default();
     for c in &comps {
-        series.push((format!("utilization {c}"), ts.windows.iter().map(|w| w.utilization[c]).collect()));
-        series.push((format!("queue depth {c}"), ts.windows.iter().map(|w| w.queue_mean[c]).collect()));
+        series.push((format!("utilization {c}"), windows.iter().map(|w| w.utilization[c]).collect()));
+        series.push((format!("queue depth {c}"), windows.iter().map(|w| w.queue_mean[c]).collect()));
     }
     series
         .into_iter()

@@ -223,7 +223,7 @@ fn titled(svg: &str, title: &str) -> String {
     format!("{} role=\"img\"><title>{}</title>{}", &svg[..end], escape(title), &svg[end + 1..])
 }
 
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 

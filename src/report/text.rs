@@ -109,7 +109,39 @@ pub fn render(s: &Summary) -> String {
         }
     }
     limits(&mut o, s);
+    render_periods(&mut o, s);
+    if let Some(b) = &s.bottleneck {
+        let _ = writeln!(o, "\nbottleneck {} Relieved by {}.", b.sentence, b.relieved_by);
+    }
+    for w in &s.warnings {
+        let _ = writeln!(o, "WARNING    {}", w.message);
+    }
     o
+}
+
+/// One row per stage (shaped traffic) or hour: peak rate, worst P99 and when, peak utilization.
+fn render_periods(o: &mut String, s: &Summary) {
+    if s.periods.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "\n{:<19} {:>11} {:>10} {:>9}  peak utilization", "period", "peak rate/s", "worst p99", "at");
+    for p in &s.periods {
+        let span = format!("{}-{}", human_secs(p.from_s), human_secs(p.to_s));
+        let (p99, at) = match (p.latency_s_p99_worst, p.latency_s_p99_worst_at_s) {
+            (Some(v), Some(t)) => (human_secs(v), human_secs(t)),
+            _ => ("-".to_string(), "-".to_string()),
+        };
+        let _ = writeln!(
+            o,
+            "{:<19} {:>11.1} {:>10} {:>9}  {:.1}% {}",
+            span,
+            p.arrivals_per_s_peak,
+            p99,
+            at,
+            p.utilization_peak * 100.0,
+            p.utilization_peak_component
+        );
+    }
 }
 
 /// What was simulated and measured, said per replication when there are several.

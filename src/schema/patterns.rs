@@ -16,36 +16,37 @@ const POSITIVE: &str = r"\+?(?:[0-9]*[1-9][0-9]*(?:\.[0-9]*)?|[0-9]*\.[0-9]*[1-9
 
 const DURATION_UNITS: &str = "ns|us|µs|ms|s|m|min|h|d|day|days|w|week|weeks";
 
+/// One or more `NUMBER UNIT` parts (`"1h30m"`, `"2m 30s"`): `parse_duration` adds them up.
+/// That each unit is smaller than the one before is a range check, left to the parser.
 fn duration_body(nonzero: bool) -> String {
-    format!(r"{}\s*(?:{DURATION_UNITS})", number(nonzero))
+    let part = format!(r"{}\s*(?:{DURATION_UNITS})", number(nonzero));
+    format!(r"{part}(?:\s*{part})*")
 }
 
 fn anchored(body: &str) -> String {
     format!(r"^\s*(?:{body})\s*$")
 }
 
-/// One duration or a compound of them (`"1h30m"`, `"1d 12h"`); that the units go down is
-/// left to the parser.
-fn compound_duration() -> String {
-    format!(r"{b}(?:\s*{b})*", b = duration_body(false))
-}
-
-/// `units::parse_duration`: `"250ms"`, `"2m"`, `"1.5h"`, `"1d"`, `"1h30m"`.
+/// `units::parse_duration`: `"250ms"`, `"2m"`, `"1.5h"`, `"1d"`.
 pub fn duration() -> String {
-    anchored(&compound_duration())
+    anchored(&duration_body(false))
 }
 
 /// `[scenario] warmup`: a duration or `"auto"`.
 pub fn duration_or_auto() -> String {
-    format!(r"^(?:auto|\s*{}\s*)$", compound_duration())
+    format!(r"^(?:auto|\s*{}\s*)$", duration_body(false))
 }
 
 const RATE_PERIODS: &str = "s|sec|second|m|min|minute|h|hour|d|day|mo|month";
 
-/// `COUNT/PERIOD` (the count may say `req`), or `COUNT rps|qps|rpm|rph`.
+/// After the count: `/PERIOD` (optionally `requests/`, `reqs/`, `req/`), or a spelled rate
+/// (`rps`, `qps`, `rpm`, `rph`).
+fn per_period() -> String {
+    format!(r"(?:(?:requests|reqs|req)?\s*/\s*(?:{RATE_PERIODS})|rps|qps|rpm|rph)")
+}
+
 fn positive_rate() -> String {
-    let n = number(true);
-    format!(r"{n}\s*[kKMGB]?\s*(?:requests|reqs|req)?\s*/\s*(?:{RATE_PERIODS})|{n}\s*[kKMGB]?\s*(?:rps|qps|rpm|rph)")
+    format!(r"{}\s*[kKMGB]?\s*{}", number(true), per_period())
 }
 
 /// `units::parse_rate`: `"800/s"`, `"5M/day"`, `"1.2k/min"`; more than zero.
@@ -53,13 +54,10 @@ pub fn rate() -> String {
     anchored(&positive_rate())
 }
 
-/// `units::parse_rate_or_zero`: as a rate, or a zero in any of its spellings (`"0/s"`, `"0k/s"`).
+/// `units::parse_rate_or_zero`: as a rate, or a zero (`"0/s"`, `"0k/s"`).
 pub fn rate_or_zero() -> String {
     let zero = r"_*[+-]?(?:[0_]*0[0_]*(?:\.[0_]*)?|[0_]*\.[0_]*0[0_]*)(?:[eE]_*[+-]?[0-9_]*[0-9][0-9_]*)?";
-    let zero_rate = format!(
-        r"{zero}\s*[kKMGB]?\s*(?:requests|reqs|req)?\s*/\s*(?:{RATE_PERIODS})|{zero}\s*[kKMGB]?\s*(?:rps|qps|rpm|rph)"
-    );
-    anchored(&format!(r"{}|{zero_rate}", positive_rate()))
+    anchored(&format!(r"{}|{zero}\s*[kKMGB]?\s*{}", positive_rate(), per_period()))
 }
 
 const SIZE_UNITS: &str = "B|KB|kB|MB|GB|TB|KiB|MiB|GiB|TiB";

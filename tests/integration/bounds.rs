@@ -18,8 +18,16 @@ const PROBES: [&str; 5] = [
 
 /// Fields that may be null: an infinite cost per request (nothing completed), a window in
 /// which nothing completed, a fault nothing detected or that never recovered.
-const NULLABLE: [&str; 5] =
-    ["usd_per_million_requests", "latency_s_p99", "latency_s_mean", "detected_after_s", "recovered_after_s"];
+/// Also the bottleneck (null when nothing is wrong) and its node (null for a one-node component).
+const NULLABLE: [&str; 7] = [
+    "usd_per_million_requests",
+    "latency_s_p99",
+    "latency_s_mean",
+    "detected_after_s",
+    "recovered_after_s",
+    "bottleneck",
+    "node",
+];
 
 /// Every violation in a serialized summary, as `path: what`.
 fn violations(v: &Value, path: &str, out: &mut Vec<String>) {
@@ -141,17 +149,17 @@ fn a_run_stopped_by_a_limit_says_so() {
     std::fs::create_dir_all(&dir).unwrap();
     let text = std::fs::read_to_string(format!("{}/{}", env!("CARGO_MANIFEST_DIR"), PROBES[2])).unwrap();
     let file = dir.join("limited.toml");
-    // A warm-up long enough that the limit falls inside it, and a limit above the event budget's
-    // lower bound (4k/s x 40 s x 3 events), so validation lets the run start.
-    let text = text.replace("warmup = \"5s\"", "warmup = \"35s\"");
-    let limited = text + "\n[limits]\nmax_events = 600000\n\n[thresholds]\nthroughput = \"rate > 1000000/s\"\n";
+    // The event budget refuses a limit the run could not get past, so the limit sits just above
+    // the budget's lower bound and a long warm-up holds the point the run reaches.
+    let text = text.replace("warmup = \"5s\"", "warmup = \"30s\"");
+    let limited = text + "\n[limits]\nmax_events = 480000\n\n[thresholds]\nthroughput = \"rate > 1000000/s\"\n";
     std::fs::write(&file, limited).unwrap();
     let f = file.to_str().unwrap();
     let (code, out, _) = bin(&["run", f, "--format", "json"]);
     assert_eq!(code, Some(5));
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!((v["partial"].as_bool(), v["stop_reason"].as_str()), (Some(true), Some("event_limit")));
-    assert!(v["simulated_s"].as_f64().unwrap() < 35.0, "the time reached, not the duration");
+    assert!(v["simulated_s"].as_f64().unwrap() < 30.0, "the time reached, not the duration");
     assert_eq!(v["measured_s"].as_f64(), Some(0.0));
     let mut bad = Vec::new();
     violations(&v, "", &mut bad);

@@ -154,7 +154,7 @@ fn lag_spike_key_of_another_kind() {
 #[test]
 fn geo_dns_health_check_of_zero_interval() {
     let text = edit("interval = \"10s\"", "interval = \"0s\"");
-    let msg = "`interval` = \"0s\" is below the 1ms minimum";
+    let msg = "`interval` = \"0s\" is below the 1ms minimum for a periodic timer";
     let key = "components.dns.health_check.interval";
     check("dns-interval", &text, &[], "s.toml", "interval = \"0s\"", 29, key, msg, "1ms or more");
 }

@@ -3,6 +3,7 @@
 //! Statistical tests use fixed seeds (so they cannot flake) and state their tolerances;
 //! they are meant for `cargo test --release`, which is the project's test command.
 
+mod answers;
 mod autoscale;
 mod bounds;
 mod cache;
