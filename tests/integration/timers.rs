@@ -68,41 +68,59 @@ fn scratch(tag: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
     dir
 }
 
-/// Ends at the event limit (reported), not in an abort: on main the stale client timeouts of
-/// 1e8/s x 10 s filled the heap past any cap.
-fn assert_reaches_event_limit(file: &std::path::Path) {
-    let out = run_capped(&["run", file.to_str().expect("utf-8")], 512, 600);
+/// A flood that passes validation (rate and event budget) runs to its end in bounded memory:
+/// on the engine before deadlines left the heap, its stale client timeouts (rate x timeout,
+/// ten million at 1e6/s x 10 s) needed several hundred MiB; now pending timers never exceed
+/// live calls, so 128 MiB of address space is plenty.
+fn assert_bounded(file: &std::path::Path) {
+    let out = run_capped(&["run", file.to_str().expect("utf-8")], 128, 600);
     assert!(!out.timed_out, "time guard fired");
-    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("ended: event_limit"), "{}", out.stdout);
-    assert!(out.stdout.contains("stopped at max_events: true"), "{}", out.stdout);
+    assert!(matches!(out.code, Some(0) | Some(5)), "{:?}\n{}\n{}", out.code, out.stdout, out.stderr);
+    assert!(out.stdout.contains("ended:"), "{}", out.stdout);
 }
 
-const FLOOD_LIMITS: &str = "\n[limits]\nmax_events = 100_000_000\n";
+/// The issue's own cases (1e8/s for a minute, one trace row at 1e9/s) are refused at once,
+/// at their place, instead of growing until the machine aborts them.
+fn assert_refused(file: &std::path::Path, what: &str) {
+    let out = run_capped(&["run", file.to_str().expect("utf-8")], 128, 60);
+    assert!(!out.timed_out, "time guard fired");
+    assert_eq!(out.code, Some(3), "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains(what), "{}", out.stderr);
+}
+
+fn flood(rate: &str) -> String {
+    format!(
+        "[scenario]\nname = \"flood\"\nduration = \"60s\"\nseed = 1\n\n[load]\nrate = \"{rate}\"\ntimeout = \"10s\"\n\n\
+         [components.server]\nkind = \"service\"\ncores = 1\nmax_in_flight = 1\nqueue = 1000\n\
+         service_time = \"exp(mean = 1ms)\"\n"
+    )
+}
+
+fn trace_flood(rate: &str) -> (String, String) {
+    let text = "[scenario]\nname = \"trace flood\"\nduration = \"60s\"\nseed = 1\n\n[load]\ntimeout = \"10s\"\n\n\
+         [load.shape]\nkind = \"replay\"\nfile = \"flood.csv\"\n\n\
+         [components.server]\nkind = \"service\"\ncores = 1\nmax_in_flight = 1\nqueue = 1000\n\
+         service_time = \"exp(mean = 1ms)\"\n";
+    (text.to_string(), format!("time_s,rate_per_s\n0,{rate}\n"))
+}
 
 #[test]
 #[ignore = "slow tier"]
 fn slow_a_flood_with_a_client_timeout_stays_in_bounded_memory() {
-    let text = format!(
-        "[scenario]\nname = \"flood\"\nduration = \"60s\"\nseed = 1\n\n[load]\nrate = \"1e8/s\"\ntimeout = \"10s\"\n\n\
-         [components.server]\nkind = \"service\"\ncores = 1\nmax_in_flight = 1\nqueue = 100000\n\
-         service_time = \"exp(mean = 1ms)\"\n{FLOOD_LIMITS}"
-    );
-    let dir = scratch("flood", &[("flood.toml", &text)]);
-    assert_reaches_event_limit(&dir.join("flood.toml"));
+    let dir = scratch("flood", &[("flood.toml", &flood("1e6/s")), ("huge.toml", &flood("1e8/s"))]);
+    assert_bounded(&dir.join("flood.toml"));
+    assert_refused(&dir.join("huge.toml"), "max_events");
 }
 
 #[test]
 #[ignore = "slow tier"]
 fn slow_a_one_row_trace_at_1e9_per_second_stays_in_bounded_memory() {
-    let text = format!(
-        "[scenario]\nname = \"trace flood\"\nduration = \"60s\"\nseed = 1\n\n[load]\ntimeout = \"10s\"\n\n\
-         [load.shape]\nkind = \"replay\"\nfile = \"flood.csv\"\n\n\
-         [components.server]\nkind = \"service\"\ncores = 1\nmax_in_flight = 1\nqueue = 100000\n\
-         service_time = \"exp(mean = 1ms)\"\n{FLOOD_LIMITS}"
-    );
-    let dir = scratch("trace", &[("trace.toml", &text), ("flood.csv", "time_s,rate_per_s\n0,1000000000\n")]);
-    assert_reaches_event_limit(&dir.join("trace.toml"));
+    let (text, csv) = trace_flood("1000000");
+    let dir = scratch("trace", &[("trace.toml", &text), ("flood.csv", &csv)]);
+    assert_bounded(&dir.join("trace.toml"));
+    let (text, csv) = trace_flood("1000000000");
+    let dir = scratch("trace-huge", &[("trace.toml", &text), ("flood.csv", &csv)]);
+    assert_refused(&dir.join("trace.toml"), "maximum of 100M");
 }
 
 #[test]
