@@ -5,12 +5,13 @@
 //! Runs are shortened to one simulated minute (`--duration 60s`) to keep the suite quick; the
 //! statistical claims below hold at that length (the margins are stated where they matter).
 
+use crate::scratch::Scratch;
 use stagesim::check::baseline::{BaselineStatus, Change};
 use stagesim::check::evaluate::Outcome;
 use stagesim::check::Report;
 use stagesim::diag::Diagnostic;
 use stagesim::Error;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 const MODEL: &str = "scenarios/ci/capacity.toml";
@@ -31,38 +32,6 @@ fn line_of(text: &str, content: &str) -> usize {
     let lines: Vec<usize> = text.lines().enumerate().filter(|(_, l)| l.contains(content)).map(|(i, _)| i + 1).collect();
     assert_eq!(lines.len(), 1, "`{content}` must be on exactly one line");
     lines[0]
-}
-
-/// A scratch directory, removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("stagesim-check-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).to_str().expect("UTF-8 temp path").to_string()
-    }
-
-    fn write(&self, name: &str, text: &str) -> String {
-        let p = self.path(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-
-    fn read(&self, name: &str) -> String {
-        std::fs::read_to_string(self.path(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Runs `stagesim check ARGS --duration 60s` from the crate root; `github` sets
@@ -99,7 +68,7 @@ fn report(stdout: &str) -> Report {
 
 #[test]
 fn the_shipped_model_passes_with_junit_annotations_summary_and_openmetrics() {
-    let dir = Scratch::new("pass");
+    let dir = Scratch::new("check", "pass");
     let (junit, metrics, summary) = (dir.path("junit.xml"), dir.path("metrics.txt"), dir.path("summary.md"));
     let out = check(&[MODEL, "--junit", &junit, "--openmetrics", &metrics], Some(&summary));
     let (stdout, stderr) = expect_exit(&out, 0);
@@ -137,7 +106,7 @@ fn the_shipped_model_passes_with_junit_annotations_summary_and_openmetrics() {
 
 #[test]
 fn a_failed_threshold_exits_1_and_points_at_its_line() {
-    let dir = Scratch::new("fail");
+    let dir = Scratch::new("check", "fail");
     let text = variant("\"p(99) < 80ms\"", "\"p(99) < 25ms\"");
     let file = dir.write("capacity.toml", &text);
     let (junit, summary) = (dir.path("junit.xml"), dir.path("summary.md"));
@@ -166,7 +135,7 @@ fn a_failed_threshold_exits_1_and_points_at_its_line() {
 
 #[test]
 fn a_smaller_pool_regresses_against_the_baseline_while_another_seed_does_not() {
-    let dir = Scratch::new("baseline");
+    let dir = Scratch::new("check", "baseline");
     // Thresholds loose enough for both designs: only the baseline can catch the change.
     let loose = ("utilization = \"< 0.7\"", "utilization = \"< 0.95\"");
     let file = dir.write("capacity.toml", &variant(loose.0, loose.1));
@@ -209,7 +178,7 @@ fn a_smaller_pool_regresses_against_the_baseline_while_another_seed_does_not() {
 
 #[test]
 fn a_threshold_at_the_edge_is_inconclusive_after_the_bound() {
-    let dir = Scratch::new("edge");
+    let dir = Scratch::new("check", "edge");
     let file = dir.write("capacity.toml", &shipped());
     let (stdout, _) =
         expect_exit(&check(&[&file, "--replications", "20", "--max-replications", "20", "--format", "json"], None), 0);
@@ -252,7 +221,7 @@ fn a_threshold_at_the_edge_is_inconclusive_after_the_bound() {
 
 #[test]
 fn same_inputs_give_byte_identical_json_junit_and_openmetrics() {
-    let dir = Scratch::new("bytes");
+    let dir = Scratch::new("check", "bytes");
     let file = dir.write("capacity.toml", &variant("instances = 3", "instances = 2"));
     let baseline = dir.path("base.json");
     expect_exit(&check(&[MODEL, "--baseline", &baseline, "--update-baseline"], None), 0);
@@ -279,7 +248,7 @@ fn same_inputs_give_byte_identical_json_junit_and_openmetrics() {
 
 #[test]
 fn usage_io_and_input_errors_have_their_exit_codes() {
-    let dir = Scratch::new("errors");
+    let dir = Scratch::new("check", "errors");
     expect_exit(&check(&[MODEL, "--tolerance", "lots"], None), 2);
     expect_exit(&check(&[MODEL, "--update-baseline"], None), 2);
     expect_exit(&check(&[MODEL, "--replications", "1"], None), 2);
@@ -325,7 +294,7 @@ fn bad_threshold(from: &str, to: &str, at: (&str, usize), key: &str, message: &s
     assert_eq!((d.line, d.column, d.key.as_str()), (line_of(&text, at.0), at.1, key), "{d}");
     assert!(d.message.contains(message), "message should contain `{message}`:\n{d}");
     assert!(d.help.contains(help), "help should contain `{help}`:\n{d}");
-    let dir = Scratch::new(&format!("diag-{}", key.replace('.', "-")));
+    let dir = Scratch::new("check", &format!("diag-{}", key.replace('.', "-")));
     let file = dir.write("t.toml", &text);
     let out = Command::new(env!("CARGO_BIN_EXE_stagesim")).args(["validate", &file]).output().unwrap();
     let (_, stderr) = expect_exit(&out, 3);

@@ -5,12 +5,13 @@
 //! The shipped journey (`scenarios/ci/journey/journey.toml`) runs points of 30 simulated
 //! seconds at 550/s; a check of its three stages takes well under a second in release.
 
+use crate::scratch::Scratch;
 use stagesim::check::baseline::BaselineStatus;
 use stagesim::check::evaluate::Outcome;
 use stagesim::check::Report;
 use stagesim::journey::{load_journey, run::run_journey};
 use stagesim::Error;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 const JOURNEY: &str = "scenarios/ci/journey/journey.toml";
@@ -39,37 +40,6 @@ fn line_of(text: &str, content: &str) -> usize {
     let lines: Vec<usize> = text.lines().enumerate().filter(|(_, l)| l.contains(content)).map(|(i, _)| i + 1).collect();
     assert_eq!(lines.len(), 1, "`{content}` must be on exactly one line");
     lines[0]
-}
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("stagesim-checkj-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).to_str().expect("UTF-8 temp path").to_string()
-    }
-
-    fn write(&self, name: &str, text: &str) -> String {
-        let p = self.path(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-
-    fn read(&self, name: &str) -> String {
-        std::fs::read_to_string(self.path(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// `stagesim check ARGS` from the crate root at the journey's own durations; `github` sets
@@ -103,7 +73,7 @@ const STAGES: [&str; 3] = ["Three app servers", "Crash drill: one of three app s
 
 #[test]
 fn the_shipped_journey_passes_with_a_suite_per_stage_and_a_baseline_per_stage() {
-    let dir = Scratch::new("pass");
+    let dir = Scratch::new("checkj", "pass");
     let (junit, baseline) = (dir.path("junit.xml"), dir.path("base.json"));
     let args = [JOURNEY, "--junit", &junit, "--baseline", &baseline, "--update-baseline", "--format", "json"];
     let (stdout, stderr) = expect_exit(&check(&args, Some(&dir.path("summary.md")), None), 0);
@@ -143,7 +113,7 @@ fn the_shipped_journey_passes_with_a_suite_per_stage_and_a_baseline_per_stage() 
 
 #[test]
 fn a_failing_stage_exits_1_with_its_failure_and_an_annotation_at_its_line() {
-    let dir = Scratch::new("fail");
+    let dir = Scratch::new("checkj", "fail");
     let text = variant(&[("latency = [\"p(99) < 60ms\"]", "latency = [\"p(99) < 20ms\"]")]);
     let file = dir.write("journey.toml", &text);
     let (junit, summary) = (dir.path("junit.xml"), dir.path("summary.md"));
@@ -171,7 +141,7 @@ fn a_failing_stage_exits_1_with_its_failure_and_an_annotation_at_its_line() {
 
 #[test]
 fn a_stage_file_threshold_is_annotated_in_that_file() {
-    let dir = Scratch::new("file");
+    let dir = Scratch::new("checkj", "file");
     let capacity = std::fs::read_to_string(root().join("scenarios/ci/capacity.toml")).unwrap();
     assert_eq!(capacity.matches("\"p(99) < 80ms\"").count(), 1);
     let capacity = capacity.replace("\"p(99) < 80ms\"", "\"p(99) < 25ms\"");
@@ -211,7 +181,7 @@ fn thresholds_layer_key_by_key() {
 fn a_stage_capacity_criterion_changes_that_stage_only_and_the_report_shows_verdicts() {
     let path = root().join(JOURNEY).to_string_lossy().into_owned();
     let with = run_journey(&load_journey(&path).unwrap(), &|| {});
-    let dir = Scratch::new("capacity");
+    let dir = Scratch::new("checkj", "capacity");
     let file = dir.write("journey.toml", &variant(&[("[stages.capacity]\nerrors = 0.05\n", "")]));
     let without = run_journey(&load_journey(&file).unwrap(), &|| {});
     let caps = |s: &stagesim::journey::run::JourneySummary| -> Vec<Option<f64>> {
@@ -252,7 +222,7 @@ fn mixed_invocations_and_determinism() {
 /// and words of its message and help.
 fn bad_journey(edits: &[(&str, &str)], at: (&str, usize), key: &str, message: &str, help: &str) {
     let text = variant(edits);
-    let dir = Scratch::new(&format!("diag-{}", key.replace('.', "-")));
+    let dir = Scratch::new("checkj", &format!("diag-{}", key.replace('.', "-")));
     let file = dir.write("journey.toml", &text);
     let diags = match load_journey(&file) {
         Err(Error::Invalid(d)) => d,
@@ -343,7 +313,7 @@ fn journey_threshold_and_capacity_mistakes_point_at_their_place() {
 
 #[test]
 fn a_journey_without_a_check_load_is_a_clear_error() {
-    let dir = Scratch::new("noload");
+    let dir = Scratch::new("checkj", "noload");
     let journey = |stage: &Path| {
         format!(
             "[journey]\nname = \"n\"\nduration = \"10s\"\n\n[load]\nrates = [\"100/s\", \"200/s\"]\n\n[[stages]]\nfile = {:?}\n",

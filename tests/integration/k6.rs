@@ -3,41 +3,14 @@
 //! hygiene (`validate FILE...`, completions, man page, `--color`, `--version`). Every test
 //! runs the binary.
 
-use std::path::PathBuf;
+use crate::scratch::Scratch;
 use std::process::{Command, Output};
 
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("stagesim-k6-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).to_str().expect("UTF-8 temp path").to_string()
-    }
-
-    fn write(&self, name: &str, text: &str) -> String {
-        let p = self.path(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-
-    /// A starter scenario written by `stagesim init`.
-    fn init(&self, template: &str) -> String {
-        let p = self.path(&format!("{template}.toml"));
-        expect_exit(&stagesim(&["init", template, "--output", &p]), 0);
-        p
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// A starter scenario written by `stagesim init`.
+fn init(dir: &Scratch, template: &str) -> String {
+    let p = dir.path(&format!("{template}.toml"));
+    expect_exit(&stagesim(&["init", template, "--output", &p]), 0);
+    p
 }
 
 fn stagesim(args: &[&str]) -> Output {
@@ -60,8 +33,8 @@ fn json(stdout: &str) -> serde_json::Value {
 
 #[test]
 fn run_marks_each_threshold_and_passes() {
-    let dir = Scratch::new("run-pass");
-    let file = dir.init("single-server");
+    let dir = Scratch::new("k6", "run-pass");
+    let file = init(&dir, "single-server");
     let (stdout, _) = expect_exit(&stagesim(&["run", &file, "--duration", "20s"]), 0);
     assert!(stdout.contains("thresholds (1 replication: judged on the point estimate)"), "{stdout}");
     assert!(stdout.contains("✓ pass") && stdout.contains("latency p(99) < 500ms"), "{stdout}");
@@ -70,8 +43,8 @@ fn run_marks_each_threshold_and_passes() {
 
 #[test]
 fn run_exits_1_when_a_threshold_fails() {
-    let dir = Scratch::new("run-fail");
-    let file = dir.init("single-server");
+    let dir = Scratch::new("k6", "run-fail");
+    let file = init(&dir, "single-server");
     // Two cores at 8 ms a request serve about 250/s: at 400/s the queue grows and P99 with it.
     let (stdout, _) = expect_exit(&stagesim(&["run", &file, "--duration", "20s", "--load", "400/s"]), 1);
     assert!(stdout.contains("✗ FAIL") && stdout.contains("latency p(99) < 500ms"), "{stdout}");
@@ -88,8 +61,8 @@ fn run_exits_1_when_a_threshold_fails() {
 
 #[test]
 fn several_replications_are_judged_on_the_interval() {
-    let dir = Scratch::new("run-reps");
-    let file = dir.init("single-server");
+    let dir = Scratch::new("k6", "run-reps");
+    let file = init(&dir, "single-server");
     let args = ["run", &file, "--duration", "10s", "--replications", "3", "--format", "json"];
     let (stdout, _) = expect_exit(&stagesim(&args), 0);
     let v = json(&stdout);
@@ -113,8 +86,8 @@ fn a_scenario_without_thresholds_prints_the_summary_alone() {
 
 #[test]
 fn run_rejects_a_threshold_on_a_missing_field() {
-    let dir = Scratch::new("run-missing");
-    let file = dir.init("single-server");
+    let dir = Scratch::new("k6", "run-missing");
+    let file = init(&dir, "single-server");
     let text = std::fs::read_to_string(&file).unwrap() + "\n[thresholds.components.server]\nutilisation = \"< 0.8\"\n";
     std::fs::write(&file, text).unwrap();
     let (_, stderr) = expect_exit(&stagesim(&["run", &file, "--duration", "5s"]), 3);
@@ -125,8 +98,8 @@ fn run_rejects_a_threshold_on_a_missing_field() {
 
 #[test]
 fn a_set_with_an_unknown_key_names_the_override() {
-    let dir = Scratch::new("set-unknown");
-    let file = dir.init("load-balancer");
+    let dir = Scratch::new("k6", "set-unknown");
+    let file = init(&dir, "load-balancer");
     let (_, stderr) = expect_exit(&stagesim(&["run", &file, "--set", "components.app.instancez=3"]), 3);
     assert!(stderr.contains("--set components.app.instancez=3: unknown field `instancez`"), "{stderr}");
     assert!(stderr.contains("did you mean `instances`?"), "{stderr}");
@@ -141,8 +114,8 @@ fn a_set_with_an_unknown_key_names_the_override() {
 
 #[test]
 fn a_set_value_is_validated_like_the_file() {
-    let dir = Scratch::new("set-value");
-    let file = dir.init("load-balancer");
+    let dir = Scratch::new("k6", "set-value");
+    let file = init(&dir, "load-balancer");
     let (_, stderr) = expect_exit(&stagesim(&["run", &file, "--set", "load.timeout=2parsecs"]), 3);
     assert!(stderr.contains("--set load.timeout=2parsecs:"), "{stderr}");
     let (_, stderr) = expect_exit(&stagesim(&["run", &file, "--set", "components.app.instances=many"]), 3);
@@ -153,8 +126,8 @@ fn a_set_value_is_validated_like_the_file() {
 
 #[test]
 fn sets_change_the_run_and_repeat() {
-    let dir = Scratch::new("set-run");
-    let file = dir.init("load-balancer");
+    let dir = Scratch::new("k6", "set-run");
+    let file = init(&dir, "load-balancer");
     let cost = |extra: &[&str]| {
         let mut args = vec!["run", file.as_str(), "--duration", "5s", "--format", "json"];
         args.extend_from_slice(extra);
@@ -171,8 +144,8 @@ fn sets_change_the_run_and_repeat() {
 
 #[test]
 fn overrides_apply_to_check_explain_and_sweep() {
-    let dir = Scratch::new("set-commands");
-    let file = dir.init("single-server");
+    let dir = Scratch::new("k6", "set-commands");
+    let file = init(&dir, "single-server");
     let check = ["check", &file, "--duration", "5s", "--replications", "2", "--max-replications", "2"];
     expect_exit(&stagesim(&check), 0);
     let mut failing = check.to_vec();
@@ -194,7 +167,7 @@ fn overrides_apply_to_check_explain_and_sweep() {
 }
 
 fn journey(dir: &Scratch) -> String {
-    let stage1 = dir.init("single-server");
+    let stage1 = init(dir, "single-server");
     let name = std::path::Path::new(&stage1).file_name().unwrap().to_str().unwrap().to_string();
     dir.write(
         "journey.toml",
@@ -211,7 +184,7 @@ fn journey(dir: &Scratch) -> String {
 
 #[test]
 fn a_journey_applies_a_set_to_every_stage_that_has_the_key() {
-    let dir = Scratch::new("journey");
+    let dir = Scratch::new("k6", "journey");
     let file = journey(&dir);
     let out = dir.path("report");
     let base = ["journey", &file, "--out", &out, "--quiet", "--format", "json"];
@@ -231,9 +204,9 @@ fn a_journey_applies_a_set_to_every_stage_that_has_the_key() {
 
 #[test]
 fn every_init_template_validates_and_runs() {
-    let dir = Scratch::new("init");
+    let dir = Scratch::new("k6", "init");
     let templates = ["single-server", "load-balancer", "cache", "queue"];
-    let files: Vec<String> = templates.iter().map(|t| dir.init(t)).collect();
+    let files: Vec<String> = templates.iter().map(|t| init(&dir, t)).collect();
     let refs: Vec<&str> = files.iter().map(String::as_str).collect();
     let (stdout, _) = expect_exit(&stagesim(&[&["validate"][..], &refs].concat()), 0);
     assert_eq!(stdout.lines().filter(|l| l.contains(": ok (")).count(), 4, "{stdout}");
@@ -245,7 +218,7 @@ fn every_init_template_validates_and_runs() {
 
 #[test]
 fn init_refuses_to_overwrite_without_force() {
-    let dir = Scratch::new("init-force");
+    let dir = Scratch::new("k6", "init-force");
     let file = dir.write("mine.toml", "# my own scenario\n");
     let (_, stderr) = expect_exit(&stagesim(&["init", "cache", "--output", &file]), 2);
     assert!(stderr.contains("--force"), "{stderr}");
@@ -259,8 +232,8 @@ fn init_refuses_to_overwrite_without_force() {
 
 #[test]
 fn validate_reports_every_problem_of_every_file() {
-    let dir = Scratch::new("validate");
-    let good = dir.init("single-server");
+    let dir = Scratch::new("k6", "validate");
+    let good = init(&dir, "single-server");
     let text = std::fs::read_to_string(&good).unwrap();
     let a = dir.write("a.toml", &text.replace("max_in_flight = 64", "max_in_flite = 64"));
     let b = dir.write("b.toml", &text.replace("rate = \"100/s\"", "rate = \"100/parsec\""));
@@ -287,7 +260,7 @@ fn completions_and_man_page_come_from_the_command_definition() {
 
 #[test]
 fn color_is_opt_in_off_a_terminal_and_no_color_is_honoured() {
-    let dir = Scratch::new("color");
+    let dir = Scratch::new("k6", "color");
     let bad = dir.write("bad.toml", "[scenario]\nnam = 1\n");
     let colored = |args: &[&str], no_color: Option<&str>| {
         let mut c = Command::new(env!("CARGO_BIN_EXE_stagesim"));

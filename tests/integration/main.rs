@@ -39,6 +39,7 @@ mod replicas;
 mod report;
 mod scale_validation;
 mod schema;
+mod scratch;
 mod sessions;
 mod shards;
 mod swarm;

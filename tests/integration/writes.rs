@@ -3,10 +3,11 @@
 //! the real binary. Runs are short (`--duration 10s`, two replications, the two-stage fixture
 //! journey) so the module stays quick.
 
+use crate::scratch::Scratch;
 use stagesim::check::baseline::BaselineStatus;
 use stagesim::check::Report;
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 const MODEL: &str = "scenarios/ci/capacity.toml";
@@ -14,43 +15,6 @@ const QUICK: [&str; 6] = ["--duration", "10s", "--replications", "2", "--max-rep
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("stagesim-writes-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).to_str().expect("UTF-8 temp path").to_string()
-    }
-
-    fn write(&self, name: &str, text: &str) -> String {
-        let p = self.path(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-
-    /// Every entry of the directory, sorted.
-    fn entries(&self) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(&self.0)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        v.sort();
-        v
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn stagesim(args: &[&str], cwd: &Path) -> Output {
@@ -122,7 +86,7 @@ fn journey_fixture(dir: &Scratch, duration: &str) -> String {
 
 #[test]
 fn a_failed_baseline_write_keeps_the_previous_file_and_says_cannot_write() {
-    let dir = Scratch::new("baseline");
+    let dir = Scratch::new("writes", "baseline");
     let previous = "{\n  \"schema_version\": 2,\n  \"scenarios\": {}\n}\n";
     let baseline = dir.write("b.json", previous);
     let out = stagesim_limited(&[&["check", MODEL, "--baseline", &baseline, "--update-baseline"][..], &QUICK].concat());
@@ -139,7 +103,7 @@ fn a_failed_baseline_write_keeps_the_previous_file_and_says_cannot_write() {
 
 #[test]
 fn a_failed_report_write_keeps_the_previous_report() {
-    let dir = Scratch::new("report");
+    let dir = Scratch::new("writes", "report");
     let journey = journey_fixture(&dir, "10s");
     let (out, files) = previous_report(&dir);
     let (stdout, stderr) = expect_exit(&stagesim_limited(&["journey", &journey, "--out", &out]), 4);
@@ -189,7 +153,7 @@ fn interrupt_journey(journey: &str, out: &str, signal: &str) -> (Option<i32>, St
 
 #[test]
 fn an_interrupted_journey_keeps_the_previous_report_and_names_what_it_did_not_finish() {
-    let dir = Scratch::new("interrupt");
+    let dir = Scratch::new("writes", "interrupt");
     // Half an hour per point: minutes of work, so the signal lands mid-journey.
     let journey = journey_fixture(&dir, "30m");
     let (out, files) = previous_report(&dir);
@@ -207,7 +171,7 @@ fn an_interrupted_journey_keeps_the_previous_report_and_names_what_it_did_not_fi
 
 #[test]
 fn baseline_keys_do_not_depend_on_the_working_directory() {
-    let dir = Scratch::new("keys");
+    let dir = Scratch::new("writes", "keys");
     let baseline = dir.path("b.json");
     expect_exit(&check(&[MODEL, "--baseline", &baseline, "--update-baseline", "--quiet"]), 0);
     let text = std::fs::read_to_string(&baseline).unwrap();
@@ -228,7 +192,7 @@ fn baseline_keys_do_not_depend_on_the_working_directory() {
 
 #[test]
 fn a_missing_entry_fails_under_strict_and_warns_loudly_otherwise() {
-    let dir = Scratch::new("strict");
+    let dir = Scratch::new("writes", "strict");
     let baseline = dir.path("b.json");
     expect_exit(&check(&[MODEL, "--baseline", &baseline, "--update-baseline", "--quiet"]), 0);
     let other = dir.write("other.toml", &std::fs::read_to_string(root().join(MODEL)).unwrap());
@@ -245,7 +209,7 @@ fn a_missing_entry_fails_under_strict_and_warns_loudly_otherwise() {
 
 #[test]
 fn a_gate_with_nothing_to_judge_or_no_baseline_file_is_an_error() {
-    let dir = Scratch::new("nothing");
+    let dir = Scratch::new("writes", "nothing");
     let bare = root().join("tests/fixtures/stage-one.toml");
     let (stdout, stderr) = expect_exit(&check(&[bare.to_str().unwrap()]), 2);
     assert!(stderr.contains("nothing to check") && stderr.contains("no [thresholds] and no --baseline"), "{stderr}");
@@ -260,7 +224,7 @@ fn a_gate_with_nothing_to_judge_or_no_baseline_file_is_an_error() {
 
 #[test]
 fn update_baseline_records_without_judging() {
-    let dir = Scratch::new("record");
+    let dir = Scratch::new("writes", "record");
     let text = std::fs::read_to_string(root().join(MODEL)).unwrap().replace("p(99) < 80ms", "p(99) < 1ms");
     let failing = dir.write("failing.toml", &text);
     let baseline = dir.path("b.json");
