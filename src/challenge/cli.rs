@@ -38,7 +38,13 @@ pub struct ChallengeArgs {
 pub fn execute(a: &ChallengeArgs) -> Result<(String, i32), Error> {
     let ch = load(&a.file)?;
     let Some(design) = &a.design else {
-        return Ok((format!("{}\n\n{}\n\nStarting design ({}):\n\n{}", ch.name, ch.brief, ch.starting_design_file, ch.starting_design), 0));
+        return Ok((
+            format!(
+                "{}\n\n{}\n\nStarting design ({}):\n\n{}",
+                ch.name, ch.brief, ch.starting_design_file, ch.starting_design
+            ),
+            0,
+        ));
     };
     let replications = match a.replications {
         Some(n) => Some(crate::runner::check_replications(n, "--replications").map_err(Error::Usage)?),

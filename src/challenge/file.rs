@@ -92,6 +92,10 @@ struct ChallengeSection {
     /// interval, as `check` judges).
     #[schemars(extend("default" = 1))]
     replications: Option<u32>,
+    /// Components every graded design must have, by name: the ones the cases' faults strike
+    /// (a design cannot dodge a crash by renaming its service).
+    #[serde(default)]
+    keep: Vec<String>,
 }
 
 /// A case: the candidate's design extended with these scenario sections, and its criteria.
@@ -206,7 +210,11 @@ pub fn parse(file: &str, text: &str) -> Result<Challenge, Error> {
     let duration_ns = duration(&mut cx, &["challenge", "duration"], &c.duration, 20_000_000_000);
     let warmup_ns = duration(&mut cx, &["challenge", "warmup"], &c.warmup, duration_ns / 4);
     if warmup_ns >= duration_ns {
-        cx.problem(&["challenge", "warmup"], "`warmup` must be shorter than `duration`", "e.g. duration \"20s\", warmup \"5s\"");
+        cx.problem(
+            &["challenge", "warmup"],
+            "`warmup` must be shorter than `duration`",
+            "e.g. duration \"20s\", warmup \"5s\"",
+        );
     }
     let replications = match crate::runner::check_replications(c.replications.unwrap_or(1), "`replications`") {
         Ok(n) => n,
@@ -241,6 +249,7 @@ pub fn parse(file: &str, text: &str) -> Result<Challenge, Error> {
         duration_ns,
         warmup_ns,
         replications,
+        keep: c.keep.clone(),
         cases,
         hints,
         references,
@@ -277,7 +286,11 @@ fn cases(cx: &mut Cx) -> Vec<Case> {
         _ => Vec::new(),
     };
     if items.is_empty() {
-        cx.problem(&["cases"], "a challenge needs at least one case", "add [[cases]] with a name and [cases.thresholds]");
+        cx.problem(
+            &["cases"],
+            "a challenge needs at least one case",
+            "add [[cases]] with a name and [cases.thresholds]",
+        );
     }
     let mut out: Vec<Case> = Vec::new();
     for (i, item) in items.iter().enumerate() {
@@ -287,7 +300,14 @@ fn cases(cx: &mut Cx) -> Vec<Case> {
                 "a case takes name, description, teaches, thresholds and the scenario sections {}",
                 CASE_SECTIONS.join(", ")
             );
-            let d = diagnostic_at(cx.file, cx.text, e.span().unwrap_or(item.span()), &format!("cases.{i}"), e.message().trim(), &help);
+            let d = diagnostic_at(
+                cx.file,
+                cx.text,
+                e.span().unwrap_or(item.span()),
+                &format!("cases.{i}"),
+                e.message().trim(),
+                &help,
+            );
             cx.diags.push(d);
             continue;
         }
@@ -296,14 +316,25 @@ fn cases(cx: &mut Cx) -> Vec<Case> {
         let text_of = |k: &str| raw.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
         let name = text_of("name");
         if out.iter().any(|c| c.name == name) {
-            cx.problem(&["cases", &idx, "name"], &format!("two cases are named `{name}`"), "give every case its own name");
+            cx.problem(
+                &["cases", &idx, "name"],
+                &format!("two cases are named `{name}`"),
+                "give every case its own name",
+            );
         }
-        let overrides: toml::Table =
-            raw.iter().filter(|(k, _)| CASE_SECTIONS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let overrides: toml::Table = raw
+            .iter()
+            .filter(|(k, _)| CASE_SECTIONS.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         let criteria = match t.get("thresholds") {
             Some(section) => match thresholds::parse(section, &["cases", &idx, "thresholds"], cx.text) {
                 Ok(set) if set.is_empty() => {
-                    cx.problem(&["cases", &idx, "thresholds"], "a case needs at least one criterion", "e.g. latency = [\"p(99) < 50ms\"]");
+                    cx.problem(
+                        &["cases", &idx, "thresholds"],
+                        "a case needs at least one criterion",
+                        "e.g. latency = [\"p(99) < 50ms\"]",
+                    );
                     Vec::new()
                 }
                 Ok(set) => set.thresholds,
@@ -332,14 +363,22 @@ fn hints(cx: &mut Cx, inputs: &[HintInput], cases: &[String]) -> Vec<Hint> {
             cx.problem(&["hints", &idx, "kind"], &format!("unknown kind `{k}`"), &help);
         }
         if let Some(c) = h.cause.as_deref().filter(|c| !CAUSES.contains(c)) {
-            cx.problem(&["hints", &idx, "cause"], &format!("unknown cause `{c}`"), &format!("causes: {}", CAUSES.join(", ")));
+            cx.problem(
+                &["hints", &idx, "cause"],
+                &format!("unknown cause `{c}`"),
+                &format!("causes: {}", CAUSES.join(", ")),
+            );
         }
         if let Some(c) = h.criterion.as_deref().filter(|c| !CRITERIA.contains(c)) {
             let help = format!("criteria: {}", CRITERIA.join(", "));
             cx.problem(&["hints", &idx, "criterion"], &format!("unknown criterion `{c}`"), &help);
         }
         if let Some(c) = h.case.as_deref().filter(|c| !cases.iter().any(|n| n == c)) {
-            cx.problem(&["hints", &idx, "case"], &format!("there is no case `{c}`"), &format!("cases: {}", cases.join(", ")));
+            cx.problem(
+                &["hints", &idx, "case"],
+                &format!("there is no case `{c}`"),
+                &format!("cases: {}", cases.join(", ")),
+            );
         }
         out.push(Hint {
             kind: h.kind.clone(),
@@ -370,7 +409,11 @@ fn references(cx: &mut Cx, inputs: &[ReferenceInput], cases: &[String], dir: &st
         let idx = i.to_string();
         let path = dir.join(&r.design).to_string_lossy().into_owned();
         if !std::path::Path::new(&path).is_file() {
-            cx.problem(&["references", &idx, "design"], &format!("no file `{path}`"), "the path is relative to the challenge file");
+            cx.problem(
+                &["references", &idx, "design"],
+                &format!("no file `{path}`"),
+                "the path is relative to the challenge file",
+            );
         }
         let expect = outcome(cx, &["references", &idx, "expect"], &r.expect);
         let mut per_case = Vec::new();

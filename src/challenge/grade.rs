@@ -5,9 +5,8 @@
 
 use super::{Case, CaseNumbers, CaseVerdict, Challenge, GradeOptions, Hint, Verdict, VERDICT_SCHEMA_VERSION};
 use crate::analysis::{bottleneck, Bottleneck};
-use crate::check::evaluate::{evaluate, evaluate_run, Missing, Outcome, ThresholdVerdict};
-use crate::check::missing_diag;
-use crate::check::thresholds::{Measure, Scope};
+use crate::check::evaluate::{evaluate, evaluate_run, Estimate, Missing, Outcome, ThresholdVerdict};
+use crate::check::thresholds::{Measure, Scope, Threshold};
 use crate::diag::{diagnostic_at, Error};
 use crate::journey::merge::deep_merge;
 use crate::load::{parse_scenario, span_of};
@@ -32,11 +31,14 @@ pub fn grade(ch: &Challenge, design: &str, text: &str, opts: &GradeOptions) -> R
     parse_scenario(design, text)?;
     let mut base: Table = toml::from_str(text).map_err(|e| Error::Usage(format!("{design}: {e}")))?;
     base.remove("thresholds");
+    check_keep(ch, design, text, &base)?;
     let mut cases = Vec::new();
     for (i, case) in ch.cases.iter().enumerate() {
-        let model = case_model(ch, &base, design, i, opts)?;
+        let (model, notes) = case_model(ch, &base, design, i, opts)?;
         crate::budget::check_override(&model, "the case's duration")?;
-        cases.push(grade_case(ch, i, case, &model, opts)?);
+        let mut v = grade_case(ch, i, case, &model, opts)?;
+        v.notes = notes;
+        cases.push(v);
     }
     let failed = cases.iter().filter(|c| c.status == Outcome::Fail).count();
     let partial = cases.iter().any(|c| c.partial.is_some());
@@ -62,7 +64,13 @@ pub fn grade(ch: &Challenge, design: &str, text: &str, opts: &GradeOptions) -> R
 }
 
 /// The design extended with the challenge's run length and the case's sections, validated.
-fn case_model(ch: &Challenge, base: &Table, design: &str, i: usize, opts: &GradeOptions) -> Result<Model, Error> {
+fn case_model(
+    ch: &Challenge,
+    base: &Table,
+    design: &str,
+    i: usize,
+    opts: &GradeOptions,
+) -> Result<(Model, Vec<String>), Error> {
     let case = &ch.cases[i];
     let mut doc = base.clone();
     let mut run = Table::new();
@@ -73,10 +81,53 @@ fn case_model(ch: &Challenge, base: &Table, design: &str, i: usize, opts: &Grade
     scenario.insert("scenario".into(), Value::Table(run));
     deep_merge(&mut doc, &scenario);
     deep_merge(&mut doc, &case.overrides);
+    let notes = drop_absent_faults(&mut doc);
     let text = toml::to_string(&doc).expect("a TOML table serializes");
     let shown = format!("{design} [case {}: {}]", i + 1, case.name);
     let model = parse_scenario(&shown, &text).map_err(|e| case_error(ch, i, e))?;
-    Ok(apply(&model, &RunOptions { seed: opts.seed, duration_ns: opts.duration_ns, replications: None }))
+    Ok((apply(&model, &RunOptions { seed: opts.seed, duration_ns: opts.duration_ns, replications: None }), notes))
+}
+
+/// A case's fault on a component the design does not have strikes nothing (no cache to
+/// flush): it is left out and said. The components a challenge must strike are in its
+/// `keep` list, checked before, so a design cannot dodge a fault by renaming.
+fn drop_absent_faults(doc: &mut Table) -> Vec<String> {
+    let names: Vec<String> =
+        doc.get("components").and_then(Value::as_table).map(|c| c.keys().cloned().collect()).unwrap_or_default();
+    let mut notes = Vec::new();
+    if let Some(Value::Array(faults)) = doc.get_mut("faults") {
+        faults.retain(|f| {
+            let mut targets: Vec<&str> = f.get("target").and_then(Value::as_str).into_iter().collect();
+            targets.extend(f.get("between").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str));
+            match targets.iter().find(|t| !names.iter().any(|n| n == *t)) {
+                Some(t) => {
+                    let kind = f.get("kind").and_then(Value::as_str).unwrap_or("fault");
+                    notes.push(format!("the design has no `{t}`: the case's {kind} of it was left out"));
+                    false
+                }
+                None => true,
+            }
+        });
+    }
+    notes
+}
+
+/// The components the challenge strikes must be in the design.
+fn check_keep(ch: &Challenge, design: &str, text: &str, base: &Table) -> Result<(), Error> {
+    let has = |n: &str| base.get("components").and_then(Value::as_table).is_some_and(|c| c.contains_key(n));
+    let missing: Vec<&String> = ch.keep.iter().filter(|n| !has(n)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = missing.iter().map(|n| format!("`{n}`")).collect();
+    Err(Error::Invalid(vec![diagnostic_at(
+        design,
+        text,
+        0..0,
+        "components",
+        &format!("the design has no {}: the challenge's cases strike it", names.join(", ")),
+        &format!("keep the starting design's component names: {}", ch.keep.join(", ")),
+    )]))
 }
 
 /// A case the design cannot take: reported at the case in the challenge file, since the
@@ -97,10 +148,8 @@ fn case_error(ch: &Challenge, i: usize, e: Error) -> Error {
                 let path: Vec<&str> = ["cases", idx.as_str()].into_iter().chain(key).collect();
                 let span = span_of(&root, &path);
                 let message = format!("case {} (`{}`) on this design: {}", i + 1, case.name, d.message);
-                let help = format!(
-                    "{}; the cases extend the design, so keep the starting design's component names",
-                    d.help
-                );
+                let help =
+                    format!("{}; the cases extend the design, so keep the starting design's component names", d.help);
                 diagnostic_at(&ch.file, &ch.text, span, &path.join("."), &message, &help)
             })
             .collect(),
@@ -115,13 +164,9 @@ fn grade_case(ch: &Challenge, i: usize, case: &Case, model: &Model, opts: &Grade
     }
     let reps: Vec<Summary> = runs.iter().map(|r| Summary::build(model, std::slice::from_ref(r))).collect();
     let pooled = Summary::build(model, &runs);
-    let missing = |m: Vec<Missing>| {
-        let prefix = format!("case {} (`{}`): ", i + 1, case.name);
-        Error::Invalid(m.iter().map(|m| missing_diag(&ch.file, &ch.text, &case.criteria[m.threshold], m, &prefix)).collect())
-    };
-    let criteria = if n == 1 { evaluate_run(&case.criteria, &reps) } else { evaluate(&case.criteria, &reps) };
-    let criteria = criteria.map_err(missing)?;
-    let failed = |v: &ThresholdVerdict| v.outcome == Outcome::Fail || (opts.strict && v.outcome == Outcome::Inconclusive);
+    let criteria = judge(&case.criteria, &reps);
+    let failed =
+        |v: &ThresholdVerdict| v.outcome == Outcome::Fail || (opts.strict && v.outcome == Outcome::Inconclusive);
     let status = if criteria.iter().any(failed) { Outcome::Fail } else { Outcome::Pass };
     let neck = bottleneck(model, &pooled);
     let hints = if status == Outcome::Fail { hints(ch, case, &criteria, neck.as_ref()) } else { Vec::new() };
@@ -145,7 +190,50 @@ fn grade_case(ch: &Challenge, i: usize, case: &Case, model: &Model, opts: &Grade
         bottleneck: neck,
         hints,
         partial: reps.iter().find(|r| r.partial).map(|r| r.stop_reason.clone()),
+        notes: Vec::new(),
     })
+}
+
+/// Judges the criteria; one on a field this design does not have (a queue's lag where the
+/// design has a service) fails, saying so: the design lacks what the case measures. The
+/// reference designs' tests catch a misspelt field in the challenge itself.
+fn judge(criteria: &[Threshold], reps: &[Summary]) -> Vec<ThresholdVerdict> {
+    let run = |ts: &[Threshold]| if reps.len() == 1 { evaluate_run(ts, reps) } else { evaluate(ts, reps) };
+    let missing: Vec<Missing> = run(criteria).err().unwrap_or_default();
+    let present: Vec<Threshold> = criteria
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| !missing.iter().any(|m| m.threshold == *k))
+        .map(|(_, t)| t.clone())
+        .collect();
+    let mut judged = run(&present).unwrap_or_default().into_iter();
+    criteria
+        .iter()
+        .enumerate()
+        .filter_map(|(k, t)| match missing.iter().find(|m| m.threshold == k) {
+            Some(m) => Some(absent(t, &m.message)),
+            None => judged.next(),
+        })
+        .collect()
+}
+
+fn absent(t: &Threshold, why: &str) -> ThresholdVerdict {
+    ThresholdVerdict {
+        name: t.name(),
+        metric: t.metric.id(),
+        expression: t.expression.clone(),
+        key: t.key.clone(),
+        file: None,
+        line: t.line,
+        column: t.column,
+        op: t.cmp,
+        limit: t.limit,
+        limit_text: t.limit_text.clone(),
+        unit: t.metric.unit(),
+        estimate: Estimate { mean: f64::NAN, ci95_low: f64::NAN, ci95_high: f64::NAN, replications: 0 },
+        outcome: Outcome::Fail,
+        message: format!("not measured: {why}"),
+    }
 }
 
 /// The criterion family of a verdict, as hints name it.
@@ -179,8 +267,7 @@ fn matches(h: &Hint, case: &Case, failed: &[&str], neck: Option<&Bottleneck>) ->
 
 /// The challenge's hints matching a failing case, else the bottleneck analysis' own.
 fn hints(ch: &Challenge, case: &Case, criteria: &[ThresholdVerdict], neck: Option<&Bottleneck>) -> Vec<String> {
-    let failed: Vec<&str> =
-        criteria.iter().filter(|v| v.outcome != Outcome::Pass).map(|v| family(case, v)).collect();
+    let failed: Vec<&str> = criteria.iter().filter(|v| v.outcome != Outcome::Pass).map(|v| family(case, v)).collect();
     let mut out: Vec<String> =
         ch.hints.iter().filter(|h| matches(h, case, &failed, neck)).map(|h| h.text.clone()).collect();
     if out.is_empty() {

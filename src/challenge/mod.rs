@@ -16,7 +16,7 @@ mod file;
 mod grade;
 mod render;
 
-pub use file::{file_schema, load, parse};
+pub use file::{file_schema, load, parse, CASE_SECTIONS};
 pub use grade::{grade, grade_file};
 pub use render::{render_junit, render_text};
 
@@ -47,6 +47,8 @@ pub struct Challenge {
     /// Replications per case: 1 judges the point estimate (as `run` does), more judge the
     /// 95% interval (as `check` does).
     pub replications: u32,
+    /// Components every design must have (the cases strike them by name).
+    pub keep: Vec<String>,
     /// The hidden cases, in order. Not shown to the candidate until graded.
     pub cases: Vec<Case>,
     pub hints: Vec<Hint>,
@@ -149,6 +151,8 @@ pub struct CaseVerdict {
     /// Why the figures are partial, if a limit stopped a run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partial: Option<String>,
+    /// What the case could not do to this design (a fault on a component it does not have).
+    pub notes: Vec<String>,
 }
 
 /// Headline numbers of a case, means over its replications.

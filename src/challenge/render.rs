@@ -40,6 +40,9 @@ pub fn render_text(v: &Verdict) -> String {
         if let Some(reason) = &c.partial {
             let _ = writeln!(o, "  PARTIAL: a limit stopped a run ({reason}): its figures cover only what ran");
         }
+        for note in &c.notes {
+            let _ = writeln!(o, "  note: {note}");
+        }
         let w = crate::report::text::name_width(30, c.criteria.iter().map(|t| t.name.as_str()));
         for t in &c.criteria {
             let _ = writeln!(o, "    {:<12} {:<w$} {}", tag(t.outcome), t.name, t.message);
