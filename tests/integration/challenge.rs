@@ -75,7 +75,7 @@ fn challenge_command_exits_1_on_bad_and_0_on_good_with_junit_and_json() {
         ]);
         assert_eq!(bad.status.code(), Some(1), "{name}: {}", String::from_utf8_lossy(&bad.stderr));
         let text = String::from_utf8(bad.stdout).unwrap();
-        assert!(text.contains("FAIL case 1") && text.contains("hint: "), "{name}:\n{text}");
+        assert!(text.contains("FAIL case") && text.contains("hint: "), "{name}:\n{text}");
         let junit = std::fs::read_to_string(dir.path("bad.xml")).unwrap();
         assert!(junit.contains("<testsuites") && junit.contains("<failure"), "{name}:\n{junit}");
         let good = stagesim(&["challenge", &file, &format!("scenarios/challenges/{name}/good.toml"), "--json"]);
@@ -86,22 +86,33 @@ fn challenge_command_exits_1_on_bad_and_0_on_good_with_junit_and_json() {
     }
 }
 
-/// The good design of `name` with each `(from, to)` applied (each `from` exactly once).
-fn without(name: &str, edits: &[(&str, &str)]) -> String {
+/// The good design of `name` with each `(from, to)` applied (each `from` exactly once), and
+/// the components `remove` removed with their links (as a journey stage's `remove`).
+fn without(name: &str, edits: &[(&str, &str)], remove: &[&str]) -> String {
     let mut text = std::fs::read_to_string(path(name, "good.toml")).unwrap();
     for (from, to) in edits {
         assert_eq!(text.matches(from).count(), 1, "{name}: `{from}` must occur once in good.toml");
         text = text.replacen(from, to, 1);
     }
-    text
+    if remove.is_empty() {
+        return text;
+    }
+    let mut doc: toml::Table = toml::from_str(&text).unwrap();
+    let names: Vec<String> = remove.iter().map(|s| s.to_string()).collect();
+    assert!(stagesim::journey::merge::remove_components(&mut doc, &names).is_empty(), "{name}: {remove:?}");
+    toml::to_string(&doc).unwrap()
 }
 
 /// The case `case` of `name` fails on the good design with `edits` (and passes without them).
 fn fails_without(name: &str, case: &str, edits: &[(&str, &str)]) {
+    fails_without_removing(name, case, edits, &[]);
+}
+
+fn fails_without_removing(name: &str, case: &str, edits: &[(&str, &str)], remove: &[&str]) {
     let mut ch = load(name);
     ch.cases.retain(|c| c.name == case);
     assert_eq!(ch.cases.len(), 1, "{name}: no case `{case}`");
-    let v = grade(&ch, "good.toml (mechanism removed)", &without(name, edits));
+    let v = grade(&ch, "good.toml (mechanism removed)", &without(name, edits, remove));
     assert_eq!(
         v.cases[0].status,
         Outcome::Fail,
@@ -119,9 +130,9 @@ const ONE_INSTANCE: (&str, &str) = (
 #[test]
 fn challenge_url_shortener_cases_fail_without_their_mechanism() {
     let n = "url-shortener";
-    fails_without(n, "normal day", &[(CACHE_URL, "redirect = [\"db.read\"]")]);
+    fails_without_removing(n, "normal day", &[(CACHE_URL, "redirect = [\"db.read\"]")], &["cache"]);
     fails_without(n, "viral link", &[("replicas = 2", "replicas = 1")]);
-    fails_without(n, "cache flush", &[("replicas = 2", "replicas = 0")]);
+    fails_without(n, "cache flush", &[("replicas = 2\nreplication_lag = \"exp(mean = 20ms)\"", "")]);
     fails_without(n, "lost instance", &[ONE_INSTANCE]);
 }
 
@@ -131,9 +142,14 @@ const QUEUE_FANOUT: &str =
 #[test]
 fn challenge_news_feed_cases_fail_without_their_mechanism() {
     let n = "news-feed";
-    fails_without(n, "normal day", &[("read_feed = [\"cache.read\"]", "read_feed = [\"db.read\"]")]);
+    fails_without_removing(
+        n,
+        "normal day",
+        &[("read_feed = [\"cache.read\"]", "read_feed = [\"db.read\"]")],
+        &["cache"],
+    );
     fails_without(n, "celebrity storm", &[(QUEUE_FANOUT, "kind = \"service\"\nservice_time =")]);
-    fails_without(n, "cold timelines", &[("replicas = 1", "replicas = 0")]);
+    fails_without(n, "cold timelines", &[("replicas = 1\nreplication_lag = \"exp(mean = 20ms)\"", "")]);
 }
 
 #[test]
@@ -153,7 +169,8 @@ const GATEWAY: &str = "[components.gateway]\nkind = \"gateway\"\ninstance_type =
 #[test]
 fn challenge_rate_limiter_cases_fail_without_their_mechanism() {
     let n = "rate-limiter";
-    fails_without(n, "normal day", &[ONE_INSTANCE]);
+    let small = ("instance_type = \"c5.xlarge\"\ninstances = 3", "instance_type = \"m5.large\"\ninstances = 1");
+    fails_without(n, "normal day", &[small]);
     fails_without(n, "flood", &[(GATEWAY, "")]);
     fails_without(n, "lost instance", &[ONE_INSTANCE]);
 }
@@ -175,7 +192,7 @@ const ORDER_QUEUE: &str =
 #[test]
 fn challenge_flash_sale_cases_fail_without_their_mechanism() {
     let n = "flash-sale";
-    fails_without(n, "normal day", &[("view = [\"cache.read\"]", "view = [\"db.read\"]")]);
+    fails_without_removing(n, "normal day", &[("view = [\"cache.read\"]", "view = [\"db.read\"]")], &["cache"]);
     fails_without(n, "the sale", &[(ORDER_QUEUE, "kind = \"service\"\nservice_time =")]);
     fails_without(n, "lost instance", &[ONE_INSTANCE]);
 }
@@ -191,7 +208,9 @@ fn diagnostics(e: Error) -> Vec<stagesim::diag::Diagnostic> {
 fn challenge_a_broken_file_gets_located_errors() {
     let dir = Scratch::new("challenge", "bad");
     let good = std::fs::read_to_string(path("url-shortener", "challenge.toml")).unwrap();
-    std::fs::copy(path("url-shortener", "bad.toml"), dir.path("bad.toml")).unwrap();
+    for design in ["bad.toml", "mediocre.toml", "good.toml"] {
+        std::fs::copy(path("url-shortener", design), dir.path(design)).unwrap();
+    }
     let cases = [
         ("seed = 7", "seed = 7\ncolour = \"red\"", "unknown field `colour`"),
         ("latency = [\"p(99) < 50ms\"]", "latency = [\"p(99) < 50\"]", "no unit"),
