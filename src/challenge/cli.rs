@@ -53,7 +53,7 @@ pub fn execute(a: &ChallengeArgs) -> Result<(String, i32), Error> {
     let opts = GradeOptions { seed: a.seed, replications, duration_ns: None, strict: a.strict };
     let v = grade_file(&ch, design, &opts)?;
     if let Some(path) = &a.junit {
-        crate::output_file::write(path, &render_junit(&v))?;
+        crate::output_file::write(path, render_junit(&v))?;
     }
     let out = match (a.json, a.format) {
         (true, _) | (_, Format::Json) => serde_json::to_string_pretty(&v).expect("a verdict serializes") + "\n",

@@ -261,3 +261,19 @@ fn challenge_verdicts_are_deterministic() {
     let b = serde_json::to_string(&grade(&ch, "m.toml", &text)).unwrap();
     assert_eq!(a, b);
 }
+
+/// The slow tier: the good references still pass, and the bad still fail, judged on the 95%
+/// interval of five replications (`--replications 5`, as `check` judges) with `--strict`.
+#[test]
+#[ignore = "slow tier"]
+fn slow_challenge_references_hold_on_five_replications_strictly() {
+    let opts = GradeOptions { replications: Some(5), strict: true, ..Default::default() };
+    for name in CHALLENGES {
+        let ch = load(name);
+        for r in ch.references.iter().filter(|r| r.design != "mediocre.toml") {
+            let text = std::fs::read_to_string(&r.path).unwrap();
+            let v = challenge::grade(&ch, &r.design, &text, &opts).unwrap();
+            assert_eq!(v.status, r.expect, "{name}/{}:\n{}", r.design, challenge::render_text(&v));
+        }
+    }
+}
