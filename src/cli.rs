@@ -82,6 +82,8 @@ pub enum Command {
     },
     /// Judge scenarios' [thresholds] and compare with a baseline: a CI gate (exit 1 on failure).
     Check(crate::check::cli::CheckArgs),
+    /// Grade a design against a challenge's hidden cases (exit 1 if a case fails).
+    Challenge(crate::challenge::cli::ChallengeArgs),
     /// Write a starter scenario (single-server, load-balancer, cache or queue).
     Init(crate::init::InitArgs),
     /// Print a shell completion script, e.g. `stagesim completions bash > /etc/bash_completion.d/stagesim`.
@@ -126,6 +128,7 @@ pub fn execute(cli: Cli) -> Result<String, Error> {
         Command::Compare(args) => crate::cli_more::compare(&args),
         Command::Validate { files } => crate::validate_cmd::validate_files(&files),
         Command::Check(args) => crate::check::cli::execute(&args).map(|out| out.stdout),
+        Command::Challenge(args) => crate::challenge::cli::execute(&args).map(|out| out.0),
         Command::Init(args) => crate::init::execute(&args),
         Command::Completions { shell } => Ok(crate::shell::completions(shell)),
         Command::Man => Ok(crate::shell::man()),
@@ -160,6 +163,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
     // `check` and `run` have their own exit code (1 when a threshold fails).
     match &cli.command {
         Command::Check(args) => return crate::check::cli::main(args, color),
+        Command::Challenge(args) => return crate::challenge::cli::main(args, color),
         Command::Run(args) => return crate::run_cmd::main(args, color),
         _ => {}
     }

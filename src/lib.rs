@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod budget;
 pub mod calls_model;
 pub mod catalog;
+pub mod challenge;
 pub mod check;
 pub mod cli;
 pub mod cli_more;

@@ -301,6 +301,28 @@ pub fn journey() -> Value {
     v
 }
 
+/// The challenge file's schema: a case's scenario sections are the scenario's own, with no
+/// key required (a case names only what it changes), as a journey stage's.
+pub fn challenge() -> Value {
+    let mut g = super::input_generator();
+    let mut v = crate::challenge::file_schema(&mut g).to_value();
+    let scenario = scenario();
+    let defs = v["definitions"].as_object_mut().expect("definitions");
+    for (name, def) in scenario["definitions"].as_object().expect("definitions") {
+        let mut partial = def.clone();
+        drop_required(&mut partial);
+        defs.insert(format!("Partial{name}"), partial);
+    }
+    for key in crate::challenge::CASE_SECTIONS {
+        let mut prop = scenario["properties"][*key].clone();
+        drop_required(&mut prop);
+        defs["CaseInput"]["properties"][*key] = prop;
+    }
+    strip_null(&mut v);
+    v["title"] = json!("stagesim challenge");
+    v
+}
+
 /// Removes `required` and points references at the partial definitions.
 fn drop_required(v: &mut Value) {
     match v {

@@ -23,7 +23,17 @@ use serde_json::Value;
 
 /// The schemas `stagesim schema NAME` prints, with the file each is committed as under
 /// `models/schema/`.
-pub const NAMES: &[&str] = &["scenario", "journey", "summary", "check", "journey-summary", "sweep", "explain"];
+pub const NAMES: &[&str] = &[
+    "scenario",
+    "journey",
+    "summary",
+    "check",
+    "journey-summary",
+    "sweep",
+    "explain",
+    "challenge",
+    "challenge-verdict",
+];
 
 /// A generator for input files: draft-07, as the deserializer sees the types.
 pub fn input_generator() -> SchemaGenerator {
@@ -45,6 +55,8 @@ pub fn by_name(name: &str) -> Option<Value> {
         "journey-summary" => outputs::journey_summary(),
         "sweep" => outputs::sweep(),
         "explain" => outputs::explain(),
+        "challenge" => inputs::challenge(),
+        "challenge-verdict" => outputs::challenge_verdict(),
         _ => return None,
     })
 }

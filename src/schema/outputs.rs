@@ -30,3 +30,7 @@ pub fn sweep() -> Value {
 pub fn explain() -> Value {
     output::<crate::explain::Explanation>("stagesim explain")
 }
+
+pub fn challenge_verdict() -> Value {
+    output::<crate::challenge::Verdict>("stagesim challenge verdict")
+}

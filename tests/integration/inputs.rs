@@ -136,7 +136,7 @@ fn shipped() -> (Vec<String>, Vec<String>) {
             let p = e.unwrap().path();
             if p.is_dir() {
                 dirs.push(p);
-            } else if p.extension().is_some_and(|x| x == "toml") {
+            } else if p.extension().is_some_and(|x| x == "toml") && !p.ends_with("challenge.toml") {
                 files.push(p.to_string_lossy().into_owned());
             }
         }

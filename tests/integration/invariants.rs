@@ -12,7 +12,10 @@ pub fn shipped() -> Vec<String> {
             let p = e.unwrap().path();
             if p.is_dir() {
                 walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "toml") && !p.ends_with("journey.toml") {
+            } else if p.extension().is_some_and(|x| x == "toml")
+                && !p.ends_with("journey.toml")
+                && !p.ends_with("challenge.toml")
+            {
                 out.push(p.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap().to_string_lossy().into_owned());
             }
         }

@@ -8,6 +8,7 @@ mod autoscale;
 mod bounds;
 mod cache;
 mod capped;
+mod challenge;
 mod check;
 mod check_journey;
 mod ci_outputs;

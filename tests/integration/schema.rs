@@ -79,7 +79,7 @@ fn as_json(path: &Path) -> (String, Value) {
 
 #[test]
 fn schema_every_shipped_scenario_and_journey_validates_and_names_its_schema() {
-    let (scenario, journey) = (validator("scenario"), validator("journey"));
+    let (scenario, journey, challenge) = (validator("scenario"), validator("journey"), validator("challenge"));
     let mut files = Vec::new();
     toml_files(&root().join("scenarios"), &mut files);
     files.sort();
@@ -88,11 +88,21 @@ fn schema_every_shipped_scenario_and_journey_validates_and_names_its_schema() {
         let rel = path.strip_prefix(root()).unwrap().to_string_lossy().replace('\\', "/");
         let (text, doc) = as_json(&path);
         let is_journey = doc.get("journey").is_some();
-        let name = if is_journey { "journey" } else { "scenario" };
+        let is_challenge = doc.get("challenge").is_some();
+        let name = match (is_journey, is_challenge) {
+            (true, _) => "journey",
+            (_, true) => "challenge",
+            _ => "scenario",
+        };
         let up = "../".repeat(rel.matches('/').count());
         let directive = format!("#:schema {up}models/schema/{name}.schema.json");
         assert_eq!(text.lines().next(), Some(directive.as_str()), "{rel} must start with the schema directive");
-        let problems = errors(if is_journey { &journey } else { &scenario }, &doc);
+        let v = match name {
+            "journey" => &journey,
+            "challenge" => &challenge,
+            _ => &scenario,
+        };
+        let problems = errors(v, &doc);
         assert!(problems.is_empty(), "{rel}: {problems:#?}");
     }
 }
