@@ -76,7 +76,8 @@ fn a_sharded_sweep_merges_to_the_bytes_of_one_process() {
         assert_eq!(sharded(&dir, &with(&SWEEP, &["--format", "json"]), n, 0), json, "JSON, {n} shards");
     }
     // From a plan file: `plan`, then `work` per shard, then `merge`.
-    let plan = dir.write("plan.json", &ok(&run(&strs(&with(&["plan"], &with(&SWEEP, &["--format", "json"])))), 0));
+    let plan_args = with(&strs(&with(&["plan"], &SWEEP)), &["--format", "json"]);
+    let plan = dir.write("plan.json", &ok(&run(&strs(&plan_args)), 0));
     let parts: Vec<String> = (1..=3)
         .map(|i| {
             let part = dir.path(&format!("work-{i}.json"));
@@ -110,7 +111,8 @@ fn missing_duplicated_and_foreign_parts_are_errors_naming_them() {
     };
     let a1 = part(&SWEEP, "a1.json", "1/2");
     let a2 = part(&SWEEP, "a2.json", "2/2");
-    let b2 = part(&with(&SWEEP, &["--format", "json"]).iter().map(String::as_str).collect::<Vec<_>>(), "b2.json", "2/2");
+    let b2 =
+        part(&with(&SWEEP, &["--format", "json"]).iter().map(String::as_str).collect::<Vec<_>>(), "b2.json", "2/2");
     let err = |args: &[&str]| {
         let out = run(args);
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -148,7 +150,8 @@ fn an_inconclusive_check_runs_in_rounds_and_merges_to_the_unsharded_verdict() {
     let probe = ok(&run(&strs(&with(&base, &["--replications", "20"]))), 0);
     let r: serde_json::Value = serde_json::from_str(&probe).unwrap();
     let mean = r["scenarios"][0]["metrics"]["latency.p(99)"]["estimate"]["mean"].as_f64().unwrap();
-    std::fs::write(&file, text.replace("\"p(99) < 80ms\"", &format!("\"p(99) < {}ns\"", (mean * 1e9).round()))).unwrap();
+    std::fs::write(&file, text.replace("\"p(99) < 80ms\"", &format!("\"p(99) < {}ns\"", (mean * 1e9).round())))
+        .unwrap();
     let single_junit = dir.path("single.xml");
     let single = ok(&run(&strs(&with(&base, &["--junit", &single_junit]))), 0);
     assert!(single.contains("\"batches\": [\n        5,\n        10,\n        20\n      ]"), "{single}");
@@ -164,7 +167,10 @@ fn an_inconclusive_check_runs_in_rounds_and_merges_to_the_unsharded_verdict() {
         }
         let merged = loop {
             let next = dir.path(&format!("plan-{n}-{}.json", round + 1));
-            let out = run(&strs(&with(&with(&["merge"], &strs(&parts)).iter().map(String::as_str).collect::<Vec<_>>(), &["--next-plan", &next])));
+            let out = run(&strs(&with(
+                &with(&["merge"], &strs(&parts)).iter().map(String::as_str).collect::<Vec<_>>(),
+                &["--next-plan", &next],
+            )));
             if out.status.code() != Some(6) {
                 break ok(&out, 0);
             }
