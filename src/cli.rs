@@ -29,7 +29,8 @@ pub struct Cli {
     pub quiet: bool,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
     Text,
     Json,
@@ -98,6 +99,12 @@ pub enum Command {
         #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::schema::NAMES), default_value = "scenario")]
         name: String,
     },
+    /// Write the plan of a sweep or a check: work items to run in shards (`work`) and `merge`.
+    Plan(crate::plan::cli::PlanArgs),
+    /// Run one shard of a plan and write its part.
+    Work(crate::plan::cli::WorkArgs),
+    /// Merge the parts of a plan exactly; judge and render once (exit 6: another round).
+    Merge(crate::plan::cli::MergeArgs),
     /// Print the Markdown reference of every component kind, or of one.
     Docs {
         #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::components::KINDS))]
@@ -130,6 +137,12 @@ pub fn execute(cli: Cli) -> Result<String, Error> {
         Command::Check(args) => crate::check::cli::execute(&args).map(|out| out.stdout),
         Command::Challenge(args) => crate::challenge::cli::execute(&args).map(|out| out.0),
         Command::Init(args) => crate::init::execute(&args),
+        Command::Plan(args) => crate::plan::cli::plan(&args),
+        Command::Work(args) => crate::plan::cli::work(&args),
+        Command::Merge(args) => match crate::plan::cli::merge_main(&args, false) {
+            0 => Ok(String::new()),
+            code => Err(Error::Usage(format!("merge exited with {code}"))),
+        },
         Command::Completions { shell } => Ok(crate::shell::completions(shell)),
         Command::Man => Ok(crate::shell::man()),
         Command::Schema { name } => Ok(crate::schema::render(&name).expect("clap checked the name")),
@@ -165,6 +178,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         Command::Check(args) => return crate::check::cli::main(args, color),
         Command::Challenge(args) => return crate::challenge::cli::main(args, color),
         Command::Run(args) => return crate::run_cmd::main(args, color),
+        Command::Merge(args) => return crate::plan::cli::merge_main(args, color),
         _ => {}
     }
     // Every command that runs simulations (run, explain, sweep, journey, check) turns a stop

@@ -22,7 +22,8 @@ pub struct CompareArgs {
     pub format: Format,
 }
 
-#[derive(Args, Debug)]
+// Serializable: a plan records the options its merge renders with.
+#[derive(Args, Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SweepArgs {
     pub file: String,
     /// A dotted key, e.g. components.app.instances or load.rate.
@@ -52,6 +53,9 @@ pub struct SweepArgs {
     /// `--load` and `--set`, applied to every point (not to the swept key).
     #[command(flatten)]
     pub overrides: crate::overrides::OverrideArgs,
+    #[command(flatten)]
+    #[serde(skip)]
+    pub shard: crate::plan::cli::ShardArgs,
 }
 
 fn read(file: &str) -> Result<String, Error> {
@@ -81,6 +85,27 @@ pub fn compare(a: &CompareArgs) -> Result<String, Error> {
 }
 
 pub fn sweep(a: &SweepArgs) -> Result<String, Error> {
+    if let Some(out) = crate::plan::cli::sharded(&a.shard, || crate::plan::sources::sweep_plan(&a.unsharded()))? {
+        return Ok(out);
+    }
+    let models = sweep_models(a)?;
+    let labels = models.iter().map(|p| crate::sweep::point_label(&a.key, p.value)).collect();
+    let progress = crate::progress::Progress::items("sweep", labels, true);
+    let runs = crate::sweep::run_points(&a.key, &models);
+    progress.check_interrupted()?;
+    sweep_finish(a, &models, runs)
+}
+
+impl SweepArgs {
+    /// The options without `--shard`/`--part`: what a plan records.
+    pub fn unsharded(&self) -> SweepArgs {
+        SweepArgs { shard: Default::default(), ..self.clone() }
+    }
+}
+
+/// Every point's model (with its value as written), from the options: what a sweep runs,
+/// and what a plan's shards and merge rebuild.
+pub fn sweep_models(a: &SweepArgs) -> Result<Vec<crate::sweep::PointModel>, Error> {
     let range = crate::sweep::Range {
         from: a.from.clone(),
         to: a.to.clone(),
@@ -97,16 +122,27 @@ pub fn sweep(a: &SweepArgs) -> Result<String, Error> {
     if let Some(dir) = &a.out {
         crate::output_file::check_set_target(dir, &|n| report::sweep_chart::FILES.contains(&n))?;
     }
-    let labels = values.iter().map(|v| crate::sweep::point_label(&a.key, *v)).collect();
-    let progress = crate::progress::Progress::items("sweep", labels, true);
-    let s = crate::sweep::sweep_with(&a.file, &text, &a.key, &values, unit, a.replications, &a.overrides.overrides()?);
-    progress.check_interrupted()?;
-    let s = s?;
+    crate::sweep::point_models(&a.file, &text, &a.key, &values, unit, a.replications, &a.overrides.overrides()?)
+}
+
+/// The sweep from every point's replications (in replication order): its knee, files and
+/// output. The unsharded sweep and a merge of its plan both end here.
+pub fn sweep_finish(
+    a: &SweepArgs,
+    models: &[crate::sweep::PointModel],
+    runs: Vec<Vec<crate::summary::RunFacts>>,
+) -> Result<String, Error> {
+    let (_, unit) = crate::sweep::parse_value(&a.from).map_err(|e| Error::Usage(format!("--from: {e}")))?;
+    let s = crate::sweep::assemble(&a.key, unit, models, &runs);
     if let Some(dir) = &a.out {
         report::sweep_chart::write_sweep(dir, &s)?;
     }
     Ok(match a.format {
         Format::Text => report::sweep_text::render(&s),
-        Format::Json => serde_json::to_string_pretty(&s).expect("serializes") + "\n",
+        Format::Json => {
+            serde_json::to_string_pretty(&s).expect("serializes")
+                + "
+"
+        }
     })
 }

@@ -238,7 +238,7 @@ pub struct FaultSpec {
 }
 
 /// What a run measured about one fault.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FaultStats {
     pub started_at: Option<Nanos>,
     /// A balancer stopped sending to what the fault broke.

@@ -30,6 +30,7 @@ pub mod model;
 pub mod output_file;
 pub mod overrides;
 pub mod periods;
+pub mod plan;
 pub mod prices;
 pub mod progress;
 pub mod regions;

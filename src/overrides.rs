@@ -19,7 +19,7 @@ pub const COMMAND_LINE: &str = "command line";
 const LOAD_LEVEL_KEYS: &[&str] = &["daily_active_users", "requests_per_user_per_day", "concurrent_users", "think_time"];
 
 /// The command-line options every command that loads a scenario takes.
-#[derive(clap::Args, Debug, Clone, Default)]
+#[derive(clap::Args, Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OverrideArgs {
     /// The offered load, e.g. "900/s" (replaces the scenario's rate, users or closed model).
     #[arg(long, value_name = "RATE")]

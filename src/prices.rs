@@ -53,7 +53,7 @@ impl Prices {
 }
 
 /// What a component used over the measured period (and holds, for `stored_bytes`).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Usage {
     /// Bytes sent to users on the internet from the cloud.
     pub internet_egress_bytes: u64,

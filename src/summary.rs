@@ -6,16 +6,19 @@
 //! the all-server average is `utilization_mean`, queue figures are per node, and rates and
 //! utilizations cover the measured window only (warm-up end to the duration).
 
+pub mod facts;
 mod nodes;
+pub use facts::RunFacts;
 pub use nodes::NodeSummary;
 
 use crate::components::{ComponentSpec, KindStats};
-use crate::engine::metrics::{ClassMetrics, Outcomes};
+use crate::engine::metrics::Outcomes;
 use crate::engine::{RunData, StopReason};
 use crate::model::Model;
 use crate::prices::Prices;
 use crate::stats::{mean_ci95, Ci};
 use crate::units::ns_to_secs;
+use facts::ClassFacts;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -270,7 +273,7 @@ fn rep_point(h: &Histogram<u64>) -> (f64, f64) {
 }
 
 /// Merges class metrics across replications; also returns each replication's (mean, p99).
-fn merge<'a>(items: impl Iterator<Item = &'a ClassMetrics>) -> (Outcomes, Histogram<u64>, Vec<(f64, f64)>) {
+fn merge<'a>(items: impl Iterator<Item = &'a ClassFacts>) -> (Outcomes, Histogram<u64>, Vec<(f64, f64)>) {
     let mut o = Outcomes::default();
     let mut h = crate::engine::metrics::new_histogram();
     let mut reps = Vec::new();
@@ -286,6 +289,12 @@ impl Summary {
     /// Summarises replications (in replication order: the result does not depend on which
     /// thread ran which).
     pub fn build(model: &Model, runs: &[RunData]) -> Summary {
+        Summary::from_facts(model, &runs.iter().map(RunFacts::of).collect::<Vec<_>>())
+    }
+
+    /// `build` from what replications measured (read back from a plan's parts, or taken
+    /// from runs just made): the one place a summary's figures are computed.
+    pub fn from_facts(model: &Model, runs: &[RunFacts]) -> Summary {
         let first = &runs[0];
         let measured_s: f64 = runs.iter().map(|r| ns_to_secs(r.measured_to - r.measured_from)).sum();
         let in_flight: u64 = runs.iter().map(|r| r.in_flight).sum();
@@ -366,7 +375,7 @@ fn stop_reason(s: StopReason) -> &'static str {
     }
 }
 
-fn components(model: &Model, runs: &[RunData], measured_s: f64) -> BTreeMap<String, ComponentSummary> {
+fn components(model: &Model, runs: &[RunFacts], measured_s: f64) -> BTreeMap<String, ComponentSummary> {
     let reps = runs.len() as f64;
     let mut out = BTreeMap::new();
     for (i, c) in model.components.iter().enumerate() {
@@ -375,8 +384,8 @@ fn components(model: &Model, runs: &[RunData], measured_s: f64) -> BTreeMap<Stri
         let mut h = crate::engine::metrics::new_histogram();
         let mut per_rep = Vec::new();
         for r in runs {
-            h.add(&r.comp_metrics[i].latency).expect("same bounds");
-            per_rep.push(rep_point(&r.comp_metrics[i].latency));
+            h.add(&r.comps[i].latency).expect("same bounds");
+            per_rep.push(rep_point(&r.comps[i].latency));
         }
         let ok: u64 = runs.iter().map(|r| r.window_counts[i].ok).sum();
         let egress: u64 = runs.iter().map(|r| r.window_counts[i].egress_bytes).sum();
@@ -416,8 +425,8 @@ fn components(model: &Model, runs: &[RunData], measured_s: f64) -> BTreeMap<Stri
                 wait_probability: if granted == 0 { 0.0 } else { waited as f64 / granted as f64 },
                 service_s_mean: avg(&|s| s.service_s_mean),
                 throughput_per_s: if measured_s > 0.0 { ok as f64 / measured_s } else { 0.0 },
-                received: runs.iter().map(|r| r.comp_metrics[i].received).sum(),
-                errors: runs.iter().map(|r| r.comp_metrics[i].errors).sum(),
+                received: runs.iter().map(|r| r.comps[i].received).sum(),
+                errors: runs.iter().map(|r| r.comps[i].errors).sum(),
                 rejected: stats.iter().map(|s| s.rejected).sum(),
                 latency_s: latency(&h, if runs.len() > 1 { &per_rep } else { &[] }),
                 cost_usd_per_month: usd_per_hour * HOURS_PER_MONTH + usage_usd,
@@ -433,7 +442,7 @@ fn components(model: &Model, runs: &[RunData], measured_s: f64) -> BTreeMap<Stri
 
 /// A component's usage cost per month, averaged over replications. The response bytes it sent
 /// as the entry are internet egress, unless its kind bills its own (a CDN's edges).
-fn usage_usd_per_month(i: usize, spec: &ComponentSpec, stats: &[KindStats], runs: &[RunData]) -> f64 {
+fn usage_usd_per_month(i: usize, spec: &ComponentSpec, stats: &[KindStats], runs: &[RunFacts]) -> f64 {
     let prices = Prices::shipped();
     let mut total = 0.0;
     for (r, s) in runs.iter().zip(stats) {
@@ -447,7 +456,7 @@ fn usage_usd_per_month(i: usize, spec: &ComponentSpec, stats: &[KindStats], runs
 }
 
 /// Outcomes and latency per user region, summed over replications.
-fn regions(model: &Model, runs: &[RunData]) -> BTreeMap<String, ClassSummary> {
+fn regions(model: &Model, runs: &[RunFacts]) -> BTreeMap<String, ClassSummary> {
     if runs[0].regions.is_empty() {
         return BTreeMap::new();
     }
@@ -465,7 +474,7 @@ fn regions(model: &Model, runs: &[RunData]) -> BTreeMap<String, ClassSummary> {
         .collect()
 }
 
-fn limits(model: &Model, runs: &[RunData]) -> LimitsReport {
+fn limits(model: &Model, runs: &[RunFacts]) -> LimitsReport {
     LimitsReport {
         max_in_flight: model.limits.max_in_flight,
         max_calls: model.limits.max_calls,
@@ -477,7 +486,7 @@ fn limits(model: &Model, runs: &[RunData]) -> LimitsReport {
     }
 }
 
-fn faults(model: &Model, run: &RunData) -> Vec<FaultSummary> {
+fn faults(model: &Model, run: &RunFacts) -> Vec<FaultSummary> {
     model
         .faults
         .iter()
@@ -504,22 +513,21 @@ fn faults(model: &Model, run: &RunData) -> Vec<FaultSummary> {
 }
 
 /// The time series of the first replication (a run's own story, not an average).
-fn windows(model: &Model, run: &RunData) -> Vec<Window> {
+fn windows(model: &Model, run: &RunFacts) -> Vec<Window> {
     run.windows
-        .rows
         .iter()
         .map(|w| {
             let width = ns_to_secs(w.width);
             let mut utilization = BTreeMap::new();
             let mut queue_mean = BTreeMap::new();
             for (c, (u, q)) in model.components.iter().zip(&w.comps) {
-                utilization.insert(c.name.clone(), *u);
-                queue_mean.insert(c.name.clone(), *q);
+                utilization.insert(c.name.clone(), u.0);
+                queue_mean.insert(c.name.clone(), q.0);
             }
             let mut series: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
             for (comp, name, value) in &w.series {
                 let c = model.components[*comp as usize].name.clone();
-                series.entry((*name).to_string()).or_default().insert(c, *value);
+                series.entry(name.clone()).or_default().insert(c, value.0);
             }
             Window {
                 t_s: ns_to_secs(w.start),
@@ -527,7 +535,7 @@ fn windows(model: &Model, run: &RunData) -> Vec<Window> {
                 throughput_per_s: w.completed as f64 / width,
                 errors_per_s: w.errors as f64 / width,
                 latency_s_p99: (w.completed > 0).then(|| ns_to_secs(w.latency_p99_ns)),
-                latency_s_mean: (w.completed > 0).then_some(w.latency_mean_ns / 1e9),
+                latency_s_mean: (w.completed > 0).then_some(w.latency_mean_ns.0 / 1e9),
                 in_flight: w.in_flight,
                 utilization,
                 queue_mean,

@@ -215,6 +215,14 @@ pub fn sweep(file: &str, text: &str, key: &str, values: &[f64]) -> Result<Sweep,
     sweep_with(file, text, key, values, Unit::Number, None, &Overrides::default())
 }
 
+/// One point of a sweep: its model, its value in base units and as written.
+#[derive(Clone, Debug)]
+pub struct PointModel {
+    pub model: crate::model::Model,
+    pub value: f64,
+    pub text: String,
+}
+
 /// A sweep: every value in parallel, each on the same traffic, `replications` each (default:
 /// the scenario's), with 95% intervals across replications, and `--load`/`--set` overrides
 /// applied to every point (they may not set the swept key itself).
@@ -227,13 +235,27 @@ pub fn sweep_with(
     replications: Option<u32>,
     overrides: &Overrides,
 ) -> Result<Sweep, Error> {
+    let models = point_models(file, text, key, values, unit, replications, overrides)?;
+    let runs = run_points(key, &models);
+    Ok(assemble(key, unit, &models, &runs))
+}
+
+/// The model of every point, each on the scenario's own seed (the same traffic).
+pub fn point_models(
+    file: &str,
+    text: &str,
+    key: &str,
+    values: &[f64],
+    unit: Unit,
+    replications: Option<u32>,
+    overrides: &Overrides,
+) -> Result<Vec<PointModel>, Error> {
     if overrides.set_keys().iter().any(|k| k == key) || (overrides.load().is_some() && key == "load.rate") {
         return Err(Error::Usage(format!("`{key}` is the swept key: it cannot also be overridden")));
     }
     let base: Table = toml::from_str(text).map_err(|e| Error::Usage(format!("{file}: {}", e.message())))?;
     let integer = values.iter().all(|v| v.fract() == 0.0);
     let mut models = Vec::new();
-    let mut texts = Vec::new();
     for v in values {
         let mut doc = base.clone();
         let shown_value = set_key(&mut doc, key, *v, unit, integer).map_err(Error::Usage)?;
@@ -243,42 +265,50 @@ pub fn sweep_with(
         if let Some(r) = replications {
             m.replications = r.max(1);
         }
-        models.push(m);
-        texts.push(shown_value);
+        models.push(PointModel { model: m, value: *v, text: shown_value });
     }
-    let reps = models.first().map_or(1, |m| m.replications);
-    // Points in parallel, and each point's replications in parallel inside it, so progress
-    // can report a point as soon as its own runs are done.
-    let points: Vec<SweepPoint> = models
+    Ok(models)
+}
+
+/// Runs every point's replications: points in parallel, and each point's replications in
+/// parallel inside it, so progress can report a point as soon as its own runs are done.
+pub fn run_points(key: &str, models: &[PointModel]) -> Vec<Vec<crate::summary::RunFacts>> {
+    let reps = models.first().map_or(1, |p| p.model.replications);
+    models
         .par_iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let label = point_label(key, values[i]);
+        .map(|p| {
+            let label = point_label(key, p.value);
             crate::progress::item_started(&label);
-            let runs: Vec<_> = (0..reps).into_par_iter().map(|r| runner::run_once(m, r)).collect();
-            let p = point(m, &runs, values[i], texts[i].clone());
+            let runs: Vec<_> = (0..reps)
+                .into_par_iter()
+                .map(|r| crate::summary::RunFacts::of(&runner::run_once(&p.model, r)))
+                .collect();
+            let s = Summary::from_facts(&p.model, &runs);
+            let (busiest, u) = busiest(&s);
             crate::progress::item_done(
                 &label,
-                &format!(
-                    "p99 {}, busiest {} at {:.0}%",
-                    crate::units::human_secs(p.latency_s_p99),
-                    p.busiest,
-                    p.busiest_utilization * 100.0
-                ),
+                &format!("p99 {}, busiest {busiest} at {:.0}%", crate::units::human_secs(s.latency_s.p99), u * 100.0),
             );
-            p
+            runs
         })
-        .collect::<Vec<_>>();
+        .collect()
+}
+
+/// The sweep from every point's replications (in replication order).
+pub fn assemble(key: &str, unit: Unit, models: &[PointModel], runs: &[Vec<crate::summary::RunFacts>]) -> Sweep {
+    let reps = models.first().map_or(1, |p| p.model.replications);
+    let points: Vec<SweepPoint> =
+        models.iter().zip(runs).map(|(p, r)| point(&p.model, r, p.value, p.text.clone())).collect();
     let knee = knee(&points);
-    Ok(Sweep {
+    Sweep {
         schema_version: SCHEMA_VERSION,
-        scenario: models.first().map(|m| m.name.clone()).unwrap_or_default(),
+        scenario: models.first().map(|p| p.model.name.clone()).unwrap_or_default(),
         key: key.into(),
         unit: unit.name().into(),
         replications: reps,
         points,
         knee,
-    })
+    }
 }
 
 /// A point as progress names it.
@@ -286,10 +316,10 @@ pub fn point_label(key: &str, value: f64) -> String {
     format!("{key} = {value}")
 }
 
-fn point(m: &crate::model::Model, runs: &[crate::engine::RunData], value: f64, value_text: String) -> SweepPoint {
-    let s = Summary::build(m, runs);
+fn point(m: &crate::model::Model, runs: &[crate::summary::RunFacts], value: f64, value_text: String) -> SweepPoint {
+    let s = Summary::from_facts(m, runs);
     let per: Vec<Summary> = if runs.len() > 1 {
-        runs.iter().map(|r| Summary::build(m, std::slice::from_ref(r))).collect()
+        runs.iter().map(|r| Summary::from_facts(m, std::slice::from_ref(r))).collect()
     } else {
         Vec::new()
     };
@@ -297,15 +327,7 @@ fn point(m: &crate::model::Model, runs: &[crate::engine::RunData], value: f64, v
     let ci = |f: fn(&Summary) -> f64, high: f64| {
         mean_ci95(&per.iter().map(f).collect::<Vec<_>>()).map(|c| Ci { low: c.low.max(0.0), high: c.high.min(high) })
     };
-    let (busiest, u) = s
-        .components
-        .iter()
-        .map(|(n, c)| match busiest_node(c) {
-            Some((node, _)) => (format!("{n} {node}"), saturation(c)),
-            None => (n.clone(), saturation(c)),
-        })
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .unwrap_or_default();
+    let (busiest, u) = busiest(&s);
     SweepPoint {
         value,
         value_text,
@@ -320,6 +342,18 @@ fn point(m: &crate::model::Model, runs: &[crate::engine::RunData], value: f64, v
         busiest,
         busiest_utilization: u,
     }
+}
+
+/// The busiest node of a summary by saturation, and that saturation.
+fn busiest(s: &Summary) -> (String, f64) {
+    s.components
+        .iter()
+        .map(|(n, c)| match busiest_node(c) {
+            Some((node, _)) => (format!("{n} {node}"), saturation(c)),
+            None => (n.clone(), saturation(c)),
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap_or_default()
 }
 
 /// Fewest-fold change of the P99 over a sweep that can have a knee.

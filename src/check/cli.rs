@@ -7,7 +7,8 @@ use crate::diag::Error;
 use crate::units::parse_duration;
 use std::io::Write;
 
-#[derive(clap::Args, Debug)]
+// Serializable: a plan records the options its merge judges and renders with.
+#[derive(clap::Args, Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CheckArgs {
     /// Scenario files; each one's [thresholds] are judged.
     #[arg(required = true)]
@@ -47,6 +48,16 @@ pub struct CheckArgs {
     pub strict: bool,
     #[command(flatten)]
     pub overrides: crate::overrides::OverrideArgs,
+    #[command(flatten)]
+    #[serde(skip)]
+    pub shard: crate::plan::cli::ShardArgs,
+}
+
+impl CheckArgs {
+    /// The options without `--shard`/`--part`: what a plan records.
+    pub fn unsharded(&self) -> CheckArgs {
+        CheckArgs { shard: Default::default(), ..self.clone() }
+    }
 }
 
 /// What the process prints, and its exit code.
@@ -70,7 +81,7 @@ pub fn parse_tolerance(text: &str) -> Result<f64, Error> {
     }
 }
 
-fn options(a: &CheckArgs) -> Result<CheckOptions, Error> {
+pub fn options(a: &CheckArgs) -> Result<CheckOptions, Error> {
     let duration_ns = match &a.duration {
         Some(d) => match parse_duration(d) {
             Ok(0) => return Err(Error::Usage("--duration must be greater than zero".into())),
@@ -99,13 +110,28 @@ fn write_file(path: &str, content: &str) -> Result<(), Error> {
 /// Runs the check and writes the requested files; `github` holds `$GITHUB_STEP_SUMMARY`
 /// when running under GitHub Actions (`Some(None)` if the variable is unset).
 pub fn execute_in(args: &CheckArgs, github: Option<Option<String>>) -> Result<Output, Error> {
+    if let Some(stdout) =
+        crate::plan::cli::sharded(&args.shard, || crate::plan::sources::check_plan(&args.unsharded()))?
+    {
+        return Ok(Output { stdout, stderr: String::new(), exit_code: 0 });
+    }
+    Ok(execute_with(args, github, &super::Simulate)?.expect("simulating gives every batch"))
+}
+
+/// The check with replications from `source` (simulated, or a plan's merged results):
+/// judges, writes the files and renders; `None` when `source` lacks a batch (another round).
+pub fn execute_with(
+    args: &CheckArgs,
+    github: Option<Option<String>>,
+    source: &dyn super::Replicator,
+) -> Result<Option<Output>, Error> {
     let opts = options(args)?;
     let planned = super::plan::plan(&args.files, &opts.overrides)?;
     let progress = crate::progress::Progress::items("check", planned.iter().map(|p| p.title()).collect(), false);
-    let checked = super::check_planned(&args.files, &planned, &opts);
+    let checked = super::check_planned_with(&args.files, &planned, &opts, source);
     // A stopped check judged nothing: no file is written.
     progress.check_interrupted()?;
-    let (report, new_baseline) = checked?;
+    let Some((report, new_baseline)) = checked? else { return Ok(None) };
     drop(progress);
     if let (Some(path), Some(b)) = (&opts.baseline, &new_baseline) {
         baseline::write(path, b)?;
@@ -129,7 +155,7 @@ pub fn execute_in(args: &CheckArgs, github: Option<Option<String>>) -> Result<Ou
         Format::Text => text::render(&report),
         Format::Json => serde_json::to_string_pretty(&report).expect("a report serializes") + "\n",
     };
-    Ok(Output { stdout, stderr, exit_code: report.exit_code })
+    Ok(Some(Output { stdout, stderr, exit_code: report.exit_code }))
 }
 
 /// A scenario the baseline does not know was not compared: said loudly on stderr, whatever

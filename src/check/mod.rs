@@ -177,6 +177,34 @@ pub fn check_planned(
     planned: &[plan::Planned],
     opts: &CheckOptions,
 ) -> Result<(Report, Option<Baseline>), Error> {
+    Ok(check_planned_with(files, planned, opts, &Simulate)?.expect("simulating gives every batch"))
+}
+
+/// Where a check's replications come from: simulated here (`Simulate`), or read from a
+/// plan's results, which may not hold a batch yet (`None`: another round is needed).
+pub trait Replicator: Sync {
+    /// Replications `from..to` of `model` (the scenario `file`, as `scenario_key` names it),
+    /// each summarised on its own, in replication order.
+    fn replicate(&self, file: &str, model: &Model, from: u32, to: u32) -> Option<Vec<Summary>>;
+}
+
+/// Replications simulated on this machine.
+pub struct Simulate;
+
+impl Replicator for Simulate {
+    fn replicate(&self, _file: &str, model: &Model, from: u32, to: u32) -> Option<Vec<Summary>> {
+        Some(replicate(model, from, to))
+    }
+}
+
+/// `check_planned` with replications from `source`: `None` when a batch is not there yet
+/// (every scenario is still judged, so the source learns every batch the next round needs).
+pub fn check_planned_with(
+    files: &[String],
+    planned: &[plan::Planned],
+    opts: &CheckOptions,
+    source: &dyn Replicator,
+) -> Result<Option<(Report, Option<Baseline>)>, Error> {
     validate_options(files, opts)?;
     plan::nothing_to_judge(planned, opts)?;
     let existing = match &opts.baseline {
@@ -188,16 +216,23 @@ pub fn check_planned(
         plan::no_entry_anywhere(path, b, planned)?;
     }
     let mut scenarios = Vec::new();
+    let mut pending = false;
     for file in files {
         if journey::is_journey(file)? {
             scenarios.extend(journey::check_journey(file, opts)?);
         } else {
             let title = scenario_key(file);
             crate::progress::item_started(&title);
-            let s = check_scenario(file, opts)?;
+            let Some(s) = check_scenario(file, opts, source)? else {
+                pending = true;
+                continue;
+            };
             crate::progress::item_done(&title, &format!("{} ({} replications)", s.status.label(), s.replications));
             scenarios.push(s);
         }
+    }
+    if pending {
+        return Ok(None);
     }
     let mut written = None;
     if let (Some(path), Some(mut b)) = (&opts.baseline, existing) {
@@ -233,7 +268,20 @@ pub fn check_planned(
             written = Some(b);
         }
     }
-    Ok((report(scenarios, opts), written))
+    Ok(Some((report(scenarios, opts), written)))
+}
+
+/// A plan of a check runs scenario files only: a journey's stages are built from several
+/// files and its capacity rounds are not planned yet.
+pub fn plan_refuses_journeys(files: &[String]) -> Result<(), Error> {
+    for f in files {
+        if journey::is_journey(f)? {
+            return Err(Error::Usage(format!(
+                "{f}: a journey cannot be checked in shards yet: check it without --shard (or plan the scenario files only)"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn validate_options(files: &[String], opts: &CheckOptions) -> Result<(), Error> {
@@ -306,13 +354,20 @@ fn entry(s: &ScenarioReport) -> BaselineEntry {
     }
 }
 
-fn check_scenario(file: &str, opts: &CheckOptions) -> Result<ScenarioReport, Error> {
+fn check_scenario(file: &str, opts: &CheckOptions, source: &dyn Replicator) -> Result<Option<ScenarioReport>, Error> {
     let text = crate::load::read_input(file, "scenario")?;
     let (model, set) = parse_scenario_checked_with(file, &text, &opts.overrides)?;
     let model = apply(&model, &RunOptions { seed: opts.seed, duration_ns: opts.duration_ns, replications: None });
     crate::budget::check_override(&model, "--duration")?;
     let missing = |m: Vec<Missing>| missing_fields(file, &text, &set, m);
-    judge_model(&scenario_key(file), &model, &set.thresholds, opts, &missing)
+    judge_model_with(&scenario_key(file), &model, &set.thresholds, opts, &missing, source)
+}
+
+/// The model a check runs for a scenario file (its seed and duration overridden).
+pub fn scenario_model(file: &str, opts: &CheckOptions) -> Result<Model, Error> {
+    let text = crate::load::read_input(file, "scenario")?;
+    let model = parse_scenario_checked_with(file, &text, &opts.overrides)?.0;
+    Ok(apply(&model, &RunOptions { seed: opts.seed, duration_ns: opts.duration_ns, replications: None }))
 }
 
 /// Runs `model` in batches and judges `thresholds` on it: the machinery shared by scenario
@@ -325,12 +380,24 @@ pub fn judge_model(
     opts: &CheckOptions,
     missing: &dyn Fn(Vec<Missing>) -> Error,
 ) -> Result<ScenarioReport, Error> {
+    Ok(judge_model_with(file, model, thresholds, opts, missing, &Simulate)?.expect("simulating gives every batch"))
+}
+
+/// `judge_model` with replications from `source`; `None` when a batch is not there yet.
+pub fn judge_model_with(
+    file: &str,
+    model: &Model,
+    thresholds: &[Threshold],
+    opts: &CheckOptions,
+    missing: &dyn Fn(Vec<Missing>) -> Error,
+    source: &dyn Replicator,
+) -> Result<Option<ScenarioReport>, Error> {
     // A run of a simulated millisecond gives the summary's shape: a misspelt field fails in
     // a second rather than after the whole check.
     let probe = apply(model, &RunOptions { duration_ns: Some(1_000_000), ..Default::default() });
     evaluate::evaluate(thresholds, &replicate(&probe, 0, 1)).map_err(missing)?;
     let mut n = opts.replications;
-    let mut reps = replicate(model, 0, n);
+    let Some(mut reps) = source.replicate(file, model, 0, n) else { return Ok(None) };
     let mut batches = Vec::new();
     let verdicts = loop {
         let verdicts = evaluate::evaluate(thresholds, &reps).map_err(missing)?;
@@ -339,7 +406,8 @@ pub fn judge_model(
             break verdicts;
         }
         let next = n.saturating_mul(2).min(opts.max_replications);
-        reps.extend(replicate(model, n, next));
+        let Some(more) = source.replicate(file, model, n, next) else { return Ok(None) };
+        reps.extend(more);
         n = next;
     };
     let metrics = evaluate::measure(&measured(thresholds), &reps)
@@ -361,7 +429,7 @@ pub fn judge_model(
         partial: reps.iter().find(|r| r.partial).map(|r| r.stop_reason.clone()),
     };
     s.status = scenario_status(&s);
-    Ok(s)
+    Ok(Some(s))
 }
 
 /// Replications `from..to` of a model, each summarised on its own, in replication order

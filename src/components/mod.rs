@@ -795,24 +795,31 @@ impl Component {
 pub const MAX_KEY_STATE: u64 = 10_000_000;
 
 /// Queueing statistics of one component over the measured period, in base units.
-#[derive(Clone, Debug, Default)]
+// Serializable exactly (non-finite floats too): plan parts carry it between machines.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KindStats {
     pub servers: u32,
+    #[serde(with = "crate::summary::facts::exact")]
     pub utilization: f64,
+    #[serde(with = "crate::summary::facts::exact")]
     pub queue_mean: f64,
     pub queue_max: u32,
+    #[serde(with = "crate::summary::facts::exact")]
     pub wait_s_mean: f64,
+    #[serde(with = "crate::summary::facts::exact")]
     pub service_s_mean: f64,
     pub granted: u64,
     /// Grants that had to wait: the probability of waiting is `waited / granted`.
     pub waited: u64,
     pub rejected: u64,
     /// Kind-specific figures, by name with its unit last.
+    #[serde(with = "crate::summary::facts::exact_map")]
     pub extra: BTreeMap<String, f64>,
     /// Usage billed by the byte or the request (see `prices`).
     pub usage: crate::prices::Usage,
     /// Time-average instances over the measured period, when that count changes (autoscaling,
     /// crashes): the summary's cost uses it instead of the configured count.
+    #[serde(with = "crate::summary::facts::exact_opt")]
     pub instances_mean: Option<f64>,
     /// Per node, for kinds made of several (instances, primary and replicas, shards); empty
     /// for a kind that is one node (the summary makes that node from the figures above).

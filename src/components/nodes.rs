@@ -6,13 +6,15 @@ use crate::engine::station::StationStats;
 use crate::units::Nanos;
 
 /// One node over the measured window.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NodeStats {
     pub name: String,
     /// Busy servers over servers, time-averaged over the time the node could serve.
+    #[serde(with = "crate::summary::facts::exact")]
     pub utilization: f64,
     /// Calls waiting at this node (for a thread, a connection or a core): their time
     /// average and the most at once, on the same basis.
+    #[serde(with = "crate::summary::facts::exact")]
     pub queue_mean: f64,
     pub queue_max: u32,
     /// Calls that got a server, and calls turned away because the node's queue was full.

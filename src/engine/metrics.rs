@@ -21,7 +21,7 @@ pub fn new_window_histogram() -> Histogram<u64> {
 }
 
 /// How requests ended.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Outcomes {
     pub arrived: u64,
     pub completed: u64,
@@ -74,7 +74,7 @@ impl Default for ClassMetrics {
 
 /// What every component sees regardless of kind: calls in, replies out and their latency.
 /// A component's counts over the measured window (taken when it closes).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WindowCounts {
     pub received: u64,
     pub ok: u64,
@@ -141,7 +141,7 @@ pub fn record(h: &mut Histogram<u64>, ns: Nanos) {
 }
 
 /// Limits that were reached during a run; each is a reported outcome, not a crash.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LimitsHit {
     /// Arrivals rejected because `max_in_flight` requests were already in the system.
     pub in_flight: u64,

@@ -34,6 +34,7 @@ mod limits;
 mod memory;
 mod mutation;
 mod orphans;
+mod plan;
 mod pooling;
 mod queueing;
 mod replicas;
