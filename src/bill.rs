@@ -24,7 +24,10 @@ pub struct Parts {
 
 impl Parts {
     pub fn total(&self) -> f64 {
-        self.compute_usd_per_month + self.storage_usd_per_month + self.transfer_usd_per_month + self.requests_usd_per_month
+        self.compute_usd_per_month
+            + self.storage_usd_per_month
+            + self.transfer_usd_per_month
+            + self.requests_usd_per_month
     }
 
     /// Usage alone: everything but compute.

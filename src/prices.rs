@@ -128,12 +128,23 @@ impl Prices {
     /// The compiled-in prices, parsed once.
     pub fn shipped() -> &'static Prices {
         static SHIPPED: std::sync::OnceLock<Prices> = std::sync::OnceLock::new();
-        SHIPPED.get_or_init(|| toml::from_str(SHIPPED_PRICES).expect("models/prices.toml is valid (checked by a unit test)"))
+        SHIPPED.get_or_init(|| {
+            toml::from_str(SHIPPED_PRICES).expect("models/prices.toml is valid (checked by a unit test)")
+        })
     }
 
     /// A schedule by its section name in models/prices.toml.
     pub fn schedule(&self, name: &str) -> Option<&Schedule> {
-        let names = ["internet_egress", "inter_region", "cdn_egress", "cdn_requests", "cdn_origin_fetch", "storage", "storage_get", "storage_put"];
+        let names = [
+            "internet_egress",
+            "inter_region",
+            "cdn_egress",
+            "cdn_requests",
+            "cdn_origin_fetch",
+            "storage",
+            "storage_get",
+            "storage_put",
+        ];
         names.iter().position(|n| *n == name).map(|i| self.schedules()[i])
     }
 

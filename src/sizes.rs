@@ -53,7 +53,11 @@ pub fn call_sizes(file: &ScenarioFile, names: &[&str], r: &mut Resolver) -> Call
             Some((c, "read")) => (c, Some(Op::Read)),
             Some((c, "write")) => (c, Some(Op::Write)),
             Some((_, other)) => {
-                r.problem(&path, format!("`{other}` is not an operation"), "write `COMPONENT`, `COMPONENT.read` or `COMPONENT.write`");
+                r.problem(
+                    &path,
+                    format!("`{other}` is not an operation"),
+                    "write `COMPONENT`, `COMPONENT.read` or `COMPONENT.write`",
+                );
                 continue;
             }
             None => (key.as_str(), None),

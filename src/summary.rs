@@ -476,7 +476,12 @@ fn instances_mean(c: &crate::model::ComponentModel, stats: &[KindStats]) -> f64 
 
 /// A component's monthly usage volumes, averaged over replications. The response bytes it
 /// sent as the entry are internet egress, unless its kind bills its own (a CDN's edges).
-fn monthly_volumes(i: usize, spec: &ComponentSpec, stats: &[KindStats], runs: &[RunData]) -> [f64; crate::prices::LINES] {
+fn monthly_volumes(
+    i: usize,
+    spec: &ComponentSpec,
+    stats: &[KindStats],
+    runs: &[RunData],
+) -> [f64; crate::prices::LINES] {
     let mut total = [0.0; crate::prices::LINES];
     for (r, s) in runs.iter().zip(stats) {
         let mut u = s.usage;

@@ -178,7 +178,14 @@ impl GatewayInput {
         if timeout == Some(0) {
             r.problem(&at("timeout"), "`timeout` must be greater than zero", "for example \"5s\"");
         }
-        let cost = r.cost(&base, &self.instance_type, self.instances.unwrap_or(1).max(1), self.usd_per_hour, &self.pricing, true);
+        let cost = r.cost(
+            &base,
+            &self.instance_type,
+            self.instances.unwrap_or(1).max(1),
+            self.usd_per_hour,
+            &self.pricing,
+            true,
+        );
         Some((GatewaySpec { backend: backend?, global, per_client, auth, timeout }, cost))
     }
 }

@@ -203,7 +203,14 @@ impl QueueInput {
             }
         }
         let plans = r.plans(&base, &self.calls);
-        let cost = r.cost(&base, &self.instance_type, self.instances.unwrap_or(1).max(1), self.usd_per_hour, &self.pricing, true);
+        let cost = r.cost(
+            &base,
+            &self.instance_type,
+            self.instances.unwrap_or(1).max(1),
+            self.usd_per_hour,
+            &self.pricing,
+            true,
+        );
         let spec = QueueSpec {
             ack_time: ack_time?,
             capacity,

@@ -13,9 +13,9 @@ pub mod membership;
 pub mod metrics;
 mod orphans;
 mod regional;
-mod transfer;
 pub mod station;
 mod timeline;
+mod transfer;
 pub mod windows;
 
 use crate::components::Component;

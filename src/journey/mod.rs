@@ -422,8 +422,19 @@ pub fn capacity_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
 const STAGE_KEYS: &[&str] = &["name", "description", "file", "extends", "remove", "thresholds", "capacity"];
 /// Sections a stage may add or override; arrays (links, faults) replace the previous stage's
 /// whole, so `faults = []` clears the faults a later stage should not inherit.
-pub const MERGEABLE: &[&str] =
-    &["components", "links", "requests", "keys", "users", "limits", "load", "scenario", "sizes", "call_sizes", "faults"];
+pub const MERGEABLE: &[&str] = &[
+    "components",
+    "links",
+    "requests",
+    "keys",
+    "users",
+    "limits",
+    "load",
+    "scenario",
+    "sizes",
+    "call_sizes",
+    "faults",
+];
 
 fn stages(cx: &mut Ctx, table: &DeTable) -> Option<Vec<Stage>> {
     let Some(DeValue::Array(items)) = table.get("stages").map(|v| v.get_ref()) else { return None };

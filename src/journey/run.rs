@@ -307,8 +307,7 @@ fn bill_index(j: &Journey) -> Option<usize> {
 
 /// Every stage at every ladder load, then each stage at the bill load when no ladder load is it.
 fn load_jobs(j: &Journey) -> Vec<(usize, f64)> {
-    let mut jobs: Vec<(usize, f64)> =
-        (0..j.stages.len()).flat_map(|s| j.rates.iter().map(move |r| (s, *r))).collect();
+    let mut jobs: Vec<(usize, f64)> = (0..j.stages.len()).flat_map(|s| j.rates.iter().map(move |r| (s, *r))).collect();
     if bill_index(j).is_none() {
         jobs.extend((0..j.stages.len()).map(|s| (s, bill_load(j).0)));
     }

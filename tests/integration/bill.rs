@@ -56,7 +56,8 @@ fn recipeshare_cdn_stage_bill_recomputed_from_its_components() {
     let s = stagesim::run(&m);
     let month = MONTH_S / s.measured_s;
 
-    let compute: f64 = m.components.iter().map(|c| f64::from(c.cost.instances) * c.cost.usd_per_hour_each * 730.0).sum();
+    let compute: f64 =
+        m.components.iter().map(|c| f64::from(c.cost.instances) * c.cost.usd_per_hour_each * 730.0).sum();
     let cdn_gb = x(&s, "cdn", "edge_egress_bytes") / GIB * month;
     let cdn_egress = tiered(cdn_gb, &CLOUDFRONT);
     let cdn_requests = x(&s, "cdn", "requests") / 1e4 * month * 0.01;
@@ -193,7 +194,8 @@ fn spot_and_reserved_prices_discount_compute() {
         close(s.components["app"].bill.compute_usd_per_month, m5 * (1.0 - off), p);
         close(s.cost.compute_on_demand_usd_per_month - s.cost.bill.compute_usd_per_month, m5 * off, p);
     }
-    let spot_db = two_regions("").replace("connections = 100\n", "connections = 100\ninstance_type = \"db.r5.large\"\npricing = \"spot\"\n");
+    let spot_db = two_regions("")
+        .replace("connections = 100\n", "connections = 100\ninstance_type = \"db.r5.large\"\npricing = \"spot\"\n");
     let err = stagesim::parse_scenario("p.toml", &spot_db).unwrap_err().to_string();
     assert!(err.contains("`spot` is for stateless instances") && err.contains("components.db.pricing"), "{err}");
     let typo = two_regions("").replace("instances = 2\n", "instances = 2\npricing = \"spott\"\n");
