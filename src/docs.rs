@@ -29,15 +29,24 @@ pub fn render(kind: Option<&str>) -> String {
     if kind.is_none() {
         out.push_str(HEADER);
         units(&mut out, defs);
-        let prices: toml::Table = toml::from_str(crate::prices::SHIPPED_PRICES).expect("prices parse");
+        let prices = crate::prices::Prices::shipped();
         let _ = writeln!(
             out,
-            "## Costs\n\nA kind's instances cost their hourly price times {} hours a month. Whatever the kind, \
-             the entry component's responses to users (by `[sizes]`) are billed as internet egress at \
-             models/prices.toml's `egress.internet_usd_per_gb` = {} unless a CDN serves them; each kind below \
-             says what else it costs.\n",
+            "## Costs\n\nA kind's instances cost their hourly price times {} hours a month, less the discount of \
+             their `pricing` option (models/prices.toml's `[instance_pricing]`: {}). Whatever the kind, the \
+             entry component's responses to users (by `[sizes]`) are billed as internet egress at \
+             `internet_egress` = {} unless a CDN serves them, and calls between regions at `inter_region` = {} \
+             on their `[call_sizes]`; each kind below says what else it costs. Every usage schedule is priced \
+             on the scenario's whole monthly volume (its tiers apply to the sum), and each component \
+             reports its pro-rated share.\n",
             crate::summary::HOURS_PER_MONTH,
-            prices["egress"]["internet_usd_per_gb"]
+            crate::prices::PRICING_OPTIONS
+                .iter()
+                .map(|o| format!("`{o}` {:.0}% off", 100.0 * prices.instance_pricing.discount(o).unwrap_or(0.0)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            prices.internet_egress.describe(),
+            prices.inter_region.describe(),
         );
         common_metrics(&mut out, &summary);
     }
@@ -141,14 +150,11 @@ fn cost(out: &mut String, def: &Value, docs: &KindDocs) {
         );
     }
     if !docs.usage_prices.is_empty() {
-        let prices: toml::Table = toml::from_str(crate::prices::SHIPPED_PRICES).expect("prices parse");
+        let prices = crate::prices::Prices::shipped();
         let shown: Vec<String> = docs
             .usage_prices
             .iter()
-            .map(|p| {
-                let (section, key) = p.split_once('.').expect("section.key");
-                format!("`{p}` = {}", prices[section][key])
-            })
+            .map(|p| format!("`{p}` = {}", prices.schedule(p).expect("a schedule of models/prices.toml").describe()))
             .collect();
         parts.push(format!("its usage at models/prices.toml's {}", shown.join(", ")));
     }

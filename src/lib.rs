@@ -5,6 +5,7 @@
 //! See ARCHITECTURE.md for the codemap and invariants.
 
 pub mod analysis;
+pub mod bill;
 pub mod budget;
 pub mod calls_model;
 pub mod catalog;

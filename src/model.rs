@@ -39,6 +39,28 @@ pub struct Model {
     pub user_link_ns: Vec<Nanos>,
     /// Response size in bytes per request class (`[sizes]`); empty when not given.
     pub sizes: Vec<u64>,
+    /// Request and response bytes of calls (`[call_sizes]`).
+    pub call_sizes: CallSizes,
+}
+
+/// Per component, per operation (`Op as usize`: default, read, write): the bytes a call
+/// sends and the bytes its reply carries.
+#[derive(Clone, Debug, Default)]
+pub struct CallSizes {
+    pub by_comp: Vec<[(u64, u64); 3]>,
+}
+
+impl CallSizes {
+    /// Whether any call carries bytes.
+    pub fn any(&self) -> bool {
+        self.by_comp.iter().flatten().any(|(a, b)| *a > 0 || *b > 0)
+    }
+
+    /// (request, response) bytes of a call to `comp`'s `op`.
+    #[inline]
+    pub fn of(&self, comp: usize, op: crate::engine::calls::Op) -> (u64, u64) {
+        self.by_comp.get(comp).map_or((0, 0), |c| c[op as usize])
+    }
 }
 
 /// The region of every component, as an index into `regions::RegionTable`; `None` for a kind
@@ -109,7 +131,10 @@ pub struct ComponentModel {
 pub struct Cost {
     pub instance_type: Option<String>,
     pub instances: u32,
+    /// After the pricing option's discount (`pricing`).
     pub usd_per_hour_each: f64,
+    /// The on-demand price, before the discount: what the pricing option saves is the difference.
+    pub usd_per_hour_on_demand_each: f64,
 }
 
 impl Cost {

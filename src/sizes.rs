@@ -9,8 +9,9 @@
 //! A class not listed has size 0 (its bytes are negligible). Sizes drive the egress the entry
 //! sends to users, what a CDN edge serves and fetches, and object storage transfer times.
 
+use crate::engine::calls::Op;
 use crate::input::ScenarioFile;
-use crate::model::Class;
+use crate::model::{CallSizes, Class};
 use crate::units::parse_size;
 use crate::validate::Resolver;
 
@@ -34,6 +35,53 @@ pub fn class_sizes(file: &ScenarioFile, classes: &[Class], r: &mut Resolver) -> 
         match parse_size(text) {
             Ok(bytes) => out[i] = bytes,
             Err(e) => r.problem(&path, e, "write a size with a unit, such as \"200KiB\" or \"1.5MB\""),
+        }
+    }
+    out
+}
+
+/// `[call_sizes]`: (request, response) bytes per component and operation. A key names a
+/// component (every operation) or `component.read` / `component.write` (that one, winning).
+pub fn call_sizes(file: &ScenarioFile, names: &[&str], r: &mut Resolver) -> CallSizes {
+    let mut out = CallSizes { by_comp: vec![[(0, 0); 3]; names.len()] };
+    // Whole components first, so an operation's own entry wins whatever the key order.
+    let mut keys: Vec<(&String, _)> = file.call_sizes.iter().collect();
+    keys.sort_by_key(|(k, _)| k.contains('.'));
+    for (key, input) in keys {
+        let path = ["call_sizes", key.as_str()];
+        let (comp, op) = match key.split_once('.') {
+            Some((c, "read")) => (c, Some(Op::Read)),
+            Some((c, "write")) => (c, Some(Op::Write)),
+            Some((_, other)) => {
+                r.problem(
+                    &path,
+                    format!("`{other}` is not an operation"),
+                    "write `COMPONENT`, `COMPONENT.read` or `COMPONENT.write`",
+                );
+                continue;
+            }
+            None => (key.as_str(), None),
+        };
+        let Some(i) = names.iter().position(|n| *n == comp) else {
+            let help = match crate::diag::did_you_mean(comp, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("components: {}", names.join(", ")),
+            };
+            r.problem(&path, format!("`{comp}` is not a component"), help);
+            continue;
+        };
+        let mut size = |k: &str, text: &Option<String>| match text.as_deref().map(parse_size) {
+            None => 0,
+            Some(Ok(b)) => b,
+            Some(Err(e)) => {
+                r.problem(&[path[0], path[1], k], e, "write a size with a unit, such as \"2KiB\"");
+                0
+            }
+        };
+        let pair = (size("request", &input.request), size("response", &input.response));
+        match op {
+            Some(op) => out.by_comp[i][op as usize] = pair,
+            None => out.by_comp[i] = [pair; 3],
         }
     }
     out

@@ -5,6 +5,10 @@
 //! fields keeps it. Version 2: `utilization` is the busiest node's (`busiest_node`, `nodes`),
 //! the all-server average is `utilization_mean`, queue figures are per node, and rates and
 //! utilizations cover the measured window only (warm-up end to the duration).
+//! Version 3: costs are the whole bill (`bill.rs`): usage at tiered list prices on the
+//! scenario's pooled monthly volume (a component's usage is its pro-rated share), inter-region
+//! transfer included, instances at their pricing option; `cost` and every component carry the
+//! breakdown `compute/storage/transfer/requests_usd_per_month`.
 
 pub mod facts;
 mod nodes;
@@ -23,8 +27,8 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-pub const SCHEMA_VERSION: u32 = 2;
-pub const HOURS_PER_MONTH: f64 = 730.0;
+pub const SCHEMA_VERSION: u32 = 3;
+pub use crate::prices::HOURS_PER_MONTH;
 
 #[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Summary {
@@ -159,12 +163,19 @@ pub struct ComponentSummary {
     pub errors: u64,
     pub rejected: u64,
     pub latency_s: Latency,
-    /// Instances plus usage (`usage_usd_per_month`).
+    /// Instances plus usage (`usage_usd_per_month`): this component's share of the whole bill.
     pub cost_usd_per_month: f64,
     /// Bytes of responses this component sent to users as the entry (by `[sizes]`).
     pub egress_bytes: u64,
-    /// Bytes and requests billed by use (egress, CDN, object storage), extrapolated to a month.
+    /// Bytes this component sent to or received from another region over the measured
+    /// windows, summed over replications (calls' `[call_sizes]`, replication streams).
+    pub inter_region_bytes: u64,
+    /// Bytes and requests billed by use (egress, CDN, object storage, inter-region),
+    /// extrapolated to a month: its pro-rated share of each tiered schedule's bill.
     pub usage_usd_per_month: f64,
+    /// `cost_usd_per_month` by part.
+    #[serde(flatten)]
+    pub bill: crate::bill::Parts,
     /// One entry per node (primary, replica, shard, instance slot, server pool).
     pub nodes: Vec<NodeSummary>,
     #[serde(flatten)]
@@ -177,7 +188,19 @@ pub struct CostSummary {
     pub usd_per_hour: f64,
     /// The part of `usd_per_month` billed by use.
     pub usage_usd_per_month: f64,
+    /// The whole bill: compute plus usage, per month of 730 hours.
     pub usd_per_month: f64,
+    /// `usd_per_month` by part; the components' parts sum to these.
+    #[serde(flatten)]
+    pub bill: crate::bill::Parts,
+    /// Compute at on-demand prices: what the instances' pricing options save is this minus
+    /// `compute_usd_per_month`.
+    pub compute_on_demand_usd_per_month: f64,
+    /// Bytes that crossed regions over the measured windows, summed over replications.
+    pub inter_region_bytes: u64,
+    /// What the bill leaves out or assumes (e.g. calls without sizes in a multi-region design).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Infinite when nothing completed.
     pub usd_per_million_requests: f64,
 }
@@ -312,10 +335,10 @@ impl Summary {
             })
             .collect();
         let throughput = if measured_s > 0.0 { total.completed as f64 / measured_s } else { 0.0 };
-        let components = components(model, runs, measured_s);
-        let usage_usd_per_month: f64 = components.values().map(|c| c.usage_usd_per_month).sum();
-        // Per component cost already counts time-average instances and usage.
-        let usd_per_hour: f64 = components.values().map(|c| c.cost_usd_per_month).sum::<f64>() / HOURS_PER_MONTH;
+        let (components, on_demand_usd_per_hour) = components(model, runs, measured_s);
+        let bill = crate::bill::Parts::sum(components.values().map(|c| &c.bill));
+        let usd_per_hour = bill.total() / HOURS_PER_MONTH;
+        let inter_region_bytes = components.values().map(|c| c.inter_region_bytes).sum();
         let mut s = Summary {
             schema_version: SCHEMA_VERSION,
             stagesim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -343,8 +366,12 @@ impl Summary {
             components,
             cost: CostSummary {
                 usd_per_hour,
-                usage_usd_per_month,
-                usd_per_month: usd_per_hour * HOURS_PER_MONTH,
+                usage_usd_per_month: bill.usage(),
+                usd_per_month: bill.total(),
+                bill,
+                compute_on_demand_usd_per_month: on_demand_usd_per_hour * HOURS_PER_MONTH,
+                inter_region_bytes,
+                notes: cost_notes(model),
                 usd_per_million_requests: if throughput > 0.0 {
                     usd_per_hour / (throughput * 3600.0) * 1e6
                 } else {
@@ -375,11 +402,19 @@ fn stop_reason(s: StopReason) -> &'static str {
     }
 }
 
-fn components(model: &Model, runs: &[RunFacts], measured_s: f64) -> BTreeMap<String, ComponentSummary> {
+/// Every component's summary, and the on-demand price of all instances per hour.
+fn components(model: &Model, runs: &[RunFacts], measured_s: f64) -> (BTreeMap<String, ComponentSummary>, f64) {
     let reps = runs.len() as f64;
+    let prices = Prices::shipped();
+    let stats: Vec<Vec<KindStats>> =
+        (0..model.components.len()).map(|i| runs.iter().map(|r| r.stats[i].clone()).collect()).collect();
+    let volumes: Vec<[f64; crate::prices::LINES]> =
+        model.components.iter().enumerate().map(|(i, c)| monthly_volumes(i, &c.spec, &stats[i], runs)).collect();
+    let shares = crate::bill::usage_shares(prices, &volumes);
+    let mut on_demand = 0.0;
     let mut out = BTreeMap::new();
     for (i, c) in model.components.iter().enumerate() {
-        let stats: Vec<KindStats> = runs.iter().map(|r| r.stats[i].clone()).collect();
+        let stats = &stats[i];
         let avg = |f: &dyn Fn(&crate::components::KindStats) -> f64| stats.iter().map(f).sum::<f64>() / reps;
         let mut h = crate::engine::metrics::new_histogram();
         let mut per_rep = Vec::new();
@@ -389,15 +424,9 @@ fn components(model: &Model, runs: &[RunFacts], measured_s: f64) -> BTreeMap<Str
         }
         let ok: u64 = runs.iter().map(|r| r.window_counts[i].ok).sum();
         let egress: u64 = runs.iter().map(|r| r.window_counts[i].egress_bytes).sum();
-        let usage_usd = usage_usd_per_month(i, &c.spec, &stats, runs);
-        // Instances that come and go (autoscaling, crashes) cost by their time-average count.
-        // (A replication that reports no mean kept its configured count throughout.)
-        let usd_per_hour = if stats.iter().any(|s| s.instances_mean.is_some()) {
-            let configured = f64::from(c.cost.instances);
-            c.cost.usd_per_hour_each * avg(&|s| s.instances_mean.unwrap_or(configured))
-        } else {
-            c.cost.usd_per_hour()
-        };
+        let instances = instances_mean(c, stats);
+        on_demand += c.cost.usd_per_hour_on_demand_each * instances;
+        let bill = crate::bill::parts(prices, c.cost.usd_per_hour_each * instances * HOURS_PER_MONTH, &shares[i]);
         // Replications may differ in which kind-specific figures they report (a pool that
         // changed size in one of them): each figure is averaged over those that have it.
         let mut extra = BTreeMap::new();
@@ -408,7 +437,7 @@ fn components(model: &Model, runs: &[RunFacts], measured_s: f64) -> BTreeMap<Str
             }
         }
         let kind = c.spec.kind_name();
-        let nodes = nodes::merge(kind, &stats, measured_s);
+        let nodes = nodes::merge(kind, stats, measured_s);
         let busiest = nodes::busiest(&nodes);
         let (granted, waited) = stats.iter().fold((0, 0), |(g, w), s| (g + s.granted, w + s.waited));
         out.insert(
@@ -429,30 +458,63 @@ fn components(model: &Model, runs: &[RunFacts], measured_s: f64) -> BTreeMap<Str
                 errors: runs.iter().map(|r| r.comps[i].errors).sum(),
                 rejected: stats.iter().map(|s| s.rejected).sum(),
                 latency_s: latency(&h, if runs.len() > 1 { &per_rep } else { &[] }),
-                cost_usd_per_month: usd_per_hour * HOURS_PER_MONTH + usage_usd,
+                cost_usd_per_month: bill.total(),
                 egress_bytes: egress,
-                usage_usd_per_month: usage_usd,
+                inter_region_bytes: stats.iter().map(|s| s.usage.inter_region_bytes).sum::<u64>()
+                    + runs.iter().map(|r| r.window_counts[i].inter_region_bytes).sum::<u64>(),
+                usage_usd_per_month: bill.usage(),
+                bill,
                 nodes,
                 extra,
             },
         );
     }
-    out
+    (out, on_demand)
 }
 
-/// A component's usage cost per month, averaged over replications. The response bytes it sent
-/// as the entry are internet egress, unless its kind bills its own (a CDN's edges).
-fn usage_usd_per_month(i: usize, spec: &ComponentSpec, stats: &[KindStats], runs: &[RunFacts]) -> f64 {
-    let prices = Prices::shipped();
-    let mut total = 0.0;
+/// Instances that come and go (autoscaling, crashes) cost by their time-average count (a
+/// replication that reports no mean kept its configured count throughout).
+fn instances_mean(c: &crate::model::ComponentModel, stats: &[KindStats]) -> f64 {
+    let configured = f64::from(c.cost.instances);
+    if stats.iter().any(|s| s.instances_mean.is_some()) {
+        stats.iter().map(|s| s.instances_mean.unwrap_or(configured)).sum::<f64>() / stats.len() as f64
+    } else {
+        configured
+    }
+}
+
+/// A component's monthly usage volumes, averaged over replications. The response bytes it
+/// sent as the entry are internet egress, unless its kind bills its own (a CDN's edges).
+fn monthly_volumes(
+    i: usize,
+    spec: &ComponentSpec,
+    stats: &[KindStats],
+    runs: &[RunFacts],
+) -> [f64; crate::prices::LINES] {
+    let mut total = [0.0; crate::prices::LINES];
     for (r, s) in runs.iter().zip(stats) {
         let mut u = s.usage;
         if !spec.bills_own_egress() {
             u.internet_egress_bytes += r.window_counts[i].egress_bytes;
         }
-        total += u.usd_per_month(&prices, ns_to_secs(r.measured_to - r.measured_from));
+        u.inter_region_bytes += r.window_counts[i].inter_region_bytes;
+        for (t, v) in total.iter_mut().zip(u.monthly(ns_to_secs(r.measured_to - r.measured_from))) {
+            *t += v / runs.len() as f64;
+        }
     }
-    total / runs.len() as f64
+    total
+}
+
+/// What the bill leaves out: calls without sizes in a design spread over several regions.
+fn cost_notes(model: &Model) -> Vec<String> {
+    let regions: std::collections::BTreeSet<u8> = model.placement.comp_region.iter().flatten().copied().collect();
+    if regions.len() > 1 && !model.call_sizes.any() {
+        vec!["calls carry no request or response sizes ([call_sizes]): inter-region transfer counts only \
+              replication streams, and calls between regions are billed 0 bytes"
+            .to_string()]
+    } else {
+        Vec::new()
+    }
 }
 
 /// Outcomes and latency per user region, summed over replications.

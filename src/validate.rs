@@ -111,8 +111,18 @@ impl Resolver<'_> {
         None
     }
 
-    /// Cost from an instance type (if any) and an optional price override.
-    pub fn cost(&mut self, base: &[&str], instance_type: &Option<String>, instances: u32, usd: Option<f64>) -> Cost {
+    /// Cost from an instance type (if any), an optional price override and a pricing option
+    /// (`pricing`, a discount from models/prices.toml; `spot` only where `spot_ok`: stateless
+    /// instances).
+    pub fn cost(
+        &mut self,
+        base: &[&str],
+        instance_type: &Option<String>,
+        instances: u32,
+        usd: Option<f64>,
+        pricing: &Option<String>,
+        spot_ok: bool,
+    ) -> Cost {
         let mut price = 0.0;
         if let Some(t) = instance_type {
             let path = [base, &["instance_type"]].concat();
@@ -127,7 +137,31 @@ impl Resolver<'_> {
             }
             price = u;
         }
-        Cost { instance_type: instance_type.clone(), instances, usd_per_hour_each: price }
+        let option = pricing.as_deref().unwrap_or("on_demand");
+        let path = [base, &["pricing"]].concat();
+        let discount = match crate::prices::Prices::shipped().instance_pricing.discount(option) {
+            Some(_) if option == "spot" && !spot_ok => {
+                let help = "managed databases and caches sell no spot capacity: use `reserved_1y` or `on_demand`";
+                self.problem(&path, "`spot` is for stateless instances", help);
+                0.0
+            }
+            Some(d) => d,
+            None => {
+                let list = crate::prices::PRICING_OPTIONS.join(", ");
+                let help = match did_you_mean(option, crate::prices::PRICING_OPTIONS.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`? Options: {list}"),
+                    None => format!("one of {list} (discounts in models/prices.toml, [instance_pricing])"),
+                };
+                self.problem(&path, format!("unknown pricing `{option}`"), help);
+                0.0
+            }
+        };
+        Cost {
+            instance_type: instance_type.clone(),
+            instances,
+            usd_per_hour_each: price * (1.0 - discount),
+            usd_per_hour_on_demand_each: price,
+        }
     }
 
     /// Resolves a `calls` key into one plan per request class.
@@ -280,6 +314,8 @@ pub fn build_model(
     let keys = keys(file, &mut r);
     let users = users(file, &mut r);
     let sizes = crate::sizes::class_sizes(file, &classes, &mut r);
+    let names: Vec<&str> = comps.iter().map(|(n, _)| n.as_str()).collect();
+    let call_sizes = crate::sizes::call_sizes(file, &names, &mut r);
     let placement = placement(file, &components, comp_regions, &users, &mut r);
     placement.fill_latency(&mut latency, &explicit);
     if components.len() == comps.len() {
@@ -325,6 +361,7 @@ pub fn build_model(
             placement,
             user_link_ns,
             sizes,
+            call_sizes,
             faults,
         },
         _ => return Err(r.problems),

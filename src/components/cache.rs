@@ -166,6 +166,9 @@ pub struct CacheInput {
     pub instance_type: Option<String>,
     /// Hourly price of one instance in USD, instead of the instance type's.
     pub usd_per_hour: Option<f64>,
+    /// How the instances are bought: `on_demand` (default), `spot`, `reserved_1y` or
+    /// `savings_plan_1y`, each at its discount from models/prices.toml ([instance_pricing]) (no `spot`: managed databases and caches sell none).
+    pub pricing: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -210,7 +213,7 @@ impl CacheInput {
         let servers = r.count(&at("servers"), self.servers, DEFAULT_SERVERS);
         let hit_time = r.dist(&at("hit_time"), self.hit_time.as_deref().unwrap_or(DEFAULT_HIT_TIME));
         let queue = self.queue.unwrap_or(r.limits.max_queue);
-        let cost = r.cost(&base, &self.instance_type, 1, self.usd_per_hour);
+        let cost = r.cost(&base, &self.instance_type, 1, self.usd_per_hour, &self.pricing, false);
         let spec = CacheSpec {
             backend: backend?,
             mode: mode?,

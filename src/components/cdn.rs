@@ -29,7 +29,7 @@ use serde::Deserialize;
 /// What `stagesim docs` says this kind costs beyond its instances and reports in its summary
 /// object; a test fails when a run reports a field missing here.
 pub const DOCS: super::KindDocs = super::KindDocs {
-    usage_prices: &["cdn.usd_per_gb", "cdn.usd_per_10k_requests", "cdn.origin_fetch_usd_per_gb"],
+    usage_prices: &["cdn_egress", "cdn_requests", "cdn_origin_fetch"],
     metrics: &[&[
         ("edges", "edge locations"),
         ("requests", "requests the edges answered"),

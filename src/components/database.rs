@@ -113,6 +113,9 @@ pub struct DatabaseInput {
     pub replica_of: Option<String>,
     /// Hourly price of one instance in USD, instead of the instance type's.
     pub usd_per_hour: Option<f64>,
+    /// How the instances are bought: `on_demand` (default), `spot`, `reserved_1y` or
+    /// `savings_plan_1y`, each at its discount from models/prices.toml ([instance_pricing]) (no `spot`: managed databases and caches sell none).
+    pub pricing: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -179,7 +182,7 @@ impl DatabaseInput {
             None => (self.replicas(&base, r), None),
         };
         let servers = 1 + replicas.as_ref().map_or(0, |x| x.count);
-        let cost = r.cost(&base, &self.instance_type, servers, self.usd_per_hour);
+        let cost = r.cost(&base, &self.instance_type, servers, self.usd_per_hour, &self.pricing, false);
         let s = server?;
         let spec = DatabaseSpec {
             connections: s.connections,

@@ -71,6 +71,9 @@ pub struct GatewayInput {
     pub instances: Option<u32>,
     /// Hourly price of one instance in USD, instead of the instance type's.
     pub usd_per_hour: Option<f64>,
+    /// How the instances are bought: `on_demand` (default), `spot`, `reserved_1y` or
+    /// `savings_plan_1y`, each at its discount from models/prices.toml ([instance_pricing]).
+    pub pricing: Option<String>,
 }
 
 pub const MAX_CLIENT_BUCKETS: u64 = 1 << 20;
@@ -175,7 +178,14 @@ impl GatewayInput {
         if timeout == Some(0) {
             r.problem(&at("timeout"), "`timeout` must be greater than zero", "for example \"5s\"");
         }
-        let cost = r.cost(&base, &self.instance_type, self.instances.unwrap_or(1).max(1), self.usd_per_hour);
+        let cost = r.cost(
+            &base,
+            &self.instance_type,
+            self.instances.unwrap_or(1).max(1),
+            self.usd_per_hour,
+            &self.pricing,
+            true,
+        );
         Some((GatewaySpec { backend: backend?, global, per_client, auth, timeout }, cost))
     }
 }

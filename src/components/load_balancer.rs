@@ -69,6 +69,9 @@ pub struct LoadBalancerInput {
     pub instance_type: Option<String>,
     /// Hourly price of one instance in USD, instead of the instance type's.
     pub usd_per_hour: Option<f64>,
+    /// How the instances are bought: `on_demand` (default), `spot`, `reserved_1y` or
+    /// `savings_plan_1y`, each at its discount from models/prices.toml ([instance_pricing]).
+    pub pricing: Option<String>,
     /// `{ interval = "5s", failures = 3 }`: how soon a dead instance leaves the rotation;
     /// without it, at once.
     pub health_check: Option<HealthCheckInput>,
@@ -134,7 +137,7 @@ impl LoadBalancerInput {
             let failures = r.count(&at("failures"), h.failures, 3);
             Some(HealthCheckSpec { interval, failures })
         });
-        let cost = r.cost(&base, &self.instance_type, 1, self.usd_per_hour);
+        let cost = r.cost(&base, &self.instance_type, 1, self.usd_per_hour, &self.pricing, true);
         Some((LoadBalancerSpec { policy: self.policy, backend: backend?, weights, station, health }, cost))
     }
 }

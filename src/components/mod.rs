@@ -326,6 +326,23 @@ impl ComponentSpec {
 
     /// Whether this kind accounts for the bytes it sends users itself (else they are billed as
     /// internet egress of the entry).
+    /// Whether calls to or from this kind move bytes between the provider's regions (a CDN
+    /// edge's fetches are billed by the CDN; a geo-DNS only answers where to go).
+    pub fn moves_call_bytes(&self) -> bool {
+        match self {
+            ComponentSpec::LoadBalancer(_)
+            | ComponentSpec::Service(_)
+            | ComponentSpec::Database(_)
+            | ComponentSpec::Queue(_)
+            | ComponentSpec::ObjectStorage(_)
+            | ComponentSpec::Gateway(_)
+            | ComponentSpec::Cache(_)
+            | ComponentSpec::Shards(_)
+            | ComponentSpec::Pooler(_) => true,
+            ComponentSpec::Cdn(_) | ComponentSpec::GeoDns(_) => false,
+        }
+    }
+
     pub fn bills_own_egress(&self) -> bool {
         match self {
             ComponentSpec::LoadBalancer(_)

@@ -19,11 +19,7 @@ use serde::Deserialize;
 /// What `stagesim docs` says this kind costs beyond its instances and reports in its summary
 /// object; a test fails when a run reports a field missing here.
 pub const DOCS: super::KindDocs = super::KindDocs {
-    usage_prices: &[
-        "object_storage.usd_per_gb_month",
-        "object_storage.get_usd_per_1000",
-        "object_storage.put_usd_per_1000",
-    ],
+    usage_prices: &["storage", "storage_get", "storage_put"],
     metrics: &[&[
         ("gets", "GET requests"),
         ("puts", "PUT requests"),

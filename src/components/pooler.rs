@@ -50,6 +50,9 @@ pub struct PoolerInput {
     pub instance_type: Option<String>,
     /// Hourly price of one instance in USD, instead of the instance type's.
     pub usd_per_hour: Option<f64>,
+    /// How the instances are bought: `on_demand` (default), `spot`, `reserved_1y` or
+    /// `savings_plan_1y`, each at its discount from models/prices.toml ([instance_pricing]).
+    pub pricing: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -76,7 +79,7 @@ impl PoolerInput {
                 "a pooler has more client connections than server connections; raise it or lower `server_connections`",
             );
         }
-        let cost = r.cost(&base, &self.instance_type, 1, self.usd_per_hour);
+        let cost = r.cost(&base, &self.instance_type, 1, self.usd_per_hour, &self.pricing, true);
         Some((PoolerSpec { backend: backend?, server_connections, max_clients }, cost))
     }
 }

@@ -95,6 +95,9 @@ pub struct QueueInput {
     pub instances: Option<u32>,
     /// Hourly price of one instance in USD, instead of the instance type's.
     pub usd_per_hour: Option<f64>,
+    /// How the instances are bought: `on_demand` (default), `spot`, `reserved_1y` or
+    /// `savings_plan_1y`, each at its discount from models/prices.toml ([instance_pricing]).
+    pub pricing: Option<String>,
 }
 
 /// `capacity = 10000` or `capacity = "unbounded"`.
@@ -200,7 +203,14 @@ impl QueueInput {
             }
         }
         let plans = r.plans(&base, &self.calls);
-        let cost = r.cost(&base, &self.instance_type, self.instances.unwrap_or(1).max(1), self.usd_per_hour);
+        let cost = r.cost(
+            &base,
+            &self.instance_type,
+            self.instances.unwrap_or(1).max(1),
+            self.usd_per_hour,
+            &self.pricing,
+            true,
+        );
         let spec = QueueSpec {
             ack_time: ack_time?,
             capacity,

@@ -149,6 +149,8 @@ pub struct RemoteReplica {
     floor_s: f64,
     /// Lag (p50, p99) of the measured period, copied from the slot when the run ends.
     lag_s: (f64, f64),
+    /// Bytes of the replication stream over the measured period, copied from the slot.
+    shipped_bytes: u64,
 }
 
 impl RemoteReplica {
@@ -168,6 +170,7 @@ impl RemoteReplica {
             tracks_users: model.draws_users,
             floor_s: model.latency.get(spec.primary, id) as f64 / 1e9,
             lag_s: (0.0, 0.0),
+            shipped_bytes: 0,
         }
     }
 
@@ -260,6 +263,7 @@ impl RemoteReplica {
     /// The run ended: keep what the slot measured (components outlive `Ctx`).
     pub fn collect(&mut self, log: &RemoteLog) {
         self.lag_s = log.slot(self.slot).lag_s();
+        self.shipped_bytes = log.slot(self.slot).shipped_bytes;
     }
 
     pub fn stats(&self, s: &mut KindStats) {
@@ -270,6 +274,8 @@ impl RemoteReplica {
             s.service_s_mean *= local / answered;
         }
         let reads = self.replica_reads + self.forwarded_reads;
+        // The replication stream crosses regions: the replica's share of the transfer bill.
+        s.usage.inter_region_bytes += self.shipped_bytes;
         let mut put = |k: &str, v: f64| {
             s.extra.insert(k.into(), v);
         };

@@ -62,6 +62,10 @@ pub struct Slot {
     held_keys: Vec<u32>,
     held_users: Vec<u32>,
     lag_hist: Histogram<u64>,
+    /// Bytes the stream carries per write (the primary's `[call_sizes]` write request), and
+    /// what it carried over the measured period: inter-region transfer on the bill.
+    write_bytes: u64,
+    pub shipped_bytes: u64,
 }
 
 /// The slots of every remote replica of the scenario.
@@ -82,7 +86,9 @@ impl RemoteLog {
             let users = if model.draws_users { model.users.count } else { 0 };
             let rng = stream(seed, &format!("replication:{}", c.name));
             let floor = model.latency.get(primary, replica);
-            slots.push(Slot::new(primary, replica, floor, lag, remote.lag_growth, rng, model.keys.count(), users));
+            let mut slot = Slot::new(primary, replica, floor, lag, remote.lag_growth, rng, model.keys.count(), users);
+            slot.write_bytes = model.call_sizes.of(primary as usize, crate::engine::calls::Op::Write).0;
+            slots.push(slot);
         }
         (!slots.is_empty()).then(|| Box::new(RemoteLog { slots }))
     }
@@ -196,6 +202,8 @@ impl Slot {
             held_keys: Vec::new(),
             held_users: Vec::new(),
             lag_hist: new_histogram(),
+            write_bytes: 0,
+            shipped_bytes: 0,
         }
     }
 
@@ -212,6 +220,8 @@ impl Slot {
     }
 
     fn commit(&mut self, key: u64, user: u32, now: Nanos) {
+        // A write held by a partition still crosses when the stream resumes.
+        self.shipped_bytes += self.write_bytes;
         let k = (key % self.keys) as usize;
         let u = self.user_index(user);
         if let Some(u) = u {
@@ -272,6 +282,7 @@ impl Slot {
 
     pub fn reset_stats(&mut self) {
         self.lag_hist.reset();
+        self.shipped_bytes = 0;
     }
 
     /// Commit to visible on the replica: (p50, p99) in seconds.

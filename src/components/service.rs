@@ -80,6 +80,9 @@ pub struct ServiceInput {
     pub pool: Option<PoolInput>,
     /// Hourly price of one instance in USD, instead of the instance type's.
     pub usd_per_hour: Option<f64>,
+    /// How the instances are bought: `on_demand` (default), `spot`, `reserved_1y` or
+    /// `savings_plan_1y`, each at its discount from models/prices.toml ([instance_pricing]).
+    pub pricing: Option<String>,
     /// Times a failed downstream call is sent again (default 0), after a
     /// jittered exponential `backoff` (default "50ms") capped at `backoff_max` (default "1s").
     pub retries: Option<u32>,
@@ -175,7 +178,7 @@ impl ServiceInput {
             }
         }
         let pool = self.pool.as_ref().and_then(|p| p.validate(&base, &plans, r));
-        let cost = r.cost(&base, &self.instance_type, instances, self.usd_per_hour);
+        let cost = r.cost(&base, &self.instance_type, instances, self.usd_per_hour, &self.pricing, true);
         let keys = ResilienceKeys {
             retries: self.retries,
             backoff: &self.backoff,

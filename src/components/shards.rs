@@ -83,6 +83,9 @@ pub struct ShardsInput {
     pub write_time: Option<String>,
     /// Hourly price of one instance in USD, instead of the instance type's.
     pub usd_per_hour: Option<f64>,
+    /// How the instances are bought: `on_demand` (default), `spot`, `reserved_1y` or
+    /// `savings_plan_1y`, each at its discount from models/prices.toml ([instance_pricing]) (no `spot`: managed databases and caches sell none).
+    pub pricing: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -137,7 +140,7 @@ impl ShardsInput {
             write_time: self.write_time.as_deref(),
         }
         .validate(&base, r);
-        let cost = r.cost(&base, &self.instance_type, shards, self.usd_per_hour);
+        let cost = r.cost(&base, &self.instance_type, shards, self.usd_per_hour, &self.pricing, false);
         (shards <= MAX_SHARDS).then_some(())?;
         Some((ShardsSpec { shards, strategy, virtual_nodes, server: server? }, cost))
     }

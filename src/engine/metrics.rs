@@ -80,6 +80,7 @@ pub struct WindowCounts {
     pub ok: u64,
     pub errors: u64,
     pub egress_bytes: u64,
+    pub inter_region_bytes: u64,
 }
 
 pub struct CompMetrics {
@@ -91,11 +92,19 @@ pub struct CompMetrics {
     counts: LatencyCounts<0>,
     /// Response bytes this component sent to users (as the entry), by the scenario's `[sizes]`.
     pub egress_bytes: u64,
+    /// Bytes this component sent to another region (`[call_sizes]`, see `engine::transfer`).
+    pub inter_region_bytes: u64,
 }
 
 impl CompMetrics {
     pub fn window_counts(&self) -> WindowCounts {
-        WindowCounts { received: self.received, ok: self.ok, errors: self.errors, egress_bytes: self.egress_bytes }
+        WindowCounts {
+            received: self.received,
+            ok: self.ok,
+            errors: self.errors,
+            egress_bytes: self.egress_bytes,
+            inter_region_bytes: self.inter_region_bytes,
+        }
     }
 
     pub fn new() -> Self {
@@ -106,6 +115,7 @@ impl CompMetrics {
             latency: new_histogram(),
             counts: LatencyCounts::new(),
             egress_bytes: 0,
+            inter_region_bytes: 0,
         }
     }
 
@@ -114,6 +124,7 @@ impl CompMetrics {
         self.ok = 0;
         self.errors = 0;
         self.egress_bytes = 0;
+        self.inter_region_bytes = 0;
         self.latency.reset();
         self.counts.reset();
     }

@@ -15,6 +15,7 @@ mod orphans;
 mod regional;
 pub mod station;
 mod timeline;
+mod transfer;
 pub mod windows;
 
 use crate::components::Component;
@@ -85,6 +86,8 @@ pub struct Ctx {
     fault_rng: crate::rng::SimRng,
     /// Replication to databases in other regions (`replica_of`); `None` when there are none.
     pub remote_repl: Option<Box<crate::components::remote_replication::RemoteLog>>,
+    /// Calls' bytes between regions (`[call_sizes]`); `None` when none cross.
+    transfer: Option<Box<transfer::Transfer>>,
     /// When arrivals stop: periodic timers (health checks, autoscaling) stop there too, so
     /// that a run can drain.
     pub arrivals_end: Nanos,
@@ -204,6 +207,9 @@ impl Ctx {
     ) -> Option<CallId> {
         let p = *self.calls.get(parent);
         let id = self.new_call(p.req, parent, target, op, instance)?;
+        if let Some(t) = &self.transfer {
+            self.comp_metrics[p.comp as usize].inter_region_bytes += t.request(p.comp, target, op);
+        }
         if after > 0 {
             self.calls.get_mut(id).arrived_at = self.now.saturating_add(after);
         }
@@ -267,11 +273,14 @@ impl Ctx {
         let call = self.calls.get_mut(id);
         call.outcome = outcome;
         call.replied = true;
-        let (comp, parent, arrived) = (call.comp, call.parent, call.arrived_at);
+        let (comp, parent, arrived, op) = (call.comp, call.parent, call.arrived_at, call.op);
         let m = &mut self.comp_metrics[comp as usize];
         if outcome == Outcome::Ok {
             m.ok += 1;
             m.record(now - arrived);
+            if let (Some(t), false) = (&self.transfer, parent == NO_PARENT) {
+                m.inter_region_bytes += t.response(self.calls.get(parent).comp, comp, op);
+            }
         } else {
             m.errors += 1;
         }
@@ -432,6 +441,7 @@ impl<'m> Simulation<'m> {
                 fault_rng: crate::rng::stream(seed, "faults"),
                 arrivals_end: model.duration,
                 remote_repl: crate::components::remote_replication::RemoteLog::build(model, seed),
+                transfer: transfer::Transfer::build(model),
             },
             comps,
             source: Source::new(model, seed),

@@ -44,11 +44,29 @@ pub struct ScenarioFile {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, crate::schema::Size>")]
     pub sizes: BTreeMap<String, String>,
+    /// Bytes of the calls to a component (`db = { request = "2KiB", response = "8KiB" }`) or
+    /// to one of its operations (`"photos.read" = { response = "250KiB" }`); default 0. They
+    /// bill inter-region transfer where a call crosses regions, and a `replica_of` database's
+    /// replication stream (its primary's write request size per write).
+    #[serde(default)]
+    pub call_sizes: BTreeMap<String, CallSizeInput>,
     /// Faults on a schedule: crashes, outages, link faults, lag spikes, cache flushes,
     /// failovers.
     #[serde(default)]
     #[schemars(with = "Vec<crate::schema::Fault>")]
     pub faults: Vec<crate::faults::FaultInput>,
+}
+
+/// The bytes of one call: what the caller sends and what the callee answers.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallSizeInput {
+    /// Bytes the caller sends (default 0).
+    #[schemars(with = "Option<crate::schema::Size>")]
+    pub request: Option<String>,
+    /// Bytes the callee answers (default 0).
+    #[schemars(with = "Option<crate::schema::Size>")]
+    pub response: Option<String>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

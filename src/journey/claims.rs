@@ -8,7 +8,9 @@
 //! check = "cache.hit_ratio@1000/s > 0.8"
 //! ```
 //!
-//! A metric is `capacity`, `cost`, `p99@RATE`, `p50@RATE`, `errors@RATE`, `throughput@RATE`
+//! A metric is `capacity`, `cost` (the stage's whole bill at the journey's bill load: instances
+//! plus usage), a part of that bill (`cost.compute`, `cost.storage`, `cost.transfer`,
+//! `cost.requests`), `p99@RATE`, `p50@RATE`, `errors@RATE`, `throughput@RATE`
 //! or `COMPONENT.FIELD@RATE` (any numeric field of the component's summary); `RATE` must be
 //! one of the journey's ladder rates. The right side is a number or `previous` (the same
 //! metric at the previous stage), optionally times a factor: `capacity > previous * 1.5`.
@@ -21,6 +23,8 @@ use serde::Serialize;
 pub enum Metric {
     Capacity,
     Cost,
+    /// A part of the bill: compute, storage, transfer or requests.
+    CostPart(crate::prices::Category),
     At(Field, f64),
 }
 
@@ -79,6 +83,10 @@ fn metric(text: &str, rates: &[f64]) -> Result<Metric, String> {
     match t {
         "capacity" => return Ok(Metric::Capacity),
         "cost" => return Ok(Metric::Cost),
+        "cost.compute" => return Ok(Metric::CostPart(crate::prices::Category::Compute)),
+        "cost.storage" => return Ok(Metric::CostPart(crate::prices::Category::Storage)),
+        "cost.transfer" => return Ok(Metric::CostPart(crate::prices::Category::Transfer)),
+        "cost.requests" => return Ok(Metric::CostPart(crate::prices::Category::Requests)),
         _ => {}
     }
     let (field, rate) = t.split_once('@').ok_or_else(|| format!("`{t}` needs a load: write `{t}@1000/s`"))?;
@@ -142,6 +150,15 @@ fn value(m: &Metric, s: &StageSummary) -> Option<f64> {
     match m {
         Metric::Capacity => s.capacity_per_s,
         Metric::Cost => Some(s.cost_usd_per_month),
+        Metric::CostPart(c) => {
+            let b = &s.bill.parts;
+            Some(match c {
+                crate::prices::Category::Compute => b.compute_usd_per_month,
+                crate::prices::Category::Storage => b.storage_usd_per_month,
+                crate::prices::Category::Transfer => b.transfer_usd_per_month,
+                crate::prices::Category::Requests => b.requests_usd_per_month,
+            })
+        }
         Metric::At(f, rate) => {
             let p = point(s, *rate)?;
             match f {
@@ -199,5 +216,7 @@ mod tests {
         assert!(parse(1, "x", "y", "capacity > previous", &rates).is_err());
         assert!(parse(2, "x", "y", "p99@500/s < 0.1", &rates).unwrap_err().contains("not one of"));
         assert!(parse(2, "x", "y", "capacity = 3", &rates).is_err());
+        let c = parse(2, "x", "y", "cost.transfer < previous * 0.5", &rates).unwrap();
+        assert_eq!(c.metric, Metric::CostPart(crate::prices::Category::Transfer));
     }
 }

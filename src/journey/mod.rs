@@ -88,7 +88,8 @@ struct LoadSection {
     /// Peak rate / mean rate over a day, for the conversion to users.
     peak_to_average: Option<f64>,
     /// The load `stagesim check` runs every stage at, and the journey report judges
-    /// thresholds at; defaults to `rate`.
+    /// thresholds and prices every stage's whole bill at; defaults to `rate` (a ladder without
+    /// either prices the bill at its highest load).
     #[schemars(with = "Option<crate::schema::Rate>")]
     check_rate: Option<String>,
 }
@@ -127,7 +128,8 @@ struct ClaimInput {
     says: String,
     /// Where it says it.
     source: String,
-    /// The claim as a comparison of the stage's numbers: `capacity`, `cost`, `p99@RATE`,
+    /// The claim as a comparison of the stage's numbers: `capacity`, `cost` (the whole bill at
+    /// the bill load), `cost.compute`, `cost.storage`, `cost.transfer`, `cost.requests`, `p99@RATE`,
     /// `p50@RATE`, `errors@RATE`, `throughput@RATE` or `COMPONENT.FIELD@RATE` against a number
     /// or `previous` (times a factor), e.g. "cache.hit_ratio@1000/s > 0.8".
     check: String,
@@ -420,8 +422,19 @@ pub fn capacity_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
 const STAGE_KEYS: &[&str] = &["name", "description", "file", "extends", "remove", "thresholds", "capacity"];
 /// Sections a stage may add or override; arrays (links, faults) replace the previous stage's
 /// whole, so `faults = []` clears the faults a later stage should not inherit.
-pub const MERGEABLE: &[&str] =
-    &["components", "links", "requests", "keys", "users", "limits", "load", "scenario", "sizes", "faults"];
+pub const MERGEABLE: &[&str] = &[
+    "components",
+    "links",
+    "requests",
+    "keys",
+    "users",
+    "limits",
+    "load",
+    "scenario",
+    "sizes",
+    "call_sizes",
+    "faults",
+];
 
 fn stages(cx: &mut Ctx, table: &DeTable) -> Option<Vec<Stage>> {
     let Some(DeValue::Array(items)) = table.get("stages").map(|v| v.get_ref()) else { return None };

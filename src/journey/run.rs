@@ -11,7 +11,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-pub const JOURNEY_SCHEMA_VERSION: u32 = 1;
+/// Version 2: a stage's `cost_usd_per_month` is its whole bill (instances plus usage) at the
+/// bill load (`bill_rate_per_s`), with its breakdown in `bill`; version 1 counted instances only.
+pub const JOURNEY_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct JourneySummary {
@@ -23,6 +25,10 @@ pub struct JourneySummary {
     pub point_duration_s: f64,
     pub criteria: CriteriaSummary,
     pub rates_per_s: Vec<f64>,
+    /// The one load every stage's bill is priced at: the check load, else the ladder's highest.
+    pub bill_rate_per_s: f64,
+    /// Where `bill_rate_per_s` comes from: `check load` or `highest ladder load`.
+    pub bill_load: String,
     pub stages: Vec<StageSummary>,
     /// The time series of one chosen run: the last stage at the highest ladder load.
     pub timeseries: Option<TimeSeries>,
@@ -55,7 +61,9 @@ pub struct StageSummary {
     pub capacity_users: Option<f64>,
     pub points: Vec<Point>,
     pub bottleneck: Option<Bottleneck>,
+    /// The whole bill (instances plus usage) at the journey's bill load (`bill`).
     pub cost_usd_per_month: f64,
+    pub bill: StageBill,
     /// At capacity (or at the highest passing ladder load).
     pub cost_usd_per_million_requests: Option<f64>,
     pub change: Option<Change>,
@@ -91,12 +99,46 @@ pub struct Point {
     pub components: BTreeMap<String, BTreeMap<String, f64>>,
 }
 
+/// A stage's bill at the journey's bill load, from that run's summary (`summary.cost`).
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
+pub struct StageBill {
+    pub rate_per_s: f64,
+    #[serde(flatten)]
+    pub parts: crate::bill::Parts,
+    /// The usage part (storage, transfer, requests).
+    pub usage_usd_per_month: f64,
+    /// Compute at on-demand prices (what the instances' pricing options save is the difference).
+    pub compute_on_demand_usd_per_month: f64,
+    /// Bytes that crossed regions over the measured windows (all replications).
+    pub inter_region_bytes: u64,
+    /// Each component's whole share of the bill, USD per month.
+    pub components: BTreeMap<String, f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl StageBill {
+    fn of(s: &Summary, rate: f64) -> StageBill {
+        StageBill {
+            rate_per_s: rate,
+            parts: s.cost.bill,
+            usage_usd_per_month: s.cost.usage_usd_per_month,
+            compute_on_demand_usd_per_month: s.cost.compute_on_demand_usd_per_month,
+            inter_region_bytes: s.cost.inter_region_bytes,
+            components: s.components.iter().map(|(k, c)| (k.clone(), c.cost_usd_per_month)).collect(),
+            notes: s.cost.notes.clone(),
+        }
+    }
+}
+
 /// The difference from the previous stage.
 #[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Change {
     pub from_stage: String,
     pub capacity_ratio: Option<f64>,
+    /// On the whole bill at the bill load, and by part.
     pub cost_usd_per_month_delta: f64,
+    pub bill_delta: crate::bill::Parts,
     /// Ratio of P99 to the previous stage's P99 at each ladder load both ran.
     pub latency_s_p99_ratio: Vec<Option<f64>>,
 }
@@ -232,8 +274,7 @@ impl Step {
 
     /// Every step of a journey, in order.
     pub fn all(j: &Journey) -> Vec<Step> {
-        let mut out: Vec<Step> =
-            (0..j.stages.len()).flat_map(|s| j.rates.iter().map(move |r| Step::Load(s, *r))).collect();
+        let mut out: Vec<Step> = load_jobs(j).into_iter().map(|(s, r)| Step::Load(s, r)).collect();
         if j.capacity_search {
             out.extend((0..j.stages.len()).map(Step::Capacity));
         }
@@ -250,9 +291,32 @@ impl Step {
     }
 }
 
+/// The load every stage's bill is priced at, and where it comes from.
+pub fn bill_load(j: &Journey) -> (f64, &'static str) {
+    match j.check_rate {
+        Some(r) => (r, "check load"),
+        None => (j.rates.iter().copied().fold(0.0, f64::max), "highest ladder load"),
+    }
+}
+
+/// The ladder rate equal to the bill load, if any (else the bill needs its own run).
+fn bill_index(j: &Journey) -> Option<usize> {
+    let (rate, _) = bill_load(j);
+    j.rates.iter().position(|r| (r - rate).abs() <= 1e-9 * rate.max(1.0))
+}
+
+/// Every stage at every ladder load, then each stage at the bill load when no ladder load is it.
+fn load_jobs(j: &Journey) -> Vec<(usize, f64)> {
+    let mut jobs: Vec<(usize, f64)> = (0..j.stages.len()).flat_map(|s| j.rates.iter().map(move |r| (s, *r))).collect();
+    if bill_index(j).is_none() {
+        jobs.extend((0..j.stages.len()).map(|s| (s, bill_load(j).0)));
+    }
+    jobs
+}
+
 /// Runs the whole journey. `progress` is told each time a load point finishes.
 pub fn run_journey(j: &Journey, progress: &(dyn Fn() + Sync)) -> JourneySummary {
-    let jobs: Vec<(usize, f64)> = (0..j.stages.len()).flat_map(|s| j.rates.iter().map(move |r| (s, *r))).collect();
+    let jobs = load_jobs(j);
     let results: Vec<Summary> = jobs
         .par_iter()
         .map(|(s, r)| {
@@ -281,9 +345,15 @@ pub fn run_journey(j: &Journey, progress: &(dyn Fn() + Sync)) -> JourneySummary 
             out
         })
         .collect();
+    let (bill_rate, bill_source) = bill_load(j);
+    let billed: Vec<&Summary> = match bill_index(j) {
+        Some(k) => per_stage.iter().map(|p| p[k]).collect(),
+        None => results[j.stages.len() * j.rates.len()..].iter().collect(),
+    };
     let mut stages: Vec<StageSummary> = Vec::new();
     for (i, stage) in j.stages.iter().enumerate() {
-        let mut summary = stage_summary(j, stage, &per_stage[i], &searched[i], stages.last());
+        let bill = StageBill::of(billed[i], bill_rate);
+        let mut summary = stage_summary(j, stage, (&per_stage[i], bill), &searched[i], stages.last());
         if !stage.thresholds.is_empty() {
             Step::Gate(i).started(j);
         }
@@ -309,6 +379,8 @@ pub fn run_journey(j: &Journey, progress: &(dyn Fn() + Sync)) -> JourneySummary 
         point_duration_s: j.duration as f64 / 1e9,
         criteria: CriteriaSummary { latency_s_p99_max: j.criteria.p99_s, error_ratio_max: j.criteria.error_ratio },
         rates_per_s: j.rates.clone(),
+        bill_rate_per_s: bill_rate,
+        bill_load: bill_source.into(),
         claims: j.claims.iter().map(|c| super::claims::judge(c, &stages)).collect(),
         stages,
         timeseries,
@@ -318,7 +390,7 @@ pub fn run_journey(j: &Journey, progress: &(dyn Fn() + Sync)) -> JourneySummary 
 fn stage_summary(
     j: &Journey,
     stage: &Stage,
-    runs: &[&Summary],
+    (runs, bill): (&[&Summary], StageBill),
     searched: &(Option<f64>, Option<Summary>),
     prev: Option<&StageSummary>,
 ) -> StageSummary {
@@ -331,13 +403,18 @@ fn stage_summary(
     // times as much) everything on the path is saturated, and the first to be is lost.
     // Without a capacity search: the first load that breaks the criteria, else the highest.
     let diagnosed = if j.capacity_search { at_capacity.or(first_fail) } else { first_fail }.or(runs.last().copied());
-    let cost =
-        stage.model.components.iter().map(|c| c.cost.usd_per_hour()).sum::<f64>() * crate::summary::HOURS_PER_MONTH;
+    let cost = bill.parts.total();
     let capacity = searched.0;
     let change = prev.map(|p| Change {
         from_stage: p.name.clone(),
         capacity_ratio: capacity.zip(p.capacity_per_s).map(|(a, b)| a / b),
         cost_usd_per_month_delta: cost - p.cost_usd_per_month,
+        bill_delta: crate::bill::Parts {
+            compute_usd_per_month: bill.parts.compute_usd_per_month - p.bill.parts.compute_usd_per_month,
+            storage_usd_per_month: bill.parts.storage_usd_per_month - p.bill.parts.storage_usd_per_month,
+            transfer_usd_per_month: bill.parts.transfer_usd_per_month - p.bill.parts.transfer_usd_per_month,
+            requests_usd_per_month: bill.parts.requests_usd_per_month - p.bill.parts.requests_usd_per_month,
+        },
         latency_s_p99_ratio: points
             .iter()
             .zip(&p.points)
@@ -362,6 +439,7 @@ fn stage_summary(
             b
         }),
         cost_usd_per_month: cost,
+        bill,
         cost_usd_per_million_requests: at_capacity.map(|s| s.cost.usd_per_million_requests),
         change,
         criteria: stage

@@ -115,7 +115,10 @@ fn draw_capacity(j: &JourneySummary, svg: &mut String) -> DrawResult {
     let costmax = j.stages.iter().map(|s| s.cost_usd_per_month).fold(1.0, f64::max);
     let names: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
     let mut chart = ChartBuilder::on(&root)
-        .caption("Capacity (bars) and cost per month (line) by stage", ("sans-serif", 18))
+        .caption(
+            format!("Capacity (bars) and the whole bill per month at {:.0}/s (line) by stage", j.bill_rate_per_s),
+            ("sans-serif", 18),
+        )
         .margin(10)
         .x_label_area_size(36)
         .y_label_area_size(64)

@@ -46,6 +46,55 @@ fn change(s: &StageSummary) -> String {
     out.join(", ")
 }
 
+/// The bill table's header and rows (already formatted): per stage its parts, total and change.
+pub fn bill_rows(j: &JourneySummary) -> (String, Vec<[String; 8]>) {
+    let title = format!("The bill at {:.0}/s ({}), USD/month", j.bill_rate_per_s, j.bill_load);
+    let rows = j
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let b = &s.bill.parts;
+            let on_demand = if s.bill.compute_on_demand_usd_per_month > b.compute_usd_per_month + 0.005 {
+                format!(" ({:.0} on demand)", s.bill.compute_on_demand_usd_per_month)
+            } else {
+                String::new()
+            };
+            [
+                (i + 1).to_string(),
+                s.name.clone(),
+                format!("{:.0}{on_demand}", b.compute_usd_per_month),
+                format!("{:.0}", b.storage_usd_per_month),
+                format!("{:.0}", b.transfer_usd_per_month),
+                format!("{:.0}", b.requests_usd_per_month),
+                format!("{:.0}", s.cost_usd_per_month),
+                s.change.as_ref().map_or(String::new(), |c| format!("{:+.0}", c.cost_usd_per_month_delta)),
+            ]
+        })
+        .collect();
+    (title, rows)
+}
+
+const BILL_HEAD: [&str; 8] = ["#", "stage", "compute", "storage", "transfer", "requests", "total", "change"];
+
+fn bill_md(j: &JourneySummary, o: &mut String) {
+    let (title, rows) = bill_rows(j);
+    let _ = writeln!(o, "## {title}\n\n| {} |\n|{}", BILL_HEAD.join(" | "), "---|".repeat(BILL_HEAD.len()));
+    for r in rows {
+        let _ = writeln!(o, "| {} |", r.join(" | "));
+    }
+    let _ = writeln!(
+        o,
+        "\nCompute is instances at their pricing option; usage (storage, transfer, requests) at tiered list prices \
+         (models/prices.toml) on the stage's monthly volume at this load.\n"
+    );
+    let mut notes: Vec<&String> = j.stages.iter().flat_map(|s| &s.bill.notes).collect();
+    notes.dedup();
+    for n in notes {
+        let _ = writeln!(o, "Note: {n}.\n");
+    }
+}
+
 /// The stage table in Markdown.
 pub fn markdown(j: &JourneySummary) -> String {
     let mut o = String::new();
@@ -59,7 +108,10 @@ pub fn markdown(j: &JourneySummary) -> String {
         human_secs(j.point_duration_s),
         j.seed
     );
-    let mut head = String::from("| # | stage | capacity | users at capacity | USD/month | USD per M req |");
+    let mut head = format!(
+        "| # | stage | capacity | users at capacity | bill USD/month @ {:.0}/s | USD per M req |",
+        j.bill_rate_per_s
+    );
     let mut rule = String::from("|---|---|---|---|---|---|");
     for r in &j.rates_per_s {
         let _ = write!(head, " p99 @ {r:.0}/s |");
@@ -83,6 +135,7 @@ pub fn markdown(j: &JourneySummary) -> String {
         let _ = writeln!(o, "{row} {} |", change(s));
     }
     let _ = writeln!(o, "\n✗ = misses the criteria at that load.\n");
+    bill_md(j, &mut o);
     gates_md(j, &mut o);
     claims_md(j, &mut o);
     let _ = writeln!(o, "## Bottlenecks\n");
@@ -261,6 +314,17 @@ pub fn html(j: &JourneySummary) -> String {
         let b =
             s.bottleneck.as_ref().map_or(String::new(), |b| format!("{} Relieved by {}.", b.sentence, b.relieved_by));
         let _ = writeln!(o, "<td style=\"text-align:left\">{}</td></tr>", escape(&b));
+    }
+    let _ = writeln!(o, "</table>");
+    let (title, rows) = bill_rows(j);
+    let _ = write!(o, "<h2>{}</h2><table><tr>", escape(&title));
+    for h in BILL_HEAD {
+        let _ = write!(o, "<th>{h}</th>");
+    }
+    let _ = writeln!(o, "</tr>");
+    for r in rows {
+        let cells: Vec<String> = r.iter().map(|c| format!("<td>{}</td>", escape(c))).collect();
+        let _ = writeln!(o, "<tr>{}</tr>", cells.concat());
     }
     let _ = writeln!(o, "</table>");
     gates_html(j, &mut o);

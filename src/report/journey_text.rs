@@ -93,6 +93,21 @@ pub fn render(j: &JourneySummary) -> String {
         let _ = writeln!(o, "{line}");
     }
     let _ = writeln!(o, "\n! = misses the criteria at that load\n");
+    let (title, rows) = super::files::bill_rows(j);
+    let _ = writeln!(
+        o,
+        "{title}\n{:<3} {:<44} {:>18} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "#", "stage", "compute", "storage", "transfer", "requests", "total", "change"
+    );
+    for r in rows {
+        let name: String = r[1].chars().take(44).collect();
+        let _ = writeln!(
+            o,
+            "{:<3} {:<44} {:>18} {:>9} {:>9} {:>9} {:>9} {:>9}",
+            r[0], name, r[2], r[3], r[4], r[5], r[6], r[7]
+        );
+    }
+    let _ = writeln!(o);
     gates(j, &mut o);
     for v in &j.claims {
         let mark = if v.holds { "holds   " } else { "DISAGREE" };

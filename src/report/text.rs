@@ -73,16 +73,31 @@ pub fn render(s: &Summary) -> String {
         }
     }
     components(&mut o, s);
-    let by_use = if s.cost.usage_usd_per_month > 0.0 {
-        format!(" ({:.2} by use)", s.cost.usage_usd_per_month)
-    } else {
-        String::new()
-    };
     let _ = writeln!(
         o,
-        "\ncost       {:.2} USD/month{by_use}  {:.4} USD per million requests",
+        "\ncost       {:.2} USD/month  {:.4} USD per million requests",
         s.cost.usd_per_month, s.cost.usd_per_million_requests
     );
+    let b = &s.cost.bill;
+    let _ = writeln!(
+        o,
+        "bill       compute {:.2}  storage {:.2}  transfer {:.2}  requests {:.2} USD/month",
+        b.compute_usd_per_month, b.storage_usd_per_month, b.transfer_usd_per_month, b.requests_usd_per_month
+    );
+    if s.cost.compute_on_demand_usd_per_month > b.compute_usd_per_month {
+        let _ = writeln!(
+            o,
+            "           compute at on-demand prices {:.2}: the pricing options save {:.2}",
+            s.cost.compute_on_demand_usd_per_month,
+            s.cost.compute_on_demand_usd_per_month - b.compute_usd_per_month
+        );
+    }
+    if s.cost.inter_region_bytes > 0 {
+        let _ = writeln!(o, "           {} bytes crossed regions", s.cost.inter_region_bytes);
+    }
+    for n in &s.cost.notes {
+        let _ = writeln!(o, "note: {n}");
+    }
     if !s.faults.is_empty() {
         let w = name_width(15, s.faults.iter().map(|f| f.target.as_str()));
         let _ = writeln!(

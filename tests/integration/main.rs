@@ -5,6 +5,7 @@
 
 mod answers;
 mod autoscale;
+mod bill;
 mod bounds;
 mod cache;
 mod capped;
