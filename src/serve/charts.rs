@@ -11,8 +11,11 @@ pub fn charts(s: &Summary) -> Vec<(String, String)> {
     for (series, comps) in &first.series {
         for comp in comps.keys() {
             let name = format!("{series} {comp}");
-            let ys: Vec<f64> =
-                s.windows.iter().map(|w| w.series.get(series).and_then(|c| c.get(comp)).copied().unwrap_or(f64::NAN)).collect();
+            let ys: Vec<f64> = s
+                .windows
+                .iter()
+                .map(|w| w.series.get(series).and_then(|c| c.get(comp)).copied().unwrap_or(f64::NAN))
+                .collect();
             let mut svg = String::new();
             let _ = crate::report::charts::draw_series(&name, &t, &ys, &mut svg);
             out.push((name, svg));

@@ -65,7 +65,10 @@ pub fn files_outside(file: &str, text: &str, dir: &Path, root: &Path) -> Vec<Dia
             span,
             key,
             &format!("`{value}` is outside the folder the playground was started for"),
-            &format!("the playground reads only files under {}: copy the file there and name it relative to the scenario", root.display()),
+            &format!(
+                "the playground reads only files under {}: copy the file there and name it relative to the scenario",
+                root.display()
+            ),
         ));
     });
     out

@@ -143,7 +143,9 @@ fn header(name: &str, value: &str) -> tiny_http::Header {
 }
 
 fn with_headers(r: Response, content_type: &str) -> Response {
-    r.with_header(header("Content-Type", content_type))
+    // A length, never chunks: every body is in memory already.
+    r.with_chunked_threshold(usize::MAX)
+        .with_header(header("Content-Type", content_type))
         .with_header(header("Cache-Control", "no-store"))
         .with_header(header("X-Content-Type-Options", "nosniff"))
         .with_header(header("Referrer-Policy", "no-referrer"))
@@ -197,7 +199,10 @@ fn handle(s: &Session, mut rq: tiny_http::Request) {
 
 fn body(rq: &mut tiny_http::Request) -> Result<api::Design, String> {
     let mut raw = Vec::new();
-    rq.as_reader().take(MAX_BODY_BYTES + 1).read_to_end(&mut raw).map_err(|e| format!("cannot read the request: {e}"))?;
+    rq.as_reader()
+        .take(MAX_BODY_BYTES + 1)
+        .read_to_end(&mut raw)
+        .map_err(|e| format!("cannot read the request: {e}"))?;
     if raw.len() as u64 > MAX_BODY_BYTES {
         return Err(format!("the request is over {} MiB", MAX_BODY_BYTES >> 20));
     }

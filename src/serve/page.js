@@ -95,7 +95,9 @@ async function validate() {
   let v;
   try { v = await post("/api/validate", design()); } catch (e) { setStatus("error: " + e.message); return; }
   showDiagnostics(v);
-  buildControls(v.controls || []);
+  // A text that does not parse has no controls to offer: keep the last ones meanwhile.
+  if (v.ok || (v.controls || []).length) buildControls(v.controls || []);
+  $("right").classList.toggle("stale", !v.ok);
   if (!v.ok) { setStatus("the scenario has errors: nothing was simulated"); return; }
   if (v.diagram && !last) $("diagram").innerHTML = v.diagram;
   scheduleRun();
@@ -171,10 +173,12 @@ async function run() {
   $("command").textContent = r.command;
   if (r.status === "invalid") {
     showDiagnostics(r.validated);
+    $("right").classList.add("stale");
     setStatus("the design has errors: nothing was simulated");
     return;
   }
   showDiagnostics({ diagnostics: [] });
+  $("right").classList.remove("stale");
   render(r);
   const secs = (performance.now() - t0) / 1000;
   setStatus(`updated ${secs.toFixed(2)} s after the change (simulation ${r.wall_s.toFixed(2)} s)`);
@@ -200,6 +204,10 @@ function render(r) {
   $("bottleneck").dataset.component = b ? b.component : "";
   $("diagram").innerHTML = r.diagram;
   utilization(s, b);
+  $("fault-list").innerHTML = (s.faults || []).map(f =>
+    `<li>${escapeHtml(f.kind)} ${escapeHtml(f.target)} at ${f.at_s.toFixed(0)} s: ${f.requests_failed} requests failed` +
+    (f.detected_after_s != null ? `, detected after ${f.detected_after_s.toFixed(1)} s` : "") +
+    (f.recovered_after_s != null ? `, recovered after ${f.recovered_after_s.toFixed(1)} s` : "") + "</li>").join("");
   $("charts").innerHTML = r.charts.map(([name, svg]) => `<figure data-name="${escapeHtml(name)}">${svg}</figure>`).join("");
   compare();
 }
