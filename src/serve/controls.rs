@@ -18,8 +18,11 @@ pub struct Control {
     pub max: f64,
 }
 
-/// Per kind, the keys offered: (key, label, default when absent, if offered when absent).
-const KIND_KEYS: &[(&str, &[(&str, &str, Option<i64>)])] = &[
+/// A key offered: its name, its label, and its default when absent (offered only if given).
+type Key = (&'static str, &'static str, Option<i64>);
+
+/// Per kind, the keys offered.
+const KIND_KEYS: &[(&str, &[Key])] = &[
     ("service", &[("instances", "instances", Some(1)), ("timeout", "timeout", None)]),
     ("database", &[("replicas", "read replicas", Some(0)), ("connections", "connections", None)]),
     ("cache", &[("capacity", "capacity", None)]),

@@ -51,8 +51,8 @@ pub fn svg(model: &Model, run: Option<(&Summary, Option<&str>)>) -> String {
         ux + BOX_W / 2,
         uy + BOX_H / 2 + 5
     ));
-    for i in 0..model.components.len() {
-        out.push_str(&node(model, i, at(pos[i]), run));
+    for (i, p) in pos.iter().enumerate() {
+        out.push_str(&node(model, i, at(*p), run));
     }
     out.push_str("</svg>\n");
     out

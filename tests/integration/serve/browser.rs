@@ -173,7 +173,7 @@ fn serve_in_a_browser_the_instance_slider_moves_p99_and_the_bottleneck() {
     let server = Server::start(STAGE3);
     let Some(d) = Driver::start() else { return };
     d.cmd("POST", "/url", json!({ "url": server.url() }));
-    d.wait("the first run", |d| d.text("#run-count") != "0" && d.text("#run-count") != "");
+    d.wait("the first run", |d| !matches!(d.text("#run-count").as_str(), "0" | ""));
     let (p99_3, hot_3) = (p99_ms(&d), d.attr("#diagram .node.bottleneck", "data-component"));
     assert_eq!(hot_3.as_deref(), Some("app"), "three instances: the app servers are the bottleneck");
     assert!(d.text("#bottleneck").contains("`app`"), "{}", d.text("#bottleneck"));
