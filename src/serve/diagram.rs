@@ -123,7 +123,8 @@ mod tests {
     #[test]
     fn columns_follow_the_calls() {
         let m = crate::load_scenario("scenarios/recipeshare/03-load-balancer.toml").unwrap();
-        assert_eq!(layers(&m), [0, 1, 2]);
+        let col = |name: &str| layers(&m)[m.component_id(name).unwrap() as usize];
+        assert_eq!((col("lb"), col("app"), col("db")), (0, 1, 2));
         let s = svg(&m, None);
         assert!(s.contains("data-component=\"lb\"") && s.contains("data-component=\"db\""));
         assert!(!s.contains("bottleneck"));
