@@ -46,6 +46,8 @@ pub enum GraphFormat {
 pub enum Command {
     /// Run a scenario, print its summary and judge its [thresholds] (exit 1 if one fails).
     Run(crate::run_cmd::RunArgs),
+    /// The playground: a local web page to edit a design, move its numbers and watch it run.
+    Serve(crate::serve::ServeArgs),
     /// Run designs on the same traffic and compare them, each against the first.
     Compare(crate::cli_more::CompareArgs),
     /// Run every stage of a journey on the same traffic; print the stage table and write the report.
@@ -116,6 +118,7 @@ pub enum Command {
 pub fn execute(cli: Cli) -> Result<String, Error> {
     match cli.command {
         Command::Run(args) => crate::run_cmd::execute(&args).map(|out| out.stdout),
+        Command::Serve(args) => crate::serve::main(&args),
         Command::Journey { file, out, format, overrides } => {
             crate::journey_cli::journey(&file, out, matches!(format, Format::Json), &overrides.overrides()?)
         }

@@ -40,6 +40,7 @@ pub mod rng;
 pub mod run_cmd;
 pub mod runner;
 pub mod schema;
+pub mod serve;
 pub mod shell;
 pub mod sizes;
 pub mod stats;

@@ -229,7 +229,7 @@ pub fn window_charts(windows: &[crate::summary::Window]) -> Vec<(String, String)
         .collect()
 }
 
-fn draw_series(name: &str, t: &[f64], ys: &[f64], svg: &mut String) -> DrawResult {
+pub(crate) fn draw_series(name: &str, t: &[f64], ys: &[f64], svg: &mut String) -> DrawResult {
     let root = SVGBackend::with_string(svg, (W, 200)).into_drawing_area();
     root.fill(&WHITE)?;
     let tmax = t.last().copied().unwrap_or(1.0).max(1.0);

@@ -43,6 +43,7 @@ mod report;
 mod scale_validation;
 mod schema;
 mod scratch;
+mod serve;
 mod sessions;
 mod shards;
 mod swarm;
