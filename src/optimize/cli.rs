@@ -43,7 +43,8 @@ pub fn execute(a: &OptimizeArgs) -> Result<(String, i32), Error> {
     if let (Some(path), Some(w)) = (&a.out, &o.winner) {
         let text = super::winner_scenario(&space, w)?;
         // The file must load as it is written: a design that does not is a bug, not output.
-        crate::load::parse_scenario(path, &text).map_err(|e| Error::Usage(format!("the winning design does not load: {e}")))?;
+        crate::load::parse_scenario(path, &text)
+            .map_err(|e| Error::Usage(format!("the winning design does not load: {e}")))?;
         crate::output_file::write(path, text)?;
     }
     let out = match a.format {

@@ -147,9 +147,8 @@ pub fn overrides(space: &Space, coords: &[usize], replay: usize) -> Result<Overr
 pub fn evaluate(space: &Space, coords: &[usize], fid: Fidelity) -> Eval {
     let mut models = Vec::new();
     for i in 0..space.replays.len() {
-        let built = overrides(space, coords, i).and_then(|o| {
-            crate::load::parse_scenario_checked_with(&space.scenario_file, &space.scenario_text, &o)
-        });
+        let built = overrides(space, coords, i)
+            .and_then(|o| crate::load::parse_scenario_checked_with(&space.scenario_file, &space.scenario_text, &o));
         match built {
             Ok((m, _)) => models.push(m),
             Err(e) => {

@@ -54,6 +54,8 @@ pub struct Search<'a> {
     pub rungs: Vec<RungReport>,
     /// Simulations run (designs x replays x replications, warm-up pilots excluded).
     pub runs: u64,
+    /// The same, each run weighted by its fraction of the full length.
+    pub full_length_runs: f64,
 }
 
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
@@ -64,6 +66,7 @@ pub struct RungReport {
     pub candidates: usize,
     pub evaluated: usize,
     pub pruned: usize,
+    /// Failed a constraint (before the last rung: by more than the screening margin).
     pub screened_out: usize,
     pub ranked_out: usize,
 }
@@ -91,8 +94,9 @@ fn lattice(space: &Space) -> Lattice {
             rank
         })
         .collect();
-    let ranks =
-        (0..space.designs).map(|id| coords(space, id).iter().enumerate().map(|(i, c)| ranks_of[i][*c]).collect()).collect();
+    let ranks = (0..space.designs)
+        .map(|id| coords(space, id).iter().enumerate().map(|(i, c)| ranks_of[i][*c]).collect())
+        .collect();
     Lattice { ranks, monotone: space.dimensions.iter().map(|d| d.monotone).collect() }
 }
 
@@ -105,6 +109,7 @@ impl<'a> Search<'a> {
             fates: vec![None; space.designs],
             rungs: Vec::new(),
             runs: 0,
+            full_length_runs: 0.0,
         }
     }
 
@@ -113,7 +118,9 @@ impl<'a> Search<'a> {
         let done: Vec<Eval> = ids.par_iter().map(|id| evaluate(space, &coords(space, *id), fid)).collect();
         for (id, e) in ids.iter().zip(done) {
             if e.invalid.is_none() {
-                self.runs += (space.replays.len() as u64) * u64::from(fid.replications);
+                let n = (space.replays.len() as u64) * u64::from(fid.replications);
+                self.runs += n;
+                self.full_length_runs += n as f64 / fid.shrink as f64;
             }
             self.evals[*id] = Some(e);
         }
@@ -193,7 +200,14 @@ impl<'a> Search<'a> {
                     self.fates[*id] = Some(Fate::Final);
                 }
                 // Designs that ran validly but failed are final too: they ran at full length.
-                return candidates.iter().copied().filter(|d| matches!(self.fates[*d], Some(Fate::Final | Fate::Screened { .. })) && self.evals[*d].as_ref().is_some_and(|e| e.fidelity == fid)).collect();
+                return candidates
+                    .iter()
+                    .copied()
+                    .filter(|d| {
+                        matches!(self.fates[*d], Some(Fate::Final | Fate::Screened { .. }))
+                            && self.evals[*d].as_ref().is_some_and(|e| e.fidelity == fid)
+                    })
+                    .collect();
             }
             let points: Vec<Point> = alive.iter().map(|d| self.point(*d)).collect();
             let keep = search::select(&points, search::quota(candidates.len(), s.eta));
@@ -265,6 +279,9 @@ pub struct Counts {
     pub inconclusive: usize,
     /// Simulations run: designs x replays x replications, over every rung.
     pub runs: u64,
+    /// The same in full-length runs (a run of a third of the length counts a third): the
+    /// work done, comparable between methods.
+    pub full_length_runs: f64,
 }
 
 /// The result of `stagesim optimize`.
@@ -336,7 +353,10 @@ impl Search<'_> {
                 .filter(|d| self.evals[**d].as_ref().is_some_and(|e| e.status() == Status::Feasible))
                 .map(|d| self.point(*d))
                 .collect();
-            let Some(best) = feasible.iter().min_by(|a, b| a.cost.total_cmp(&b.cost).then(a.p99.total_cmp(&b.p99)).then(a.id.cmp(&b.id))) else {
+            let Some(best) = feasible
+                .iter()
+                .min_by(|a, b| a.cost.total_cmp(&b.cost).then(a.p99.total_cmp(&b.p99)).then(a.id.cmp(&b.id)))
+            else {
                 return (None, None);
             };
             let best = *best;
@@ -375,7 +395,13 @@ impl Search<'_> {
             }
             if r.partial {
                 let message = "a limit stopped a run: raise [limits] or shorten the scenario".to_string();
-                out.push(Miss { replay: r.replay.clone(), constraint: "limits".into(), outcome: Outcome::Fail, message, excess_ratio: f64::NAN });
+                out.push(Miss {
+                    replay: r.replay.clone(),
+                    constraint: "limits".into(),
+                    outcome: Outcome::Fail,
+                    message,
+                    excess_ratio: f64::NAN,
+                });
             }
         }
         out
@@ -398,9 +424,8 @@ pub fn optimize(space: &Space, opts: &Options) -> Result<Optimization, Error> {
         .collect();
     let front = search::pareto_front(&feasible).into_iter().map(|d| s.report(d)).collect();
     let count = |f: &dyn Fn(&Fate) -> bool| s.fates.iter().filter(|x| x.as_ref().is_some_and(f)).count();
-    let status_count = |st: Status| {
-        finals.iter().filter(|d| s.evals[**d].as_ref().is_some_and(|e| e.status() == st)).count()
-    };
+    let status_count =
+        |st: Status| finals.iter().filter(|d| s.evals[**d].as_ref().is_some_and(|e| e.status() == st)).count();
     let designs = Counts {
         total,
         evaluated: s.evals.iter().filter(|e| e.is_some()).count(),
@@ -412,6 +437,7 @@ pub fn optimize(space: &Space, opts: &Options) -> Result<Optimization, Error> {
         feasible: status_count(Status::Feasible),
         inconclusive: status_count(Status::Inconclusive),
         runs: s.runs,
+        full_length_runs: s.full_length_runs,
     };
     let monotone: Vec<String> = space.dimensions.iter().filter(|d| d.monotone).map(|d| d.key.clone()).collect();
     let method = opts.method.unwrap_or(space.search.method);
@@ -442,8 +468,8 @@ pub const MONOTONICITY: &str = "more of a monotone dimension (with every other v
 
 /// The winning design as a scenario file: the base scenario with the design's values set.
 pub fn winner_scenario(space: &Space, d: &DesignReport) -> Result<String, Error> {
-    let mut doc: toml::Table =
-        toml::from_str(&space.scenario_text).map_err(|e| Error::Usage(format!("{}: {}", space.scenario_file, e.message())))?;
+    let mut doc: toml::Table = toml::from_str(&space.scenario_text)
+        .map_err(|e| Error::Usage(format!("{}: {}", space.scenario_file, e.message())))?;
     let common = space.sets.iter().map(|(k, v)| KeyValue { key: k.clone(), value: v.clone() });
     for kv in common.chain(d.values.iter().cloned()) {
         let parsed: toml::Table = toml::from_str(&format!("v = {}", kv.value))
@@ -452,7 +478,11 @@ pub fn winner_scenario(space: &Space, d: &DesignReport) -> Result<String, Error>
         let (last, head) = parts.split_last().expect("a key");
         let mut cur = &mut doc;
         for p in head {
-            cur = cur.entry(p.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new())).as_table_mut().ok_or_else(|| Error::Usage(format!("`{}` is not a table in the scenario", kv.key)))?;
+            cur = cur
+                .entry(p.to_string())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+                .as_table_mut()
+                .ok_or_else(|| Error::Usage(format!("`{}` is not a table in the scenario", kv.key)))?;
         }
         cur.insert(last.to_string(), parsed["v"].clone());
     }

@@ -300,7 +300,9 @@ fn dimensions(ctx: &Ctx, input: &SpaceFile, diags: &mut Vec<Diagnostic>) -> Vec<
             continue;
         }
         let values = match (&d.values, d.from, d.to) {
-            (Some(vs), None, None) => vs.iter().map(|v| (inline(v), v.as_float().or(v.as_integer().map(|i| i as f64)))).collect(),
+            (Some(vs), None, None) => {
+                vs.iter().map(|v| (inline(v), v.as_float().or(v.as_integer().map(|i| i as f64)))).collect()
+            }
             (None, Some(from), Some(to)) => match range(from, to, d.step.unwrap_or(1.0)) {
                 Ok(v) => v,
                 Err(e) => {
@@ -310,7 +312,11 @@ fn dimensions(ctx: &Ctx, input: &SpaceFile, diags: &mut Vec<Diagnostic>) -> Vec<
             },
             _ => {
                 let help = "write `values = [...]`, or `from`, `to` (and `step`) for a numeric range";
-                diags.push(ctx.at(&["dimensions", idx.as_str()], "a dimension needs `values` or `from` and `to`", help));
+                diags.push(ctx.at(
+                    &["dimensions", idx.as_str()],
+                    "a dimension needs `values` or `from` and `to`",
+                    help,
+                ));
                 continue;
             }
         };
@@ -323,7 +329,9 @@ fn dimensions(ctx: &Ctx, input: &SpaceFile, diags: &mut Vec<Diagnostic>) -> Vec<
         let numeric = values.iter().all(|v| v.1.is_some());
         let segs: Vec<&str> = d.key.split('.').collect();
         let default = MONOTONE_KEYS.contains(segs.last().expect("checked"))
-            || (segs.len() >= 2 && segs[segs.len() - 2] == "autoscale" && matches!(*segs.last().unwrap(), "min" | "max"));
+            || (segs.len() >= 2
+                && segs[segs.len() - 2] == "autoscale"
+                && matches!(*segs.last().unwrap(), "min" | "max"));
         if d.monotone == Some(true) && !numeric {
             let help = "monotonicity orders values: it needs numbers; remove `monotone` or list numbers";
             diags.push(ctx.at(&path("monotone"), "`monotone = true` on a dimension of non-numbers", help));
@@ -412,12 +420,21 @@ fn replays(
     for (i, r) in input.replays.iter().enumerate() {
         let idx = i.to_string();
         if out.iter().any(|o| o.name == r.name) {
-            diags.push(ctx.at(&["replays", &idx, "name"], &format!("a second replay `{}`", r.name), "name each replay once"));
+            diags.push(ctx.at(
+                &["replays", &idx, "name"],
+                &format!("a second replay `{}`", r.name),
+                "name each replay once",
+            ));
         }
         let own = r.constraints.as_ref().map(|_| constraints(ctx, &["replays", &idx, "constraints"], base, diags));
         let mut sets = common.clone();
         sets.extend(r.set.iter().map(|(k, v)| format!("{k}={}", inline(v))));
-        out.push(Replay { name: r.name.clone(), sets, load: r.load.clone(), constraints: own.unwrap_or_else(|| global.to_vec()) });
+        out.push(Replay {
+            name: r.name.clone(),
+            sets,
+            load: r.load.clone(),
+            constraints: own.unwrap_or_else(|| global.to_vec()),
+        });
     }
     if out.is_empty() {
         out.push(Replay { name: "scenario".into(), sets: common, load: None, constraints: global.to_vec() });
@@ -478,37 +495,57 @@ fn search(ctx: &Ctx, s: &SearchInput, diags: &mut Vec<Diagnostic>) -> Option<Sea
 }
 
 /// Applies every dimension's every value, and every replay, alone to the base scenario and
-/// validates it; a problem is placed at the value in the design-space file.
-fn check_values(ctx: &Ctx, scenario: &str, text: &str, dims: &[Dimension], replays: &[Replay], diags: &mut Vec<Diagnostic>) {
-    let check = |load: Option<&str>, sets: &[String], path: &[&str], what: &str, diags: &mut Vec<Diagnostic>| {
+/// validates it; a problem is placed at the value in the design-space file (at the key when
+/// every value fails: the key itself is wrong).
+fn check_values(
+    ctx: &Ctx,
+    scenario: &str,
+    text: &str,
+    dims: &[Dimension],
+    replays: &[Replay],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let problem = |load: Option<&str>, sets: &[String]| -> Option<(String, String)> {
         let o = match Overrides::new(load, sets) {
             Ok(o) => o,
-            Err(e) => return diags.push(ctx.at(path, &format!("{what}: {e}"), "write a dotted key and a value")),
+            Err(e) => return Some((e.to_string(), "write a dotted key and a value".into())),
         };
-        if let Err(Error::Invalid(ds)) = crate::load::parse_scenario_checked_with(scenario, text, &o) {
-            let first = &ds[0];
-            let message = match first.message.split_once(": ") {
-                Some((head, rest)) if head.starts_with("--") => rest.to_string(),
-                _ => first.message.clone(),
-            };
-            let msg = format!("{what}: {message} (at {}:{}:{})", first.file, first.line, first.column);
-            diags.push(ctx.at(path, &msg, &first.help));
-        }
+        let Err(Error::Invalid(ds)) = crate::load::parse_scenario_checked_with(scenario, text, &o) else { return None };
+        let first = &ds[0];
+        let message = match first.message.split_once(": ") {
+            Some((head, rest)) if head.starts_with("--") => rest.to_string(),
+            _ => first.message.clone(),
+        };
+        let place = if first.file == crate::overrides::COMMAND_LINE {
+            String::new()
+        } else {
+            format!(" (at {}:{}:{})", first.file, first.line, first.column)
+        };
+        Some((format!("{message}{place}"), first.help.clone()))
     };
     for (i, d) in dims.iter().enumerate() {
-        for (j, (v, _)) in d.values.iter().enumerate() {
-            let (idx, jdx) = (i.to_string(), j.to_string());
-            let path: Vec<&str> = if ctx_has_values(ctx, &idx) {
-                vec!["dimensions", &idx, "values", &jdx]
-            } else {
-                vec!["dimensions", &idx, "key"]
-            };
-            check(None, &[format!("{}={v}", d.key)], &path, &format!("`{} = {v}`", d.key), diags);
+        let idx = i.to_string();
+        let failed: Vec<(usize, String, String)> = d
+            .values
+            .iter()
+            .enumerate()
+            .filter_map(|(j, (v, _))| {
+                problem(None, &[format!("{}={v}", d.key)]).map(|(m, h)| (j, format!("`{} = {v}`: {m}", d.key), h))
+            })
+            .collect();
+        let by_key = failed.len() == d.values.len() || !ctx_has_values(ctx, &idx);
+        for (j, msg, help) in failed.iter().take(if by_key { 1 } else { usize::MAX }) {
+            let jdx = j.to_string();
+            let path: Vec<&str> =
+                if by_key { vec!["dimensions", &idx, "key"] } else { vec!["dimensions", &idx, "values", &jdx] };
+            diags.push(ctx.at(&path, msg, help));
         }
     }
     for (i, r) in replays.iter().enumerate() {
         let idx = i.to_string();
-        check(r.load.as_deref(), &r.sets, &["replays", &idx], &format!("replay `{}`", r.name), diags);
+        if let Some((m, h)) = problem(r.load.as_deref(), &r.sets) {
+            diags.push(ctx.at(&["replays", &idx], &format!("replay `{}`: {m}", r.name), &h));
+        }
     }
 }
 

@@ -53,24 +53,38 @@ pub fn render(r: &Optimization) -> String {
         let _ = writeln!(o, "monotone: {} ({})", r.monotone_dimensions.join(", "), r.monotonicity);
     }
     let _ = writeln!(o);
-    let _ = writeln!(o, "{:>5} {:>10} {:>6} {:>10} {:>7} {:>9} {:>7}", "rung", "length", "reps", "candidates", "ran", "screened", "pruned");
+    let _ = writeln!(
+        o,
+        "{:>5} {:>10} {:>6} {:>10} {:>7} {:>9} {:>7} {:>11}",
+        "rung", "length", "reps", "candidates", "ran", "failed", "pruned", "ranked out"
+    );
     for (i, g) in r.rungs.iter().enumerate() {
         let _ = writeln!(
             o,
-            "{:>5} {:>10} {:>6} {:>10} {:>7} {:>9} {:>7}",
+            "{:>5} {:>10} {:>6} {:>10} {:>7} {:>9} {:>7} {:>11}",
             i,
             fraction(g.length),
             g.replications,
             g.candidates,
             g.evaluated,
             g.screened_out,
-            g.pruned
+            g.pruned,
+            g.ranked_out
         );
     }
     let _ = writeln!(
         o,
-        "designs: {} evaluated, {} pruned by monotonicity, {} screened out, {} ranked out, {} invalid; {} at full length ({} feasible, {} inconclusive); {} runs",
-        c.evaluated, c.pruned, c.screened_out, c.ranked_out, c.invalid, c.at_full_length, c.feasible, c.inconclusive, c.runs
+        "designs: {} evaluated, {} pruned by monotonicity, {} screened out, {} ranked out, {} invalid; {} at full length ({} feasible, {} inconclusive); {} runs ({:.1} full-length)",
+        c.evaluated,
+        c.pruned,
+        c.screened_out,
+        c.ranked_out,
+        c.invalid,
+        c.at_full_length,
+        c.feasible,
+        c.inconclusive,
+        c.runs,
+        c.full_length_runs
     );
     let _ = writeln!(o);
     match &r.winner {
@@ -89,7 +103,11 @@ pub fn render(r: &Optimization) -> String {
         let _ = writeln!(o, "\nnext cheaper design, and why it does not qualify:");
         design(&mut o, &n.design);
         for m in &n.misses {
-            let by = if m.excess_ratio.is_finite() { format!(" ({:+.0}% of the limit)", m.excess_ratio * 100.0) } else { String::new() };
+            let by = if m.excess_ratio.is_finite() {
+                format!(" ({:+.0}% of the limit)", m.excess_ratio * 100.0)
+            } else {
+                String::new()
+            };
             let _ = writeln!(o, "    {} on `{}`: {}: {}{by}", m.outcome.label(), m.replay, m.constraint, m.message);
         }
     }

@@ -33,6 +33,7 @@ mod k6;
 mod limits;
 mod memory;
 mod mutation;
+mod optimize;
 mod orphans;
 mod pooling;
 mod queueing;
