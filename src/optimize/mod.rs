@@ -254,8 +254,9 @@ pub struct Miss {
     pub constraint: String,
     pub outcome: Outcome,
     pub message: String,
-    /// How far the mean lies past the limit, as a fraction of it (0.15: 15% over).
-    pub excess_ratio: f64,
+    /// How far the mean lies past the limit, as a fraction of it (0.15: 15% over); absent
+    /// when there is no such number (a run a limit stopped).
+    pub excess_ratio: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
@@ -390,7 +391,7 @@ impl Search<'_> {
                     constraint: v.name.clone(),
                     outcome: v.outcome,
                     message: v.message.clone(),
-                    excess_ratio: eval::excess(v),
+                    excess_ratio: Some(eval::excess(v)).filter(|x| x.is_finite()),
                 });
             }
             if r.partial {
@@ -400,7 +401,7 @@ impl Search<'_> {
                     constraint: "limits".into(),
                     outcome: Outcome::Fail,
                     message,
-                    excess_ratio: f64::NAN,
+                    excess_ratio: None,
                 });
             }
         }

@@ -103,11 +103,7 @@ pub fn render(r: &Optimization) -> String {
         let _ = writeln!(o, "\nnext cheaper design, and why it does not qualify:");
         design(&mut o, &n.design);
         for m in &n.misses {
-            let by = if m.excess_ratio.is_finite() {
-                format!(" ({:+.0}% of the limit)", m.excess_ratio * 100.0)
-            } else {
-                String::new()
-            };
+            let by = m.excess_ratio.map_or(String::new(), |x| format!(" ({:+.0}% of the limit)", x * 100.0));
             let _ = writeln!(o, "    {} on `{}`: {}: {}{by}", m.outcome.label(), m.replay, m.constraint, m.message);
         }
     }
