@@ -105,6 +105,12 @@ fn halving_and_pruning_agree_with_exhaustive_search() {
     assert_eq!(labels(&pruned), labels(&brute));
     assert_eq!(labels(&halving), labels(&brute));
     assert_eq!(pruned["front"], brute["front"]);
+    let schema = stagesim::schema::by_name("optimize").unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    for v in [&brute, &pruned, &halving] {
+        let problems: Vec<String> = validator.iter_errors(v).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
     // The next cheaper design misses a constraint (fails it, or cannot be shown to meet
     // it), with how far past its limit its mean lies.
     let misses = brute["next_cheaper"]["misses"].as_array().unwrap();
@@ -197,4 +203,11 @@ fn the_shipped_space_is_valid() {
     let path = format!("{}/spaces/recipeshare.toml", env!("CARGO_MANIFEST_DIR"));
     let space = stagesim::optimize::space::load(&path).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((space.designs, space.replays.len()), (54, 3));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("#:schema ../models/schema/space.schema.json\n"));
+    let doc = serde_json::to_value(toml::from_str::<toml::Value>(&text).unwrap()).unwrap();
+    let schema = stagesim::schema::by_name("space").unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let problems: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(problems.is_empty(), "{problems:#?}");
 }
