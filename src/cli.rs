@@ -72,6 +72,8 @@ pub enum Command {
     },
     /// Vary one key over a range (in parallel) and report the curve and its knee.
     Sweep(crate::cli_more::SweepArgs),
+    /// Search a design space for the cheapest design meeting its constraints (exit 1 if none).
+    Optimize(crate::optimize::cli::OptimizeArgs),
     /// Check scenarios and journeys without running them: every problem of every file.
     Validate {
         #[arg(required = true)]
@@ -136,6 +138,7 @@ pub fn execute(cli: Cli) -> Result<String, Error> {
         }
         Command::Sweep(args) => crate::cli_more::sweep(&args),
         Command::Compare(args) => crate::cli_more::compare(&args),
+        Command::Optimize(args) => crate::optimize::cli::execute(&args).map(|(out, _)| out),
         Command::Validate { files } => crate::validate_cmd::validate_files(&files),
         Command::Check(args) => crate::check::cli::execute(&args).map(|out| out.stdout),
         Command::Challenge(args) => crate::challenge::cli::execute(&args).map(|out| out.0),
@@ -182,6 +185,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         Command::Challenge(args) => return crate::challenge::cli::main(args, color),
         Command::Run(args) => return crate::run_cmd::main(args, color),
         Command::Merge(args) => return crate::plan::cli::merge_main(args, color),
+        Command::Optimize(args) => return crate::optimize::cli::main(args, color),
         _ => {}
     }
     // Every command that runs simulations (run, explain, sweep, journey, check) turns a stop

@@ -28,6 +28,7 @@ pub mod journey;
 pub mod journey_cli;
 pub mod load;
 pub mod model;
+pub mod optimize;
 pub mod output_file;
 pub mod overrides;
 pub mod periods;

@@ -7,6 +7,7 @@ pub mod files;
 pub mod gate_text;
 pub mod graph;
 pub mod journey_text;
+pub mod optimize_text;
 pub mod run_files;
 pub mod sweep_chart;
 pub mod sweep_text;

@@ -253,6 +253,14 @@ pub fn scenario() -> Value {
     v
 }
 
+/// The design-space file of `stagesim optimize`.
+pub fn space() -> Value {
+    let mut v = super::input_generator().into_root_schema_for::<crate::optimize::space::SpaceFile>().to_value();
+    strip_null(&mut v);
+    v["title"] = json!("stagesim design space");
+    v
+}
+
 /// A journey's `[[stages]]` entry. Its scenario sections are partial (a stage overrides what
 /// it names); `journey()` fills them in from the scenario schema.
 pub struct Stage;

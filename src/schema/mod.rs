@@ -33,6 +33,8 @@ pub const NAMES: &[&str] = &[
     "explain",
     "challenge",
     "challenge-verdict",
+    "space",
+    "optimize",
 ];
 
 /// A generator for input files: draft-07, as the deserializer sees the types.
@@ -57,6 +59,8 @@ pub fn by_name(name: &str) -> Option<Value> {
         "explain" => outputs::explain(),
         "challenge" => inputs::challenge(),
         "challenge-verdict" => outputs::challenge_verdict(),
+        "space" => inputs::space(),
+        "optimize" => outputs::optimize(),
         _ => return None,
     })
 }

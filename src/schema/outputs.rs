@@ -34,3 +34,7 @@ pub fn explain() -> Value {
 pub fn challenge_verdict() -> Value {
     output::<crate::challenge::Verdict>("stagesim challenge verdict")
 }
+
+pub fn optimize() -> Value {
+    output::<crate::optimize::Optimization>("stagesim optimize")
+}

@@ -34,6 +34,7 @@ mod k6;
 mod limits;
 mod memory;
 mod mutation;
+mod optimize;
 mod orphans;
 mod plan;
 mod pooling;
