@@ -137,7 +137,7 @@ pub fn merge_main(a: &MergeArgs, color: bool) -> i32 {
                 ));
                 return crate::color::print_error(&e, color);
             };
-            if let Err(e) = crate::output_file::write(path, &next.to_json()) {
+            if let Err(e) = crate::output_file::write(path, next.to_json()) {
                 return crate::color::print_error(&e, color);
             }
             eprintln!(

@@ -295,7 +295,7 @@ mod base64 {
 
     pub fn decode(text: &str) -> Result<Vec<u8>, String> {
         let t = text.as_bytes();
-        if t.len() % 4 != 0 {
+        if !t.len().is_multiple_of(4) {
             return Err("base64 text whose length is not a multiple of 4".into());
         }
         let mut out = Vec::with_capacity(t.len() / 4 * 3);
