@@ -218,22 +218,8 @@ fn judge(criteria: &[Threshold], reps: &[Summary]) -> Vec<ThresholdVerdict> {
 }
 
 fn absent(t: &Threshold, why: &str) -> ThresholdVerdict {
-    ThresholdVerdict {
-        name: t.name(),
-        metric: t.metric.id(),
-        expression: t.expression.clone(),
-        key: t.key.clone(),
-        file: None,
-        line: t.line,
-        column: t.column,
-        op: t.cmp,
-        limit: t.limit,
-        limit_text: t.limit_text.clone(),
-        unit: t.metric.unit(),
-        estimate: Estimate { mean: f64::NAN, ci95_low: f64::NAN, ci95_high: f64::NAN, replications: 0 },
-        outcome: Outcome::Fail,
-        message: format!("not measured: {why}"),
-    }
+    let nothing = Estimate { mean: f64::NAN, ci95_low: f64::NAN, ci95_high: f64::NAN, replications: 0 };
+    crate::check::evaluate::verdict_of(t, nothing, Outcome::Fail, format!("not measured: {why}"))
 }
 
 /// The criterion family of a verdict, as hints name it.

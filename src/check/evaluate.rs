@@ -177,6 +177,13 @@ fn evaluate_by(
 
 fn verdict(t: &Threshold, estimate: Estimate) -> ThresholdVerdict {
     let outcome = judge(t.cmp, t.limit, &estimate);
+    let message = message(t, &estimate, outcome);
+    verdict_of(t, estimate, outcome, message)
+}
+
+/// A threshold's verdict with its outcome and message decided by the caller (a criterion that
+/// could not be measured fails with its reason).
+pub(crate) fn verdict_of(t: &Threshold, estimate: Estimate, outcome: Outcome, message: String) -> ThresholdVerdict {
     ThresholdVerdict {
         name: t.name(),
         metric: t.metric.id(),
@@ -191,7 +198,7 @@ fn verdict(t: &Threshold, estimate: Estimate) -> ThresholdVerdict {
         unit: t.metric.unit(),
         estimate,
         outcome,
-        message: message(t, &estimate, outcome),
+        message,
     }
 }
 
