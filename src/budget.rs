@@ -11,7 +11,6 @@
 //! their Poisson count, so the bound holds for every seed in practice. It assumes requests
 //! are admitted: a run already rejecting at `max_in_flight` needs fewer events.
 
-use crate::components::ComponentSpec;
 use crate::model::{CompId, Model};
 use crate::traffic::Arrivals;
 use crate::units::{human_secs, ns_to_secs};
@@ -99,25 +98,12 @@ fn certain_calls(model: &Model, comp: CompId, depth: usize) -> f64 {
     if depth > model.components.len() {
         return 1.0;
     }
-    let next = match &model.components[comp as usize].spec {
-        ComponentSpec::LoadBalancer(s) if s.station.is_none() && s.health.is_none() => {
-            certain_calls(model, s.backend, depth + 1)
-        }
-        ComponentSpec::GeoDns(s) if s.health.is_none() => {
-            s.targets.iter().map(|t| certain_calls(model, *t, depth + 1)).fold(f64::INFINITY, f64::min)
-        }
-        ComponentSpec::LoadBalancer(_)
-        | ComponentSpec::GeoDns(_)
-        | ComponentSpec::Service(_)
-        | ComponentSpec::Database(_)
-        | ComponentSpec::Cache(_)
-        | ComponentSpec::Shards(_)
-        | ComponentSpec::Pooler(_)
-        | ComponentSpec::Queue(_)
-        | ComponentSpec::Cdn(_)
-        | ComponentSpec::ObjectStorage(_)
-        | ComponentSpec::Gateway(_) => 0.0,
-    };
+    let next = model.components[comp as usize]
+        .spec
+        .certain_next()
+        .iter()
+        .map(|t| certain_calls(model, *t, depth + 1))
+        .fold(f64::INFINITY, f64::min);
     1.0 + if next.is_finite() { next } else { 0.0 }
 }
 

@@ -107,7 +107,6 @@
 //! in `ctx.faults[id]` (failed calls through `crash::count`; detection and recovery through
 //! `Members::went_down` / `came_back`, or directly).
 
-use crate::components::ComponentSpec;
 use crate::diag::did_you_mean;
 use crate::model::{CompId, ComponentModel, Placement};
 use crate::units::Nanos;
@@ -387,21 +386,14 @@ pub(crate) fn target(
     let c = &comps[id as usize];
     if !c.spec.accepts_fault(probe) {
         let takers: Vec<&str> = comps.iter().filter(|o| o.spec.accepts_fault(probe)).map(|o| o.name.as_str()).collect();
-        let help = match (probe, takers.is_empty()) {
-            (FaultKind::InstanceCrash { .. }, _) => {
+        let refusal = c.spec.fault_refusal(name, probe);
+        let help = match (probe, refusal, takers.is_empty()) {
+            (FaultKind::InstanceCrash { .. }, _, _) => {
                 format!("a {} has no instances to crash: use `component_down`, or target a service", c.spec.kind_name())
             }
-            (FaultKind::PrimaryFailover { .. } | FaultKind::ReplicaLagSpike { .. }, _)
-                if matches!(c.spec, ComponentSpec::Database(_)) =>
-            {
-                format!("`{name}` has no read replicas: add `replicas = 2` to it, or use `component_down`")
-            }
-            (FaultKind::CacheFlush, _) if matches!(c.spec, ComponentSpec::Cache(_)) => {
-                "a cache with a fixed `hit_ratio` keeps no keys, so a flush empties nothing: give it a `capacity`"
-                    .to_string()
-            }
-            (_, false) => format!("components it applies to: {}", takers.join(", ")),
-            (_, true) => "no component of this scenario accepts it".to_string(),
+            (_, Some(why), _) => why,
+            (_, None, false) => format!("components it applies to: {}", takers.join(", ")),
+            (_, None, true) => "no component of this scenario accepts it".to_string(),
         };
         r.problem(
             &["faults", idx, "target"],

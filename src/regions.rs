@@ -128,18 +128,8 @@ pub fn place(r: &mut Resolver, specs: &[ComponentSpec], users: &Users, input: &P
     let used = input.users_named || input.home.is_some() || input.comp_regions.iter().any(Option::is_some);
     for (i, spec) in specs.iter().enumerate() {
         let name = r.comp_names[i].clone();
-        match spec {
-            ComponentSpec::Cdn(c) if c.regions.is_some() && !input.users_named => r.problem(
-                &["components", &name, "regions"],
-                "edges in regions need users in regions",
-                "add `[users] regions = { us-east = 0.6, eu-west = 0.4 }`, or remove `regions`",
-            ),
-            ComponentSpec::GeoDns(_) if !input.users_named => r.problem(
-                &["components", &name, "kind"],
-                "a geo-DNS routes users by their region, but `[users]` names no regions",
-                "add `[users] regions = { us-east = 0.6, eu-west = 0.4 }`",
-            ),
-            _ => {}
+        if let Some((key, problem, help)) = spec.placement_problem(input.users_named) {
+            r.problem(&["components", &name, key], problem, help);
         }
     }
     if !used {

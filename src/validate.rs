@@ -645,13 +645,8 @@ fn graph_checks(file: &ScenarioFile, comps: &[ComponentModel], r: &mut Resolver)
     if let Some(cycle) = find_cycle(&g, comps.len()) {
         let names: Vec<&str> = cycle.iter().map(|i| comps[*i as usize].name.as_str()).collect();
         let (from, to) = (names[names.len() - 2], names[names.len() - 1]);
-        let key = match comps[cycle[cycle.len() - 2] as usize].spec {
-            ComponentSpec::LoadBalancer(_) | ComponentSpec::Gateway(_) => "backends",
-            ComponentSpec::Cdn(_) => "origin",
-            ComponentSpec::GeoDns(_) => "targets",
-            ComponentSpec::Cache(_) | ComponentSpec::Pooler(_) => "backend",
-            _ => "calls",
-        };
+        let key =
+            comps[cycle[cycle.len() - 2] as usize].spec.calls_key().expect("a component in a cycle calls another");
         let help = format!("calls must form a tree or a DAG: remove the call from `{from}` to `{to}`");
         r.problem(&["components", from, key], format!("calls form a cycle: {}", names.join(" -> ")), help);
         return None;

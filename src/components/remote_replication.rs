@@ -163,11 +163,9 @@ impl RemoteLog {
 
 /// The primary's `replication_lag` when it has local replicas, else the default.
 fn default_lag(model: &Model, primary: CompId) -> Dist {
-    match &model.components[primary as usize].spec {
-        ComponentSpec::Database(p) if p.replicas.is_some() => p.replicas.as_ref().map(|r| r.lag.clone()),
-        _ => None,
-    }
-    .unwrap_or_else(|| {
+    let spec = &model.components[primary as usize].spec;
+    let local = if let ComponentSpec::Database(p) = spec { p.replicas.as_ref() } else { None };
+    local.map(|r| r.lag.clone()).unwrap_or_else(|| {
         Dist::parse(super::database::DEFAULT_REPLICATION_LAG).expect("the default replication lag parses")
     })
 }

@@ -12,6 +12,7 @@ pub mod latency_counts;
 pub mod membership;
 pub mod metrics;
 mod orphans;
+mod probe;
 mod regional;
 pub mod station;
 mod timeline;
@@ -94,6 +95,51 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The context a run's components act on, before any event: empty arenas and queues,
+    /// every component's metrics and instance states, the model's latencies and faults.
+    pub(crate) fn new(model: &Model, seed: u64) -> Ctx {
+        let n = model.components.len();
+        let initial = (model.limits.max_calls as usize).min(1 << 16);
+        Ctx {
+            now: 0,
+            heap: EventHeap::with_capacity(initial),
+            due_now: VecDeque::with_capacity(1024),
+            calls: Slab::with_limit(model.limits.max_calls as usize),
+            requests: Slab::with_limit(model.limits.max_in_flight as usize),
+            latency: model.latency.clone(),
+            stamp: 0,
+            deadlines: Deadlines::new(),
+            queued_timeouts: 0,
+            peak_timeouts: 0,
+            limits_hit: LimitsHit::default(),
+            timers: 0,
+            comp_metrics: (0..n).map(|_| CompMetrics::new()).collect(),
+            child: NO_PARENT,
+            user_link: model.user_link_ns.clone(),
+            sizes: model.sizes.clone(),
+            background_live: 0,
+            orphans: Vec::new(),
+            zombies: 0,
+            members: model
+                .components
+                .iter()
+                .map(|c| membership::Members::new(c.spec.max_instances(), c.spec.instances()))
+                .collect(),
+            faults: vec![crate::faults::FaultStats::default(); model.faults.len()],
+            losses: Vec::new(),
+            partitions: Vec::new(),
+            outages: 0,
+            region_out: vec![membership::NO_FAULT; n],
+            comp_region: model.placement.comp_region.clone(),
+            user_region: model.placement.user_region.clone(),
+            lossy: false,
+            fault_rng: crate::rng::stream(seed, "faults"),
+            arrivals_end: model.duration,
+            remote_repl: crate::components::remote_replication::RemoteLog::build(model, seed),
+            transfer: transfer::Transfer::build(model),
+        }
+    }
+
     /// During `child_replied`: the component whose call answered (or timed out), for callers
     /// that hold a resource per target (a connection pool).
     #[inline]
@@ -402,47 +448,9 @@ impl<'m> Simulation<'m> {
             .map(|(i, c)| Component::build(model, i as CompId, seed, &c.spec))
             .collect();
         let horizon = model.duration + model.drain;
-        let initial = (model.limits.max_calls as usize).min(1 << 16);
         Simulation {
             model,
-            ctx: Ctx {
-                now: 0,
-                heap: EventHeap::with_capacity(initial),
-                due_now: VecDeque::with_capacity(1024),
-                calls: Slab::with_limit(model.limits.max_calls as usize),
-                requests: Slab::with_limit(model.limits.max_in_flight as usize),
-                latency: model.latency.clone(),
-                stamp: 0,
-                deadlines: Deadlines::new(),
-                queued_timeouts: 0,
-                peak_timeouts: 0,
-                limits_hit: LimitsHit::default(),
-                timers: 0,
-                comp_metrics: (0..n).map(|_| CompMetrics::new()).collect(),
-                child: NO_PARENT,
-                user_link: model.user_link_ns.clone(),
-                sizes: model.sizes.clone(),
-                background_live: 0,
-                orphans: Vec::new(),
-                zombies: 0,
-                members: model
-                    .components
-                    .iter()
-                    .map(|c| membership::Members::new(c.spec.max_instances(), c.spec.instances()))
-                    .collect(),
-                faults: vec![crate::faults::FaultStats::default(); model.faults.len()],
-                losses: Vec::new(),
-                partitions: Vec::new(),
-                outages: 0,
-                region_out: vec![membership::NO_FAULT; n],
-                comp_region: model.placement.comp_region.clone(),
-                user_region: model.placement.user_region.clone(),
-                lossy: false,
-                fault_rng: crate::rng::stream(seed, "faults"),
-                arrivals_end: model.duration,
-                remote_repl: crate::components::remote_replication::RemoteLog::build(model, seed),
-                transfer: transfer::Transfer::build(model),
-            },
+            ctx: Ctx::new(model, seed),
             comps,
             source: Source::new(model, seed),
             classes: model.classes.iter().map(|_| ClassMetrics::new()).collect(),

@@ -45,12 +45,10 @@ impl Simulation<'_> {
 
     /// Whether a geo-DNS with health checks sends users to a component in `region`.
     fn dns_watches(&self, region: u8) -> bool {
-        self.model.components.iter().any(|c| match &c.spec {
-            crate::components::ComponentSpec::GeoDns(d) => {
-                d.health.is_some() && d.targets.iter().any(|t| self.ctx.comp_region[*t as usize] == Some(region))
-            }
-            _ => false,
-        })
+        self.model
+            .components
+            .iter()
+            .any(|c| c.spec.routes_around().iter().any(|t| self.ctx.comp_region[*t as usize] == Some(region)))
     }
 
     /// `region_partition` starts or ends.

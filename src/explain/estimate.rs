@@ -6,32 +6,11 @@
 
 use super::hit_ratio::hit_ratio;
 use crate::components::cache::{Mode, WritePolicy};
+pub use crate::components::kind::Flow;
 use crate::components::ComponentSpec;
 use crate::engine::calls::Op;
 use crate::model::{CompId, Model};
 use crate::units::ns_to_secs;
-
-/// Calls per second a component receives, by operation.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Flow {
-    pub reads: f64,
-    pub writes: f64,
-    /// `Op::Default`: a service's or balancer's requests.
-    pub other: f64,
-}
-
-impl Flow {
-    pub fn total(&self) -> f64 {
-        self.reads + self.writes + self.other
-    }
-    fn add(&mut self, op: Op, r: f64) {
-        match op {
-            Op::Read => self.reads += r,
-            Op::Write => self.writes += r,
-            Op::Default => self.other += r,
-        }
-    }
-}
 
 /// The estimate for one component.
 #[derive(Clone, Debug, Default)]
@@ -66,29 +45,8 @@ fn visit(model: &Model, class: usize, c: CompId, op: Op, r: f64, hits: &[Option<
     }
     flows[c as usize].add(op, r);
     let spec = &model.components[c as usize].spec;
-    match spec {
-        ComponentSpec::Cache(s) => match op {
-            Op::Write => visit(model, class, s.backend, Op::Write, r, hits, flows, depth + 1),
-            Op::Read | Op::Default => {
-                let h = hits[c as usize].unwrap_or(0.0);
-                visit(model, class, s.backend, Op::Read, r * (1.0 - h), hits, flows, depth + 1);
-            }
-        },
-        // A pooler passes the operation on.
-        ComponentSpec::Pooler(s) => visit(model, class, s.backend, op, r, hits, flows, depth + 1),
-        ComponentSpec::LoadBalancer(_)
-        | ComponentSpec::Service(_)
-        | ComponentSpec::Queue(_)
-        | ComponentSpec::Cdn(_)
-        | ComponentSpec::GeoDns(_)
-        | ComponentSpec::Gateway(_)
-        | ComponentSpec::Database(_)
-        | ComponentSpec::ObjectStorage(_)
-        | ComponentSpec::Shards(_) => {
-            for (t, top, k) in spec.forwards(class) {
-                visit(model, class, t, top, r * k, hits, flows, depth + 1);
-            }
-        }
+    for (t, top, k) in spec.explain_route(class, op, hits[c as usize]) {
+        visit(model, class, t, top, r * k, hits, flows, depth + 1);
     }
 }
 
@@ -98,8 +56,10 @@ fn hit_ratios(model: &Model, flows: &[Flow]) -> Vec<Option<f64>> {
         .components
         .iter()
         .zip(flows)
-        .map(|(c, f)| match &c.spec {
-            ComponentSpec::Cache(s) => Some(match &s.mode {
+        .map(|(c, f)| {
+            // Only a cache has a hit ratio.
+            let ComponentSpec::Cache(s) = &c.spec else { return None };
+            Some(match &s.mode {
                 Mode::Fixed { hit_ratio } => *hit_ratio,
                 Mode::Keys { capacity, eviction, ttl } => {
                     let h = hit_ratio(&model.keys, *capacity, *eviction, ttl.map(ns_to_secs), f.reads + f.other);
@@ -113,17 +73,7 @@ fn hit_ratios(model: &Model, flows: &[Flow]) -> Vec<Option<f64>> {
                         h
                     }
                 }
-            }),
-            ComponentSpec::LoadBalancer(_)
-            | ComponentSpec::Service(_)
-            | ComponentSpec::Database(_)
-            | ComponentSpec::Queue(_)
-            | ComponentSpec::Cdn(_)
-            | ComponentSpec::ObjectStorage(_)
-            | ComponentSpec::GeoDns(_)
-            | ComponentSpec::Gateway(_)
-            | ComponentSpec::Shards(_)
-            | ComponentSpec::Pooler(_) => None,
+            })
         })
         .collect()
 }

@@ -3,9 +3,9 @@
 //! what the simulation measured at the same load; where the two differ by more than 15
 //! points, a note says why.
 
-mod estimate;
+pub mod estimate;
 pub mod hit_ratio;
-mod latency;
+pub mod latency;
 
 pub use estimate::{estimate, mmc_wait_s, Estimate};
 

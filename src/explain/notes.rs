@@ -14,19 +14,7 @@ fn caches_in_front(model: &Model, id: CompId, depth: u32) -> Vec<CompId> {
     let mut out = Vec::new();
     for (i, c) in model.components.iter().enumerate() {
         let i = i as CompId;
-        let feeds = match &c.spec {
-            ComponentSpec::Cache(s) => s.backend == id,
-            ComponentSpec::Pooler(s) => s.backend == id,
-            ComponentSpec::LoadBalancer(_)
-            | ComponentSpec::Service(_)
-            | ComponentSpec::Database(_)
-            | ComponentSpec::Queue(_)
-            | ComponentSpec::Cdn(_)
-            | ComponentSpec::ObjectStorage(_)
-            | ComponentSpec::GeoDns(_)
-            | ComponentSpec::Gateway(_)
-            | ComponentSpec::Shards(_) => false,
-        };
+        let feeds = c.spec.misses_to() == Some(id);
         if feeds {
             if matches!(c.spec, ComponentSpec::Cache(_)) {
                 out.push(i);

@@ -25,17 +25,7 @@ pub struct NodeSummary {
 
 /// The name of the one node of a kind that is not made of several.
 fn single_name(kind: &str) -> &'static str {
-    match kind {
-        "load_balancer" => "balancer",
-        "cache" => "servers",
-        "queue" => "workers",
-        "gateway" => "auth servers",
-        "pooler" => "server connections",
-        "cdn" => "edges",
-        "object_storage" => "store",
-        "geo_dns" => "resolver",
-        _ => "servers",
-    }
+    crate::components::node_name(kind)
 }
 
 /// A kind's nodes, or the kind as one node.

@@ -9,6 +9,8 @@
 //! Callers name the operation (`pooler.read`, `pooler.write`), which the pooler passes on.
 //! The pooler's own processing time is not modelled (PgBouncer adds microseconds).
 
+mod kind;
+mod bench_tests;
 use super::conn_pool::{pool_figures, ConnPool};
 use super::KindStats;
 use crate::engine::calls::{CallId, Outcome, NO_INSTANCE};

@@ -16,6 +16,7 @@
 //! `health_check` the DNS never notices a target going down: its users fail until it serves
 //! again (DNS records with no health check attached behave so).
 
+mod kind;
 use super::health::{detected, recovered, HealthCheckInput, HealthCheckSpec};
 use super::KindStats;
 use crate::engine::calls::{CallId, Op, Outcome, NO_INSTANCE};

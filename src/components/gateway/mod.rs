@@ -10,6 +10,8 @@
 //! Buckets are kept per user id for up to `MAX_CLIENT_BUCKETS` clients; beyond that, clients
 //! share buckets by `user % MAX_CLIENT_BUCKETS`.
 
+mod kind;
+mod bench_tests;
 use super::KindStats;
 use crate::dist::Dist;
 use crate::engine::calls::{CallId, Op, Outcome};

@@ -11,6 +11,8 @@
 //! billed at the CDN's price per GB, with its per-request price) and fetch it from the origin
 //! on every miss (`origin_fetch_bytes`, billed at the origin-fetch price).
 
+mod kind;
+mod bench_tests;
 use super::edge_cache::{Lookup, Lru};
 use super::nodes::NodeStats;
 use super::{op_rule, KindStats, OpRule};

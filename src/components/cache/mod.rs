@@ -19,6 +19,8 @@
 //! key after the cached value was read. `hit_ratio = 0.9` instead keeps no keys at all: each
 //! read hits with that probability (a quick sketch; no staleness then).
 
+mod kind;
+mod bench_tests;
 mod flush;
 
 use super::cache_store::{Eviction, Lookup, Put, Store};

@@ -11,6 +11,8 @@
 //! `dropped_full` (the `capacity`), `dropped_at_hard_limit` (an "unbounded" queue reached
 //! `HARD_LIMIT`), `dead_lettered`.
 
+mod kind;
+mod bench_tests;
 use super::KindStats;
 use crate::calls_model::Plan;
 use crate::dist::Dist;

@@ -2,6 +2,8 @@
 //! It keeps its own count of open connections per backend instance, as a real balancer does,
 //! and can optionally model its own processing as a queueing station.
 
+mod kind;
+mod bench_tests;
 use super::health::{HealthCheckInput, HealthCheckSpec, HealthChecks};
 use super::sessions::Sticky;
 use super::KindStats;

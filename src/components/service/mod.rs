@@ -2,6 +2,8 @@
 //! instance has a limit of worker threads held across downstream calls and a bounded accept
 //! queue; the handler calls downstream components in sequence or in parallel.
 
+mod kind;
+mod bench_tests;
 use super::autoscale::{AutoscaleInput, AutoscaleSpec, Autoscaler};
 use super::conn_pool::{pool_figures, ConnPool, PoolInput};
 use super::fleet::Fleet;

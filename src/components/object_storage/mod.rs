@@ -4,6 +4,8 @@
 //! a queue of its own (it is modelled as infinitely many servers), and bills per request and
 //! per GB stored each month.
 
+mod kind;
+mod bench_tests;
 use super::KindStats;
 use crate::dist::Dist;
 use crate::engine::calls::{CallId, Op, Outcome};

@@ -16,6 +16,8 @@
 //! `database/faults.rs`): the primary is then whichever node was promoted, and reads go to
 //! the replicas still serving (`readers`).
 
+mod kind;
+mod bench_tests;
 mod faults;
 
 use super::db_node::{node_stats, DbNode, QueryTimes, ServerInput};

@@ -14,6 +14,8 @@
 //! one server. `keys_moved_ratio_on_add` is the fraction of keys (all keys, or 100,000 evenly
 //! spaced ones for larger spaces) whose shard changes when growing from N to N+1 shards.
 
+mod kind;
+mod bench_tests;
 use super::db_node::{node_stats, DbNode, ServerInput, ServerSpec};
 use super::pool::Admit;
 use super::KindStats;
