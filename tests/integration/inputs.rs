@@ -129,20 +129,8 @@ fn a_run_over_the_event_budget_is_refused_at_its_duration() {
 
 /// Every shipped scenario file, and every journey.
 fn shipped() -> (Vec<String>, Vec<String>) {
-    let mut files = Vec::new();
-    let mut dirs = vec![std::path::PathBuf::from(format!("{ROOT}/scenarios"))];
-    while let Some(d) = dirs.pop() {
-        for e in std::fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                dirs.push(p);
-            } else if p.extension().is_some_and(|x| x == "toml") && !p.ends_with("challenge.toml") {
-                files.push(p.to_string_lossy().into_owned());
-            }
-        }
-    }
-    files.sort();
-    files.into_iter().partition(|f| !std::fs::read_to_string(f).unwrap().contains("[journey]"))
+    let files = crate::invariants::scenario_tomls().into_iter().map(|p| p.to_string_lossy().into_owned());
+    files.partition(|f| !std::fs::read_to_string(f).unwrap().contains("[journey]"))
 }
 
 #[test]

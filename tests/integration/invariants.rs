@@ -5,24 +5,32 @@ use crate::run_with;
 use stagesim::runner::RunOptions;
 use std::path::Path;
 
-/// Every `.toml` scenario under `scenarios/` (journey files excepted).
-pub fn shipped() -> Vec<String> {
-    fn walk(dir: &Path, out: &mut Vec<String>) {
+/// Every `.toml` file under `scenarios/` but the challenge files (which are no scenarios), sorted
+/// by path: scenarios, journey stages and journeys.
+pub fn scenario_tomls() -> Vec<std::path::PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();
             if p.is_dir() {
                 walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "toml")
-                && !p.ends_with("journey.toml")
-                && !p.ends_with("challenge.toml")
-            {
-                out.push(p.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap().to_string_lossy().into_owned());
+            } else if p.extension().is_some_and(|x| x == "toml") && !p.ends_with("challenge.toml") {
+                out.push(p);
             }
         }
     }
     let mut out = Vec::new();
     walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"), &mut out);
     out.sort();
+    out
+}
+
+/// Every `.toml` scenario under `scenarios/` (journey files excepted), relative to the crate.
+pub fn shipped() -> Vec<String> {
+    let out: Vec<String> = scenario_tomls()
+        .into_iter()
+        .filter(|p| !p.ends_with("journey.toml"))
+        .map(|p| p.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap().to_string_lossy().into_owned())
+        .collect();
     assert!(out.len() >= 3, "scenarios found: {out:?}");
     out
 }
